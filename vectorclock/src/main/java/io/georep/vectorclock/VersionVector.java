@@ -226,14 +226,7 @@ public final class VersionVector {
     int i = 0;
     int j = 0;
     while (i < replicas.length || j < other.replicas.length) {
-      int c;
-      if (i == replicas.length) {
-        c = 1;
-      } else if (j == other.replicas.length) {
-        c = -1;
-      } else {
-        c = replicas[i].compareTo(other.replicas[j]);
-      }
+      int c = mergeOrder(i, other, j);
       if (c < 0) {
         thisAhead = true;
         i++;
@@ -260,6 +253,20 @@ public final class VersionVector {
   }
 
   /**
+   * Compares the replica at {@code i} in this vector with the one at {@code j} in {@code other},
+   * for a merge walk over both sorted arrays; an exhausted side sorts last.
+   */
+  private int mergeOrder(int i, VersionVector other, int j) {
+    if (i == replicas.length) {
+      return 1;
+    }
+    if (j == other.replicas.length) {
+      return -1;
+    }
+    return replicas[i].compareTo(other.replicas[j]);
+  }
+
+  /**
    * Returns the least upper bound of the two vectors: the maximum counter of each replica.
    *
    * @param other the other vector; never null
@@ -279,14 +286,7 @@ public final class VersionVector {
     int i = 0;
     int j = 0;
     while (i < replicas.length || j < other.replicas.length) {
-      int c;
-      if (i == replicas.length) {
-        c = 1;
-      } else if (j == other.replicas.length) {
-        c = -1;
-      } else {
-        c = replicas[i].compareTo(other.replicas[j]);
-      }
+      int c = mergeOrder(i, other, j);
       if (c < 0) {
         ids[n] = replicas[i];
         values[n++] = counters[i++];
