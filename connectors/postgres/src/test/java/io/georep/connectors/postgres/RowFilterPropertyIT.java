@@ -8,8 +8,8 @@ import io.georep.connectors.postgres.internal.pgoutput.TupleData;
 import io.georep.publication.RowFilter;
 import io.georep.publication.TableName;
 import io.georep.publication.spi.TableDescription;
-import io.georep.publication.testing.PropertyCases;
 import io.georep.publication.testing.RowFilterGenerator;
+import io.georep.vectorclock.testkit.Seeds;
 import java.nio.ByteBuffer;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -23,10 +23,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.TreeSet;
-import java.util.stream.Stream;
+import java.util.stream.LongStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Named;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -80,11 +79,11 @@ class RowFilterPropertyIT {
     }
   }
 
-  static Stream<Named<Long>> seeds() {
-    return PropertyCases.seeds();
+  static LongStream seeds() {
+    return Seeds.of("row-filter-database-agrees");
   }
 
-  @ParameterizedTest(name = "{0}")
+  @ParameterizedTest(name = "seed={0}")
   @MethodSource("seeds")
   void rowFilter_generatedRows_databaseAndAgentAgree(long seed) throws SQLException {
     RowFilterGenerator generator = new RowFilterGenerator(new SplittableRandom(seed));
@@ -132,7 +131,15 @@ class RowFilterPropertyIT {
         selected.add(rs.getLong(1));
       }
     }
-    String context = "seed " + seed + ", filter " + filter + ", pushed down as " + pushed;
+    String context =
+        "seed "
+            + seed
+            + " (replay: -Dgeorep.seed="
+            + seed
+            + "), filter "
+            + filter
+            + ", pushed down as "
+            + pushed;
     assertThat(sent).as("rows the publication sent; %s", context).isEqualTo(agent);
     assertThat(selected).as("rows SELECT ... WHERE returned; %s", context).isEqualTo(agent);
   }

@@ -1,0 +1,418 @@
+package io.georep.connectors.postgres.internal.capture;
+
+import io.georep.connector.RowChange;
+import io.georep.connector.SourceTransaction;
+import io.georep.connector.spi.FragmentHandler;
+import io.georep.connector.spi.TransactionHandler;
+import io.georep.connectors.postgres.ApplyMark;
+import io.georep.connectors.postgres.CaptureException;
+import io.georep.connectors.postgres.CaptureUnavailableException;
+import io.georep.connectors.postgres.PostgresSourceConfig;
+import io.georep.connectors.postgres.internal.pgoutput.PgOutputDecoder;
+import io.georep.connectors.postgres.internal.pgoutput.PgOutputMessage;
+import io.georep.vectorclock.GeorepException;
+import io.georep.vectorclock.HybridLogicalClock;
+import io.georep.vectorclock.HybridTimestamp;
+import io.georep.vectorclock.ReplicaId;
+import io.georep.vectorclock.VersionVector;
+import io.georep.vectorclock.encoding.MalformedEncodingException;
+import java.nio.ByteBuffer;
+import java.sql.SQLException;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.LongSupplier;
+import org.postgresql.replication.LogSequenceNumber;
+import org.postgresql.replication.PGReplicationStream;
+
+/**
+ * The capture loop: reads pgoutput messages from the replication stream, assembles each committed
+ * transaction, recognises apply transactions by their {@link ApplyMark}, stamps local transactions,
+ * hands them on, and confirms the slot only up to what the handler declared durable.
+ *
+ * <p>Invariants:
+ *
+ * <ul>
+ *   <li><b>Order.</b> Transactions are handed on in the order pgoutput sends them, which is commit
+ *       order; {@code seq} is the commit LSN, so it strictly increases.
+ *   <li><b>Nothing confirmed early.</b> The slot's flush position advances over a transaction only
+ *       when its {@code seq} was acknowledged, or when it was not to be shipped (apply, empty, at
+ *       or below the resume point) and everything before it is confirmable. The confirmed position
+ *       is the transaction's end LSN, so a restart resumes right after it.
+ *   <li><b>Stamp before hand-off.</b> The {@code xid → (origin, seq, hlc, context)} stamps of a
+ *       batch commit before any of the batch is handed on. A transaction that was stamped before (a
+ *       re-capture after a crash) reuses its stamp, so it is re-emitted identical.
+ *   <li><b>Causal context in WAL order.</b> The applied vector joins each apply transaction's
+ *       watermark and each emitted local transaction's {@code seq} at its commit, in WAL order, so
+ *       a local transaction's context is exactly what was applied (and emitted) before it
+ *       committed. The vector is persisted with the confirmed position ({@code
+ *       georep.capture_state}) before the server learns that position, so after a restart the
+ *       vector is rebuilt exactly from the state plus the re-read WAL (joins are idempotent).
+ *   <li><b>Bounded memory.</b> A transaction's raw messages are held in a {@link TransactionBuffer}
+ *       (spilled to disk past a threshold) until its commit decides what it is; then it is
+ *       converted and handed on in fragments to a {@link FragmentHandler}.
+ * </ul>
+ *
+ * <p>Concurrency: everything here runs on the one capture thread, except {@link #acknowledged},
+ * which {@code acknowledge} raises from any thread, and the wake-up monitor. No transaction state
+ * is shared.
+ */
+public final class CaptureLoop {
+
+  /** Microseconds between 1970-01-01 and PostgreSQL's epoch 2000-01-01. */
+  private static final long PG_EPOCH_MICROS = 946_684_800_000_000L;
+
+  private record Pending(long seq, long endLsn, VersionVector vectorAfter, boolean emitted) {}
+
+  private record Ready(SourceTransaction transaction, CaptureMetadata.Stamp newStamp) {}
+
+  private final PostgresSourceConfig config;
+  private final ReplicaId region;
+  private final PGReplicationStream stream;
+  private final CaptureMetadata metadata;
+  private final ChangeConverter converter;
+  private final TransactionHandler handler;
+  private final LongSupplier acknowledged;
+  private final long resumeAfterSeq;
+  private final PgOutputDecoder decoder = new PgOutputDecoder();
+  private final PgOutputDecoder replayDecoder = new PgOutputDecoder();
+  private final TransactionBuffer buffer;
+  private final ArrayDeque<Pending> pending = new ArrayDeque<>();
+  private final List<Ready> ready = new ArrayList<>();
+  private final HybridLogicalClock clock;
+  private long commitMillis;
+  private int readyChanges;
+
+  private VersionVector applied;
+  private VersionVector persistedVector;
+  private long persistedAck;
+  private long maxStampedSeq;
+
+  private PgOutputMessage.Begin begin;
+  private int changeMessages;
+  private final List<ApplyMark> marks = new ArrayList<>();
+
+  /**
+   * Creates the loop.
+   *
+   * @param config the configuration
+   * @param stream the started replication stream
+   * @param metadata the metadata store
+   * @param converter the change converter
+   * @param handler where transactions go
+   * @param acknowledged the highest acknowledged seq
+   * @param resumeAfterSeq transactions up to this seq are not handed on
+   */
+  public CaptureLoop(
+      PostgresSourceConfig config,
+      PGReplicationStream stream,
+      CaptureMetadata metadata,
+      ChangeConverter converter,
+      TransactionHandler handler,
+      LongSupplier acknowledged,
+      long resumeAfterSeq) {
+    this.config = config;
+    this.region = config.region();
+    this.stream = stream;
+    this.metadata = metadata;
+    this.converter = converter;
+    this.handler = handler;
+    this.acknowledged = acknowledged;
+    this.resumeAfterSeq = resumeAfterSeq;
+    this.buffer = new TransactionBuffer(config.spillThresholdBytes(), config.spillDirectory());
+    this.clock = new HybridLogicalClock(region, () -> commitMillis);
+    Optional<CaptureMetadata.State> state = metadata.state(config.slotName());
+    this.applied = state.map(CaptureMetadata.State::appliedVector).orElse(VersionVector.empty());
+    this.persistedVector = state.isPresent() ? applied : null;
+    this.persistedAck = state.map(CaptureMetadata.State::acknowledgedSeq).orElse(0L);
+    Optional<CaptureMetadata.Stamp> newest = metadata.newest();
+    this.maxStampedSeq = newest.map(CaptureMetadata.Stamp::seq).orElse(0L);
+    newest.ifPresent(
+        s -> {
+          // Seed the clock so that new timestamps follow every stored one.
+          commitMillis = s.timestamp().wallTimeMillis();
+          clock.receive(s.timestamp());
+        });
+  }
+
+  /**
+   * Reads and processes what the stream has, without blocking.
+   *
+   * @return true if a message was processed, false if none was pending
+   * @throws GeorepException on a permanent or transient failure
+   */
+  public boolean step() {
+    ByteBuffer message;
+    try {
+      message = stream.readPending();
+    } catch (SQLException e) {
+      throw new CaptureUnavailableException(
+          "the replication stream of slot "
+              + config.slotName()
+              + " failed ("
+              + e.getMessage()
+              + "); a new source resumes from the slot's confirmed position",
+          e);
+    }
+    if (message == null) {
+      flushReady();
+      confirm();
+      return false;
+    }
+    process(message);
+    if (readyChanges >= config.stampBatchChanges()) {
+      flushReady();
+      confirm();
+    }
+    return true;
+  }
+
+  private void process(ByteBuffer raw) {
+    PgOutputMessage message = decoder.decode(raw.duplicate());
+    if (message instanceof PgOutputMessage.Begin b) {
+      begin = b;
+      changeMessages = 0;
+      marks.clear();
+      buffer.clear();
+    } else if (message instanceof PgOutputMessage.Commit c) {
+      commit(c);
+    } else if (message instanceof PgOutputMessage.Message m) {
+      if (m.transactional() && m.prefix().equals(ApplyMark.PREFIX)) {
+        try {
+          marks.add(ApplyMark.decode(m.contentBytes()));
+        } catch (MalformedEncodingException e) {
+          throw new CaptureException(
+              "malformed georep.apply mark in transaction "
+                  + Integer.toUnsignedString(inTransaction(m).xid())
+                  + " at LSN "
+                  + Lsn.format(m.lsn())
+                  + ": "
+                  + e.getMessage()
+                  + "; only georep's applier may write messages with prefix georep.apply",
+              e);
+        }
+      }
+    } else if (message instanceof PgOutputMessage.Relation
+        || message instanceof PgOutputMessage.Type) {
+      inTransaction(message);
+      buffer.add(raw);
+    } else if (message instanceof PgOutputMessage.Insert
+        || message instanceof PgOutputMessage.Update
+        || message instanceof PgOutputMessage.Delete) {
+      inTransaction(message);
+      buffer.add(raw);
+      changeMessages++;
+    } else if (message instanceof PgOutputMessage.Truncate t) {
+      throw new CaptureException(
+          "a TRUNCATE of "
+              + t.relationOids().size()
+              + " published table(s) was captured in transaction "
+              + Integer.toUnsignedString(inTransaction(t).xid())
+              + "; georep does not replicate truncates (they would erase rows other regions"
+              + " inserted); remove 'truncate' from the publication's operations, drop and"
+              + " recreate slot "
+              + config.slotName());
+    } else if (message instanceof PgOutputMessage.Origin) {
+      // Replicated by PostgreSQL's own logical replication: still a local change here.
+      return;
+    } else {
+      throw new CaptureException(
+          "unexpected pgoutput message "
+              + message.getClass().getSimpleName()
+              + " on slot "
+              + config.slotName()
+              + "; the capture does not request streaming of in-progress transactions");
+    }
+  }
+
+  private PgOutputMessage.Begin inTransaction(PgOutputMessage message) {
+    if (begin == null) {
+      throw new CaptureException(
+          "pgoutput message "
+              + message.getClass().getSimpleName()
+              + " outside a transaction on slot "
+              + config.slotName()
+              + "; this is a protocol error");
+    }
+    return begin;
+  }
+
+  private void commit(PgOutputMessage.Commit commit) {
+    PgOutputMessage.Begin b = inTransaction(commit);
+    long seq = commit.commitLsn();
+    long endLsn = commit.endLsn();
+    try {
+      if (!marks.isEmpty()) {
+        // An apply transaction: never emitted; it advances the applied vector in WAL order.
+        for (ApplyMark mark : marks) {
+          for (var entry : mark.watermark().entries().entrySet()) {
+            if (!entry.getKey().equals(region)) {
+              applied = applied.advance(entry.getKey(), entry.getValue());
+            }
+          }
+        }
+        replaySchemaOnly();
+        skip(seq, endLsn);
+      } else if (changeMessages == 0) {
+        replaySchemaOnly();
+        skip(seq, endLsn);
+      } else if (seq <= resumeAfterSeq) {
+        replaySchemaOnly();
+        applied = applied.advance(region, seq);
+        skip(seq, endLsn);
+      } else {
+        emit(b, seq, commit.commitTimeMicros(), endLsn);
+      }
+    } finally {
+      buffer.clear();
+      begin = null;
+      marks.clear();
+      changeMessages = 0;
+    }
+  }
+
+  private void emit(PgOutputMessage.Begin b, long seq, long commitMicros, long endLsn) {
+    HybridTimestamp timestamp;
+    VersionVector context;
+    CaptureMetadata.Stamp newStamp = null;
+    Optional<CaptureMetadata.Stamp> stored =
+        seq <= maxStampedSeq ? metadata.find(seq) : Optional.empty();
+    if (stored.isPresent()) {
+      timestamp = stored.get().timestamp();
+      context = stored.get().causalContext();
+    } else {
+      commitMillis = Math.floorDiv(commitMicros + PG_EPOCH_MICROS, 1000L);
+      timestamp = clock.now();
+      context = applied;
+      newStamp =
+          new CaptureMetadata.Stamp(Integer.toUnsignedLong(b.xid()), seq, timestamp, context);
+    }
+    applied = applied.advance(region, seq);
+    pending.add(new Pending(seq, endLsn, applied, true));
+    if (changeMessages <= config.fragmentChanges()
+        || !(handler instanceof FragmentHandler fragments)) {
+      List<RowChange> changes = new ArrayList<>(changeMessages);
+      replay(changes::add, seq);
+      ready.add(
+          new Ready(new SourceTransaction(region, seq, timestamp, context, changes), newStamp));
+      readyChanges += changes.size();
+      return;
+    }
+    // A large transaction: hand on what is ready, stamp, then stream it in fragments.
+    flushReady();
+    if (newStamp != null) {
+      metadata.insert(List.of(newStamp));
+    }
+    HybridTimestamp ts = timestamp;
+    VersionVector ctx = context;
+    List<RowChange> slice = new ArrayList<>(config.fragmentChanges());
+    int[] index = {0};
+    int[] seen = {0};
+    int total = changeMessages;
+    replay(
+        change -> {
+          slice.add(change);
+          seen[0]++;
+          if (slice.size() == config.fragmentChanges() && seen[0] < total) {
+            fragments.onFragment(
+                new SourceTransaction(region, seq, ts, ctx, slice), index[0]++, false);
+            slice.clear();
+          }
+        },
+        seq);
+    fragments.onFragment(new SourceTransaction(region, seq, ts, ctx, slice), index[0], true);
+  }
+
+  private void replay(java.util.function.Consumer<RowChange> sink, long seq) {
+    buffer.replay(
+        bytes -> {
+          PgOutputMessage message = replayDecoder.decode(bytes);
+          if (message instanceof PgOutputMessage.Relation r) {
+            converter.relation(r);
+          } else if (message instanceof PgOutputMessage.Insert
+              || message instanceof PgOutputMessage.Update
+              || message instanceof PgOutputMessage.Delete) {
+            sink.accept(converter.convert(message, seq));
+          }
+        });
+  }
+
+  private void replaySchemaOnly() {
+    buffer.replay(
+        bytes -> {
+          if (bytes.get(bytes.position()) == 'R'
+              && replayDecoder.decode(bytes) instanceof PgOutputMessage.Relation r) {
+            converter.relation(r);
+          }
+        });
+  }
+
+  private void skip(long seq, long endLsn) {
+    Pending last = pending.peekLast();
+    if (last != null && !last.emitted()) {
+      pending.pollLast();
+    }
+    pending.add(new Pending(seq, endLsn, applied, false));
+  }
+
+  private void flushReady() {
+    if (ready.isEmpty()) {
+      return;
+    }
+    List<CaptureMetadata.Stamp> stamps = new ArrayList<>(ready.size());
+    for (Ready r : ready) {
+      if (r.newStamp() != null) {
+        stamps.add(r.newStamp());
+      }
+    }
+    metadata.insert(stamps);
+    for (Ready r : ready) {
+      handler.onTransaction(r.transaction());
+    }
+    ready.clear();
+    readyChanges = 0;
+  }
+
+  /**
+   * Confirms to the server, and persists, the position up to which every transaction was
+   * acknowledged or needed no acknowledgment.
+   */
+  public void confirm() {
+    long acked = acknowledged.getAsLong();
+    Pending last = null;
+    boolean emitted = false;
+    while (!pending.isEmpty()) {
+      Pending p = pending.peekFirst();
+      if (p.emitted() && p.seq() > acked) {
+        break;
+      }
+      emitted |= p.emitted();
+      last = pending.pollFirst();
+    }
+    if (last == null) {
+      return;
+    }
+    long ack = Math.max(persistedAck, Math.min(acked, last.seq()));
+    if (emitted || !last.vectorAfter().equals(persistedVector)) {
+      metadata.save(
+          config.slotName(), new CaptureMetadata.State(last.endLsn(), last.vectorAfter(), ack));
+      persistedVector = last.vectorAfter();
+      persistedAck = ack;
+    }
+    LogSequenceNumber lsn = LogSequenceNumber.valueOf(last.endLsn());
+    stream.setFlushedLSN(lsn);
+    stream.setAppliedLSN(lsn);
+    try {
+      stream.forceUpdateStatus();
+    } catch (SQLException e) {
+      throw new CaptureUnavailableException(
+          "cannot confirm position " + lsn + " of slot " + config.slotName(), e);
+    }
+  }
+
+  /** Deletes any spill file. Idempotent. */
+  public void close() {
+    buffer.close();
+  }
+}

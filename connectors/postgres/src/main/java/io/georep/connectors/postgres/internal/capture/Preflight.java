@@ -1,0 +1,217 @@
+package io.georep.connectors.postgres.internal.capture;
+
+import io.georep.connector.TableId;
+import io.georep.connectors.postgres.CaptureException;
+import io.georep.connectors.postgres.PostgresSchemaCatalog;
+import io.georep.connectors.postgres.PostgresSourceConfig;
+import io.georep.publication.Publication;
+import io.georep.publication.PublicationException;
+import io.georep.publication.PublicationPlan;
+import io.georep.publication.PublicationPlanner;
+import io.georep.publication.TableRule;
+import io.georep.publication.spi.ReplicaIdentity;
+import io.georep.publication.spi.TableDescription;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The checks the capture runs before it streams, each failing with a message that names the setting
+ * or SQL that fixes it, and the creation of what is missing: the native publications (from the
+ * publication plan; existing ones are brought in line with {@code ALTER PUBLICATION}) — the slot is
+ * created over the replication connection by the caller when {@link Result#slotExists()} is false.
+ *
+ * <p>Checked: server version (14+), {@code wal_level = logical}, the {@code REPLICATION} attribute,
+ * that every published table has a primary key or {@code REPLICA IDENTITY FULL}, and, for an
+ * existing slot, its plugin ({@code pgoutput}), database, WAL ({@code wal_status <> 'lost'}) and
+ * that no other process streams from it; for a missing slot, a free slot and WAL sender.
+ */
+public final class Preflight {
+
+  /** What the checks found. */
+  public record Result(int serverMajorVersion, boolean slotExists) {}
+
+  private Preflight() {}
+
+  /**
+   * Runs the checks and creates or aligns the native publications.
+   *
+   * @param connection a regular connection in auto-commit mode
+   * @param config the source configuration
+   * @return the findings
+   * @throws CaptureException if a check fails
+   * @throws SQLException if the database is unreachable
+   */
+  public static Result run(Connection connection, PostgresSourceConfig config) throws SQLException {
+    int version = Integer.parseInt(show(connection, "server_version_num")) / 10_000;
+    if (version < 14) {
+      throw new CaptureException(
+          "PostgreSQL "
+              + version
+              + " is not supported: capture needs PostgreSQL 14 or newer (pgoutput logical"
+              + " decoding messages); upgrade the server");
+    }
+    String walLevel = show(connection, "wal_level");
+    if (!walLevel.equals("logical")) {
+      throw new CaptureException(
+          "wal_level is '"
+              + walLevel
+              + "' but capture needs logical decoding; run ALTER SYSTEM SET wal_level = logical"
+              + " and restart PostgreSQL");
+    }
+    try (PreparedStatement query =
+            connection.prepareStatement(
+                "SELECT rolreplication OR rolsuper, current_user FROM pg_catalog.pg_roles"
+                    + " WHERE rolname = current_user");
+        ResultSet rs = query.executeQuery()) {
+      if (rs.next() && !rs.getBoolean(1)) {
+        throw new CaptureException(
+            "user "
+                + rs.getString(2)
+                + " may not stream logical replication; run ALTER ROLE "
+                + TableId.quote(rs.getString(2))
+                + " REPLICATION");
+      }
+    }
+    boolean slotExists = checkSlot(connection, config.slotName());
+    PostgresSchemaCatalog catalog = PostgresSchemaCatalog.read(connection);
+    checkTables(catalog, config.publications());
+    PublicationPlan plan;
+    try {
+      plan = PublicationPlanner.plan(config.publications(), catalog);
+    } catch (PublicationException e) {
+      throw new CaptureException(e.getMessage(), e);
+    }
+    try (Statement statement = connection.createStatement()) {
+      for (String sql : plan.statements()) {
+        statement.execute(sql);
+      }
+    } catch (SQLException e) {
+      if ("42501".equals(e.getSQLState())) {
+        throw new CaptureException(
+            "cannot create or alter the native publications "
+                + config.nativePublicationNames()
+                + ": "
+                + e.getMessage()
+                + "; the capture user must own the published tables (ALTER TABLE ... OWNER TO"
+                + " <user>), or an administrator runs the statements of `georep publication plan`",
+            e);
+      }
+      throw e;
+    }
+    return new Result(version, slotExists);
+  }
+
+  private static boolean checkSlot(Connection connection, String slot) throws SQLException {
+    try (PreparedStatement query =
+        connection.prepareStatement(
+            "SELECT plugin, slot_type, database, current_database(), wal_status, active_pid"
+                + " FROM pg_catalog.pg_replication_slots WHERE slot_name = ?")) {
+      query.setString(1, slot);
+      try (ResultSet rs = query.executeQuery()) {
+        if (rs.next()) {
+          String plugin = rs.getString(1);
+          String type = rs.getString(2);
+          String database = rs.getString(3);
+          String current = rs.getString(4);
+          String walStatus = rs.getString(5);
+          String drop = "SELECT pg_drop_replication_slot('" + slot + "')";
+          if (!"logical".equals(type) || !"pgoutput".equals(plugin)) {
+            throw new CaptureException(
+                "replication slot "
+                    + slot
+                    + " exists but is a "
+                    + type
+                    + " slot with plugin "
+                    + plugin
+                    + ", not a logical pgoutput slot; drop it ("
+                    + drop
+                    + ") if nothing else uses it, or set source.postgres.slot.name to another"
+                    + " name");
+          }
+          if (!current.equals(database)) {
+            throw new CaptureException(
+                "replication slot "
+                    + slot
+                    + " belongs to database "
+                    + database
+                    + ", not "
+                    + current
+                    + "; set source.postgres.slot.name to a slot of this database (each database"
+                    + " needs its own slot)");
+          }
+          if ("lost".equals(walStatus)) {
+            throw new CaptureException(
+                "replication slot "
+                    + slot
+                    + " is invalidated: the WAL it needs was removed (wal_status = lost), so"
+                    + " changes since its position are gone; drop it ("
+                    + drop
+                    + "), restart the agent to create a new slot, and re-run the initial copy of"
+                    + " this region; raise max_slot_wal_keep_size to avoid this");
+          }
+          if (rs.getObject(6) != null) {
+            throw new io.georep.connectors.postgres.CaptureUnavailableException(
+                "replication slot "
+                    + slot
+                    + " is in use by process "
+                    + rs.getInt(6)
+                    + "; another agent may be running for this region — stop it, or wait",
+                null);
+          }
+          return true;
+        }
+      }
+    }
+    int max = Integer.parseInt(show(connection, "max_replication_slots"));
+    try (Statement statement = connection.createStatement();
+        ResultSet rs =
+            statement.executeQuery("SELECT count(*) FROM pg_catalog.pg_replication_slots")) {
+      rs.next();
+      if (rs.getInt(1) >= max) {
+        throw new CaptureException(
+            "no free replication slot for "
+                + slot
+                + ": all "
+                + max
+                + " are used (see pg_replication_slots); drop an unused one, or raise"
+                + " max_replication_slots (ALTER SYSTEM SET max_replication_slots = "
+                + (max + 1)
+                + ") and restart PostgreSQL");
+      }
+    }
+    return false;
+  }
+
+  private static void checkTables(PostgresSchemaCatalog catalog, List<Publication> publications) {
+    List<String> problems = new ArrayList<>();
+    for (Publication publication : publications) {
+      for (TableRule rule : publication.tables()) {
+        Optional<TableDescription> table = catalog.describe(rule.table());
+        if (table.isPresent()
+            && table.get().primaryKey().isEmpty()
+            && table.get().replicaIdentity() != ReplicaIdentity.FULL) {
+          problems.add(
+              ChangeConverter.noKey(TableId.of(rule.table().schema(), rule.table().name()))
+                  .getMessage());
+        }
+      }
+    }
+    if (!problems.isEmpty()) {
+      throw new CaptureException(String.join("\n", problems));
+    }
+  }
+
+  private static String show(Connection connection, String setting) throws SQLException {
+    try (Statement statement = connection.createStatement();
+        ResultSet rs = statement.executeQuery("SHOW " + setting)) {
+      rs.next();
+      return rs.getString(1);
+    }
+  }
+}
