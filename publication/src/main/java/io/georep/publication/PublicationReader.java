@@ -1,6 +1,5 @@
 package io.georep.publication;
 
-import io.georep.publication.internal.DidYouMean;
 import io.georep.publication.internal.SourceText;
 import java.util.ArrayList;
 import java.util.EnumSet;

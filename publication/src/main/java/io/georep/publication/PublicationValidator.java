@@ -1,6 +1,5 @@
 package io.georep.publication;
 
-import io.georep.publication.internal.DidYouMean;
 import io.georep.publication.internal.FilterExpr;
 import io.georep.publication.internal.FilterSql;
 import io.georep.publication.spi.ColumnDescription;

@@ -1,5 +1,6 @@
 package io.georep.publication.internal;
 
+import io.georep.publication.DidYouMean;
 import io.georep.publication.internal.FilterExpr.And;
 import io.georep.publication.internal.FilterExpr.Arithmetic;
 import io.georep.publication.internal.FilterExpr.ArithmeticOperator;

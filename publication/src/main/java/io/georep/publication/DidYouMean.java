@@ -1,4 +1,4 @@
-package io.georep.publication.internal;
+package io.georep.publication;
 
 import java.util.Collection;
 import java.util.Locale;

@@ -1,0 +1,87 @@
+package io.georep.resolver;
+
+import io.georep.resolver.spi.ConflictResolver;
+import java.util.Objects;
+
+/**
+ * How one non-key column merges: as a register whose concurrent values a resolver chooses between,
+ * or as one of the CRDT column types, whose concurrent changes all take effect.
+ *
+ * <p>The CRDT types keep their own state in the row's metadata and ignore resolvers: {@link
+ * Counter} sums deltas, {@link Max}/{@link Min} keep the greatest/least value ever written, {@link
+ * OrSet} is an add-wins observed-remove set over an array column, {@link GSet} a grow-only set.
+ */
+public sealed interface ColumnPolicy {
+  /**
+   * Returns the name publication files use for this policy.
+   *
+   * @return the name, such as {@code counter} or the register's resolver name
+   */
+  String name();
+
+  /**
+   * A register column: every write replaces the values it has seen; a resolver chooses between
+   * concurrent values.
+   *
+   * @param resolver the resolver; never null
+   */
+  record Register(ConflictResolver resolver) implements ColumnPolicy {
+    /** Validates the policy. */
+    public Register {
+      Objects.requireNonNull(resolver, "resolver");
+    }
+
+    @Override
+    public String name() {
+      return resolver.name();
+    }
+  }
+
+  /**
+   * A counter column ({@code counter}): its value is the sum of every delta merged, an insert's
+   * value counting as a delta from zero. Integer and numeric columns.
+   */
+  record Counter() implements ColumnPolicy {
+    @Override
+    public String name() {
+      return "counter";
+    }
+  }
+
+  /** A {@code max} column: the greatest value ever written (NULL only if nothing else was). */
+  record Max() implements ColumnPolicy {
+    @Override
+    public String name() {
+      return "max";
+    }
+  }
+
+  /**
+   * A {@code min} column: the least non-NULL value ever written (NULL only if nothing else was).
+   */
+  record Min() implements ColumnPolicy {
+    @Override
+    public String name() {
+      return "min";
+    }
+  }
+
+  /**
+   * An {@code or-set} array column: an add-wins observed-remove set; a removal or a row delete
+   * removes only the additions it has seen.
+   */
+  record OrSet() implements ColumnPolicy {
+    @Override
+    public String name() {
+      return "or-set";
+    }
+  }
+
+  /** A {@code g-set} array column: the union of every element ever added; removals are ignored. */
+  record GSet() implements ColumnPolicy {
+    @Override
+    public String name() {
+      return "g-set";
+    }
+  }
+}

@@ -1,0 +1,59 @@
+package io.georep.resolver;
+
+/**
+ * The kind of a conflict, in the vocabulary users know. The first word is the <em>incoming</em>
+ * (remote) write, the second the concurrent version already stored (local). An insert meeting a
+ * concurrent delete of an earlier incarnation of the row counts as an update ({@link
+ * #UPDATE_DELETE}, or {@link #DELETE_UPDATE} the other way round).
+ *
+ * <p>PostgreSQL 18 names detected conflicts too; where a type corresponds, its Javadoc gives the
+ * name.
+ */
+public enum ConflictType {
+  /**
+   * An incoming insert of a row that a concurrent insert (or update) made exist. PostgreSQL 18:
+   * {@code insert_exists}.
+   */
+  INSERT_INSERT,
+  /**
+   * An incoming update that changed at least one column a concurrent update also changed.
+   * PostgreSQL 18: {@code update_origin_differs}.
+   */
+  UPDATE_UPDATE_SAME_COLUMNS,
+  /**
+   * An incoming update concurrent with another update, with no column changed by both: both changes
+   * are kept. PostgreSQL 18: {@code update_origin_differs} (it does not tell the two apart).
+   */
+  UPDATE_UPDATE_DIFFERENT_COLUMNS,
+  /**
+   * An incoming update (or re-insert) of a row a concurrent delete removed. PostgreSQL 18: {@code
+   * update_missing} ({@code update_deleted} when the delete is known).
+   */
+  UPDATE_DELETE,
+  /**
+   * An incoming delete of a row a concurrent update (or re-insert) changed. PostgreSQL 18: {@code
+   * delete_origin_differs}.
+   */
+  DELETE_UPDATE,
+  /**
+   * An incoming delete of a row a concurrent delete already removed. PostgreSQL 18: {@code
+   * delete_missing}.
+   */
+  DELETE_DELETE,
+  /**
+   * Two different rows that clash on a unique key other than the primary key. PostgreSQL 18: {@code
+   * multiple_unique_conflicts} / {@code update_exists} / {@code insert_exists} on a non-primary
+   * unique index. Decided by {@link UniqueClashPolicy}.
+   */
+  UNIQUE_KEY_CLASH;
+
+  /**
+   * Returns the name used in metrics tags and the conflict log: lower case with dashes, such as
+   * {@code update-delete}.
+   *
+   * @return the tag value
+   */
+  public String tag() {
+    return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+  }
+}
