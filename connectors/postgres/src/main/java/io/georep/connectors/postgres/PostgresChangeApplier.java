@@ -1,0 +1,432 @@
+package io.georep.connectors.postgres;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import io.georep.connector.RowChange;
+import io.georep.connector.SourceTransaction;
+import io.georep.connector.TableSchema;
+import io.georep.connector.spi.ChangeApplier;
+import io.georep.connectors.postgres.internal.apply.ApplyTransaction;
+import io.georep.connectors.postgres.internal.apply.TableSql;
+import io.georep.connectors.postgres.internal.schema.MetadataSchema;
+import io.georep.resolver.Conflict;
+import io.georep.resolver.ConflictResolutionException;
+import io.georep.resolver.RowState;
+import io.georep.resolver.TablePolicy;
+import io.georep.vectorclock.GeorepException;
+import io.georep.vectorclock.ReplicaId;
+import io.georep.vectorclock.VersionVector;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Applies transactions of other regions to a PostgreSQL database over JDBC, exactly once, merging
+ * each row with the convergent {@link io.georep.resolver.RowMerge} and recording every conflict.
+ *
+ * <p>Each {@link #apply} call is one database transaction holding the rows, the per-row metadata
+ * ({@code georep.row_meta}), the origins' progress ({@code georep.apply_progress}), the echo mark
+ * ({@link ApplyMark}, so the local capture never ships it back and learns what was applied), the
+ * apply's xid stamps and the conflict log: either all of it commits or none. Transactions already
+ * applied (by {@code (origin, seq)}) are skipped, so redelivery after a crash is harmless. The
+ * algorithm is described in {@code docs/apply.md} and on {@code ApplyTransaction}.
+ *
+ * <p>{@link #start} migrates the {@code georep} metadata schema and opens a HikariCP pool. Not
+ * thread-safe: one applier per worker thread (several appliers may share a database). Failures are
+ * {@link ApplyRetryException} (transient: retry the same call later) or {@link ApplyException}
+ * (permanent: a poison transaction halts its stream; the message names origin, seq, table, key).
+ */
+public final class PostgresChangeApplier implements ChangeApplier {
+  private static final Logger LOG = LoggerFactory.getLogger(PostgresChangeApplier.class);
+
+  private final PostgresSinkConfig config;
+  private final HikariDataSource pool;
+  private final Map<TableSchema, TablePolicy> policies = new ConcurrentHashMap<>();
+  private final Map<TableSchema, TableSql> statements = new ConcurrentHashMap<>();
+  private final List<SourceTransaction> fragments = new ArrayList<>();
+  private volatile ConflictListener listener = ConflictListener.NONE;
+  private volatile boolean closed;
+
+  private PostgresChangeApplier(PostgresSinkConfig config, HikariDataSource pool) {
+    this.config = config;
+    this.pool = pool;
+  }
+
+  /**
+   * Opens the pool and creates or migrates the {@code georep} metadata schema.
+   *
+   * @param config the configuration; never null
+   * @return the applier
+   * @throws ApplyRetryException if the database is unreachable
+   * @throws GeorepException if the schema cannot be migrated
+   */
+  public static PostgresChangeApplier start(PostgresSinkConfig config) {
+    Objects.requireNonNull(config, "config");
+    HikariConfig hikari = new HikariConfig();
+    hikari.setJdbcUrl(config.jdbcUrl());
+    hikari.setUsername(config.user());
+    hikari.setPassword(config.password());
+    hikari.setMaximumPoolSize(config.poolSize());
+    hikari.setMinimumIdle(1);
+    hikari.setAutoCommit(false);
+    hikari.setConnectionTimeout(config.connectionTimeout().toMillis());
+    hikari.setPoolName("georep-apply-" + config.region());
+    hikari.setInitializationFailTimeout(-1);
+    HikariDataSource pool = new HikariDataSource(hikari);
+    try (Connection c = pool.getConnection()) {
+      MetadataSchema.migrate(c);
+      c.setAutoCommit(false);
+    } catch (SQLException e) {
+      pool.close();
+      throw new ApplyRetryException(
+          ApplyRetryException.Reason.UNAVAILABLE,
+          "cannot reach the apply database "
+              + config
+              + " to migrate schema georep: "
+              + e.getMessage(),
+          e);
+    } catch (RuntimeException e) {
+      pool.close();
+      throw e;
+    }
+    return new PostgresChangeApplier(config, pool);
+  }
+
+  /**
+   * Sets the listener that receives each committed transaction's conflicts.
+   *
+   * @param listener the listener; never null
+   */
+  public void setConflictListener(ConflictListener listener) {
+    this.listener = Objects.requireNonNull(listener, "listener");
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Coalescing: the transactions go into one database transaction, at most {@link
+   * PostgresSinkConfig#maxGroupTransactions()} of them.
+   *
+   * @throws IllegalArgumentException if the list is empty or longer than the coalescing limit
+   * @throws ApplyRetryException if the call should be retried later; nothing was applied
+   * @throws ApplyException if a transaction cannot be applied; nothing was applied
+   */
+  @Override
+  public void apply(List<SourceTransaction> transactions) {
+    checkOpen();
+    Objects.requireNonNull(transactions, "transactions");
+    if (transactions.isEmpty() || transactions.size() > config.maxGroupTransactions()) {
+      throw new IllegalArgumentException(
+          "apply takes 1 to "
+              + config.maxGroupTransactions()
+              + " transactions (sink.postgres.group.max.transactions), got "
+              + transactions.size());
+    }
+    List<Conflict> conflicts = applyGroup(transactions);
+    if (!conflicts.isEmpty()) {
+      try {
+        listener.onConflicts(conflicts);
+      } catch (RuntimeException e) {
+        LOG.warn("conflict listener failed; the conflicts are in georep.conflict_log", e);
+      }
+    }
+  }
+
+  /**
+   * Receives the next fragment of a large transaction; the fragments are applied, all together in
+   * one database transaction, when the last one arrives. A fragment with index 0 discards any
+   * incomplete earlier transaction (a source restarted and delivers it again).
+   *
+   * @param fragment the fragment; never null
+   * @param index its position, from 0
+   * @param last whether it is the final fragment
+   * @throws IllegalArgumentException if a fragment arrives out of order or of another transaction
+   * @throws ApplyRetryException as {@link #apply}
+   * @throws ApplyException as {@link #apply}
+   */
+  public void applyFragment(SourceTransaction fragment, int index, boolean last) {
+    checkOpen();
+    Objects.requireNonNull(fragment, "fragment");
+    if (index == 0) {
+      fragments.clear();
+    } else if (fragments.size() != index || !fragments.get(0).dot().equals(fragment.dot())) {
+      fragments.clear();
+      throw new IllegalArgumentException(
+          "fragment " + index + " of transaction " + fragment.dot() + " arrived out of order");
+    }
+    fragments.add(fragment);
+    if (last) {
+      List<RowChange> all = new ArrayList<>();
+      for (SourceTransaction f : fragments) {
+        all.addAll(f.changes());
+      }
+      SourceTransaction whole =
+          new SourceTransaction(
+              fragment.origin(),
+              fragment.seq(),
+              fragment.commitTimestamp(),
+              fragment.causalContext(),
+              all);
+      fragments.clear();
+      apply(List.of(whole));
+    }
+  }
+
+  private List<Conflict> applyGroup(List<SourceTransaction> transactions) {
+    ApplyTransaction tx = null;
+    try (Connection c = pool.getConnection()) {
+      c.setAutoCommit(false);
+      try {
+        tx =
+            new ApplyTransaction(
+                c,
+                config.region(),
+                config.stampWait(),
+                this::policy,
+                schema -> statements(c, schema),
+                config.uniqueClash());
+        tx.begin();
+        for (SourceTransaction t : transactions) {
+          if (t.origin().equals(config.region())) {
+            throw new ApplyException(
+                "transaction "
+                    + t.dot()
+                    + " originates in this region ("
+                    + config.region()
+                    + "); an applier applies only other regions' transactions — check the"
+                    + " agent's region name and the consumed streams");
+          }
+          tx.apply(t);
+        }
+        tx.finish();
+        c.commit();
+        return tx.conflicts();
+      } catch (SQLException | RuntimeException e) {
+        rollback(c, e);
+        throw e;
+      }
+    } catch (SQLException e) {
+      throw classify(e, tx);
+    } catch (ApplyRetryException e) {
+      throw e;
+    } catch (ApplyException e) {
+      throw tx == null ? e : new ApplyException(e.getMessage() + " (at " + tx.position() + ")", e);
+    } catch (ConflictResolutionException | IllegalArgumentException e) {
+      throw new ApplyException(
+          "cannot apply "
+              + (tx == null ? "the transactions" : tx.position())
+              + ": "
+              + e.getMessage()
+              + "; the stream of this origin halts here (skipping the transaction would make"
+              + " the regions diverge)",
+          e);
+    } catch (GeorepException e) {
+      throw e;
+    }
+  }
+
+  private static void rollback(Connection c, Exception cause) {
+    try {
+      c.rollback();
+    } catch (SQLException e) {
+      cause.addSuppressed(e);
+    }
+  }
+
+  private GeorepException classify(SQLException e, ApplyTransaction tx) {
+    String state = e.getSQLState() == null ? "" : e.getSQLState();
+    String where = tx == null ? "" : " at " + tx.position();
+    if (state.equals("23503")) {
+      return new ApplyRetryException(
+          ApplyRetryException.Reason.MISSING_PARENT,
+          "a foreign key of the applied rows is violated"
+              + where
+              + " ("
+              + e.getMessage()
+              + "): the parent row has not arrived (or a child still references a deleted"
+              + " parent); the transaction waits and is retried. If it never succeeds, check that"
+              + " the parent table is replicated to this region",
+          e);
+    }
+    if (state.equals("23505")) {
+      return new ApplyRetryException(
+          ApplyRetryException.Reason.LOCAL_RACE,
+          "a local write inserted the same key concurrently" + where + "; the apply is retried",
+          e);
+    }
+    if (state.equals("40001") || state.equals("40P01") || state.equals("55P03")) {
+      return new ApplyRetryException(
+          ApplyRetryException.Reason.CONCURRENCY,
+          "serialization failure or deadlock" + where + "; the apply is retried",
+          e);
+    }
+    if (state.isEmpty()
+        || state.startsWith("08")
+        || state.startsWith("53")
+        || state.startsWith("57")
+        || state.startsWith("58")) {
+      return new ApplyRetryException(
+          ApplyRetryException.Reason.UNAVAILABLE,
+          "the apply database failed" + where + " (" + e.getMessage() + "); the apply is retried",
+          e);
+    }
+    return new ApplyException(
+        "cannot apply"
+            + where
+            + ": PostgreSQL rejected it with SQLSTATE "
+            + state
+            + " ("
+            + e.getMessage()
+            + "); make the table match the origin's definition (georep replicates no DDL); the"
+            + " stream of this origin halts here",
+        e);
+  }
+
+  private TablePolicy policy(TableSchema table) {
+    return policies.computeIfAbsent(table, config.policies());
+  }
+
+  private TableSql statements(Connection c, TableSchema table) {
+    TableSql sql = statements.get(table);
+    if (sql == null) {
+      try {
+        sql = TableSql.load(c, table);
+      } catch (SQLException e) {
+        throw new ApplyRetryException(
+            ApplyRetryException.Reason.UNAVAILABLE,
+            "cannot read the catalog entry of " + table.id() + ": " + e.getMessage(),
+            e);
+      }
+      statements.put(table, sql);
+    }
+    return sql;
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * @throws ApplyRetryException if the database is unavailable
+   */
+  @Override
+  public VersionVector appliedWatermark() {
+    checkOpen();
+    try (Connection c = pool.getConnection();
+        PreparedStatement q =
+            c.prepareStatement(
+                "SELECT origin, watermark FROM georep.apply_progress WHERE watermark > 0")) {
+      Map<ReplicaId, Long> entries = new HashMap<>();
+      try (ResultSet rs = q.executeQuery()) {
+        while (rs.next()) {
+          entries.put(ReplicaId.of(rs.getString(1)), rs.getLong(2));
+        }
+      }
+      c.commit();
+      return VersionVector.of(entries);
+    } catch (SQLException e) {
+      throw classifyUnavailable(e);
+    }
+  }
+
+  private static ApplyRetryException classifyUnavailable(SQLException e) {
+    return new ApplyRetryException(
+        ApplyRetryException.Reason.UNAVAILABLE,
+        "cannot read georep.apply_progress: " + e.getMessage(),
+        e);
+  }
+
+  /**
+   * What one garbage collection removed.
+   *
+   * @param tombstones deleted rows' metadata removed
+   * @param stamps apply stamps removed
+   */
+  public record GarbageCollection(int tombstones, int stamps) {}
+
+  /**
+   * Removes metadata that the causally stable frontier makes useless: tombstones (metadata of
+   * deleted rows) whose whole history the frontier covers, for tables without counter, max, min or
+   * g-set columns (whose totals survive deletes), and the apply stamps of remote transactions the
+   * frontier covers. Local stamps are kept: they are how a local write not yet folded into a row's
+   * metadata is identified.
+   *
+   * <p>The frontier must be causally stable, not merely applied everywhere: every transaction that
+   * any region committed without the frontier in its causal past must already be applied here. Then
+   * every write still to arrive has the frontier in its context, so it dominates the removed
+   * tombstone, and merging it into no state gives the same state as merging it into the tombstone
+   * (see {@code docs/apply.md}).
+   *
+   * @param stableFrontier the causally stable frontier, from the agents' applied vectors
+   * @return what was removed
+   * @throws ApplyRetryException if the database is unavailable
+   */
+  public GarbageCollection collectGarbage(VersionVector stableFrontier) {
+    checkOpen();
+    Objects.requireNonNull(stableFrontier, "stableFrontier");
+    int tombstones = 0;
+    int stamps = 0;
+    try (Connection c = pool.getConnection()) {
+      try (PreparedStatement select =
+              c.prepareStatement(
+                  "SELECT table_schema, table_name, row_key, state FROM georep.row_meta"
+                      + " WHERE NOT row_exists AND NOT accumulates FOR UPDATE SKIP LOCKED");
+          PreparedStatement delete =
+              c.prepareStatement(
+                  "DELETE FROM georep.row_meta WHERE table_schema = ? AND table_name = ?"
+                      + " AND row_key = ?")) {
+        try (ResultSet rs = select.executeQuery()) {
+          while (rs.next()) {
+            RowState state = RowState.fromBytes(rs.getBytes(4));
+            if (stableFrontier.covers(state.history())) {
+              delete.setString(1, rs.getString(1));
+              delete.setString(2, rs.getString(2));
+              delete.setBytes(3, rs.getBytes(3));
+              delete.addBatch();
+              tombstones++;
+            }
+          }
+        }
+        if (tombstones > 0) {
+          delete.executeBatch();
+        }
+      }
+      try (PreparedStatement delete =
+          c.prepareStatement("DELETE FROM georep.xid_stamp WHERE origin = ? AND seq <= ?")) {
+        for (Map.Entry<ReplicaId, Long> e : stableFrontier.entries().entrySet()) {
+          if (!e.getKey().equals(config.region())) {
+            delete.setString(1, e.getKey().name());
+            delete.setLong(2, e.getValue());
+            stamps += delete.executeUpdate();
+          }
+        }
+      }
+      c.commit();
+    } catch (SQLException e) {
+      throw classifyUnavailable(e);
+    }
+    return new GarbageCollection(tombstones, stamps);
+  }
+
+  private void checkOpen() {
+    if (closed) {
+      throw new IllegalStateException("the applier is closed");
+    }
+  }
+
+  /** Closes the pool. Idempotent. */
+  @Override
+  public void close() {
+    if (!closed) {
+      closed = true;
+      pool.close();
+    }
+  }
+}

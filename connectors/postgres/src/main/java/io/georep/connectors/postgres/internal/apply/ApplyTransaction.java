@@ -1,0 +1,859 @@
+package io.georep.connectors.postgres.internal.apply;
+
+import io.georep.connector.ColumnSchema;
+import io.georep.connector.RowChange;
+import io.georep.connector.RowKey;
+import io.georep.connector.SourceTransaction;
+import io.georep.connector.TableId;
+import io.georep.connector.TableSchema;
+import io.georep.connector.Value;
+import io.georep.connectors.postgres.ApplyMark;
+import io.georep.connectors.postgres.ApplyRetryException;
+import io.georep.resolver.ColumnPolicy;
+import io.georep.resolver.Conflict;
+import io.georep.resolver.MergeResult;
+import io.georep.resolver.RowMerge;
+import io.georep.resolver.RowState;
+import io.georep.resolver.TablePolicy;
+import io.georep.resolver.UniqueClashPolicy;
+import io.georep.resolver.VisibleRow;
+import io.georep.resolver.Write;
+import io.georep.resolver.spi.Version;
+import io.georep.vectorclock.Dot;
+import io.georep.vectorclock.HybridTimestamp;
+import io.georep.vectorclock.ReplicaId;
+import io.georep.vectorclock.VersionVector;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Savepoint;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.function.Function;
+import org.postgresql.util.PSQLException;
+
+/**
+ * One apply database transaction: merges the writes of one or more source transactions into the
+ * local rows and commits them together with their progress, echo mark, stamps and conflicts.
+ *
+ * <h2>Design</h2>
+ *
+ * <p>Everything an apply changes is in this one database transaction, so "applied but progress not
+ * recorded" (or the reverse) cannot exist: the rows, {@code georep.row_meta}, {@code
+ * georep.apply_progress}, the {@link ApplyMark} logical message, the apply's {@code
+ * georep.xid_stamp} rows and {@code georep.conflict_log} commit or roll back as one.
+ *
+ * <p>Per row write (after Shapiro et al. for the merge, which {@link RowMerge} implements):
+ *
+ * <ol>
+ *   <li><b>Lock.</b> An advisory transaction lock on a hash of (table, key) serialises appliers on
+ *       the row, including the case where neither the row nor its metadata exists yet; {@code
+ *       SELECT … FOR UPDATE} then locks the table row against local writers. A local insert of an
+ *       absent key can still race the apply's insert: the primary-key violation aborts the whole
+ *       transaction as retriable, and the retry folds the local row.
+ *   <li><b>Fold local writes.</b> The metadata records the table row's {@code xmin} when the
+ *       applier last synchronised it ({@code writer_xid32}). A different {@code xmin}, or a row
+ *       without metadata, means an application in this region wrote it since: its dot, HLC and
+ *       causal context come from the capture's stamp for that xid, and {@link Write#diff} turns
+ *       "visible state vs database" into a local write merged before the remote one. A row that is
+ *       gone while its state says it exists was deleted locally; the delete is attributed to the
+ *       newest local stamp committed after the last synchronisation (whose context contains the
+ *       deleter's). Without a stamp the applier never guesses (a guess could claim "dominated" and
+ *       silently lose the local write): it polls for the stamp up to {@code stampWait} and then
+ *       aborts with a retriable {@link ApplyRetryException.Reason#STAMP_PENDING}.
+ *   <li><b>Merge</b> the remote write: dominated versions are replaced, concurrent ones resolved,
+ *       stale and duplicate writes skipped — all inside {@link RowMerge#merge}.
+ *   <li><b>Write back</b> only what differs between the merged visible row and the database
+ *       (insert, update of the differing columns, delete), and remember the new {@code xmin} (this
+ *       transaction's xid). A unique violation on a non-primary key is a clash between two rows:
+ *       the clashing row is found, folded, and the {@link UniqueClashPolicy} keeps the row whose
+ *       latest write has the later HLC — a function of the two rows' states, so every region
+ *       removes the same row. The loser's state is kept with {@code suppressed = true} (it exists
+ *       in the replicated state but not in the table) and is tried again on its next write.
+ * </ol>
+ *
+ * <p>Concurrency: one instance per database transaction, confined to the applying thread. Several
+ * appliers may run on one database; they serialise on row locks and on the origin's progress row.
+ */
+public final class ApplyTransaction {
+  private static final long MASK32 = 0xFFFFFFFFL;
+  private static final int MAX_CLASH_ROUNDS = 16;
+
+  /** Where the apply is, for error messages. */
+  private Dot currentDot;
+
+  private TableId currentTable;
+  private RowKey currentKey;
+
+  private final Connection connection;
+  private final ReplicaId region;
+  private final Duration stampWait;
+  private final Function<TableSchema, TablePolicy> policies;
+  private final Function<TableSchema, TableSql> statements;
+  private final UniqueClashPolicy clashPolicy;
+  private final Map<RowRef, RowHandle> rows = new LinkedHashMap<>();
+  private final List<Conflict> conflicts = new ArrayList<>();
+  private final Map<ReplicaId, Progress> progress = new TreeMap<>();
+  private final List<SourceTransaction> applied = new ArrayList<>();
+  private final Map<RowRef, Map<String, Value>> keyChangeSources = new HashMap<>();
+  private long xid;
+  private long lsn;
+  private long writtenXmin;
+
+  /** A row's identity: table and key bytes. */
+  private record RowRef(TableId table, ByteBuffer key) {}
+
+  /** A local transaction's stamp. */
+  private record LocalStamp(Dot dot, HybridTimestamp timestamp, VersionVector context) {}
+
+  /** An origin's progress row. */
+  private static final class Progress {
+    long watermark;
+    byte[] above;
+    boolean changed;
+  }
+
+  /** A locked row: its metadata and database values, updated as the transaction goes. */
+  private static final class RowHandle {
+    final TableSchema table;
+    final RowKey key;
+    final byte[] keyBytes;
+    RowState state;
+    boolean suppressed;
+    Long writerXid32;
+    long syncLsn;
+    Dot lastDot;
+    HybridTimestamp lastTimestamp;
+    Optional<Map<String, Value>> db;
+    long xmin;
+    boolean dirty;
+
+    RowHandle(TableSchema table, RowKey key, byte[] keyBytes) {
+      this.table = table;
+      this.key = key;
+      this.keyBytes = keyBytes;
+    }
+  }
+
+  /**
+   * Creates the transaction on a connection in manual-commit mode.
+   *
+   * @param connection the connection; auto-commit off
+   * @param region the local region
+   * @param stampWait how long to wait for the capture to stamp a local write
+   * @param policies the policy of each table
+   * @param statements the statements of each table
+   * @param clashPolicy the unique-key clash policy
+   */
+  public ApplyTransaction(
+      Connection connection,
+      ReplicaId region,
+      Duration stampWait,
+      Function<TableSchema, TablePolicy> policies,
+      Function<TableSchema, TableSql> statements,
+      UniqueClashPolicy clashPolicy) {
+    this.connection = connection;
+    this.region = region;
+    this.stampWait = stampWait;
+    this.policies = policies;
+    this.statements = statements;
+    this.clashPolicy = clashPolicy;
+  }
+
+  /**
+   * Starts the transaction: reads its xid and the WAL position.
+   *
+   * @throws SQLException on a database failure
+   */
+  public void begin() throws SQLException {
+    try (Statement s = connection.createStatement();
+        ResultSet rs =
+            s.executeQuery(
+                "SELECT txid_current(), (pg_current_wal_lsn() - '0/0'::pg_lsn)::bigint")) {
+      rs.next();
+      xid = rs.getLong(1);
+      lsn = rs.getLong(2);
+      // Deferrable foreign keys are checked at commit, so a parent and its child may arrive in
+      // either order within one apply transaction; non-deferrable ones are unaffected.
+      s.execute("SET CONSTRAINTS ALL DEFERRED");
+    }
+  }
+
+  /**
+   * Returns a description of where the apply is: origin, seq, table and key.
+   *
+   * @return the description
+   */
+  public String position() {
+    return (currentDot == null ? "before the first transaction" : "transaction " + currentDot)
+        + (currentTable == null ? "" : ", table " + currentTable)
+        + (currentKey == null ? "" : ", key " + currentKey.values());
+  }
+
+  /**
+   * Applies one source transaction unless its dot is already applied.
+   *
+   * @param tx the transaction
+   * @return false if it was a duplicate and was skipped
+   * @throws SQLException on a database failure
+   */
+  public boolean apply(SourceTransaction tx) throws SQLException {
+    currentDot = tx.dot();
+    currentTable = null;
+    currentKey = null;
+    Progress p = progress(tx.origin());
+    if (tx.seq() <= p.watermark || AboveSet.contains(p.above, tx.seq())) {
+      return false;
+    }
+    keyChangeSources.clear();
+    Map<RowRef, RowRef> keyChanges = keyChanges(tx);
+    for (Write write : Write.of(tx)) {
+      currentTable = write.table().id();
+      currentKey = write.key();
+      applyWrite(write, keyChanges);
+    }
+    currentTable = null;
+    currentKey = null;
+    // Per-origin streams are applied in seq order (ChangeApplier's contract), so the watermark
+    // simply becomes the seq; the above-set only ever holds seqs applied out of order.
+    p.watermark = Math.max(p.watermark, tx.seq());
+    p.above = AboveSet.trim(p.above, p.watermark);
+    p.changed = true;
+    applied.add(tx);
+    return true;
+  }
+
+  /**
+   * Finishes the transaction before commit: row metadata, progress, echo mark, stamps and conflict
+   * log. Does nothing for the mark and stamps if no transaction was applied.
+   *
+   * @throws SQLException on a database failure
+   */
+  public void finish() throws SQLException {
+    currentDot = null;
+    writeMetadata();
+    if (applied.isEmpty()) {
+      return;
+    }
+    try (PreparedStatement update =
+        connection.prepareStatement(
+            "UPDATE georep.apply_progress SET watermark = ?, above = ?, updated_at = now()"
+                + " WHERE origin = ?")) {
+      for (Map.Entry<ReplicaId, Progress> e : progress.entrySet()) {
+        if (e.getValue().changed) {
+          update.setLong(1, e.getValue().watermark);
+          update.setBytes(2, e.getValue().above);
+          update.setString(3, e.getKey().name());
+          update.addBatch();
+        }
+      }
+      update.executeBatch();
+    }
+    List<Dot> dots = new ArrayList<>();
+    for (SourceTransaction tx : applied) {
+      dots.add(tx.dot());
+    }
+    VersionVector watermark = VersionVector.empty();
+    for (Map.Entry<ReplicaId, Progress> e : progress.entrySet()) {
+      if (e.getValue().watermark > 0) {
+        watermark = watermark.advance(e.getKey(), e.getValue().watermark);
+      }
+    }
+    try (PreparedStatement mark = connection.prepareStatement(ApplyMark.SQL)) {
+      mark.setBytes(1, new ApplyMark(dots, watermark).encode());
+      mark.execute();
+    }
+    try (PreparedStatement stamp =
+        connection.prepareStatement(
+            "INSERT INTO georep.xid_stamp (origin, seq, xid, xid32, hlc_wall, hlc_logical,"
+                + " causal_context) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")) {
+      for (SourceTransaction tx : applied) {
+        stamp.setString(1, tx.origin().name());
+        stamp.setLong(2, tx.seq());
+        stamp.setLong(3, xid);
+        stamp.setLong(4, xid & MASK32);
+        stamp.setLong(5, tx.commitTimestamp().wallTimeMillis());
+        stamp.setInt(6, tx.commitTimestamp().logical());
+        stamp.setBytes(7, tx.causalContext().toBytes());
+        stamp.addBatch();
+      }
+      stamp.executeBatch();
+    }
+    ConflictLog.insert(connection, conflicts);
+  }
+
+  /**
+   * Returns the conflicts recorded so far.
+   *
+   * @return the conflicts
+   */
+  public List<Conflict> conflicts() {
+    return List.copyOf(conflicts);
+  }
+
+  /**
+   * Returns the source transactions applied (not skipped) so far.
+   *
+   * @return the transactions
+   */
+  public List<SourceTransaction> applied() {
+    return List.copyOf(applied);
+  }
+
+  // ---- progress ----
+
+  private Progress progress(ReplicaId origin) throws SQLException {
+    Progress p = progress.get(origin);
+    if (p != null) {
+      return p;
+    }
+    try (PreparedStatement insert =
+            connection.prepareStatement(
+                "INSERT INTO georep.apply_progress (origin) VALUES (?) ON CONFLICT DO NOTHING");
+        PreparedStatement select =
+            connection.prepareStatement(
+                "SELECT watermark, above FROM georep.apply_progress WHERE origin = ? FOR UPDATE")) {
+      insert.setString(1, origin.name());
+      insert.executeUpdate();
+      select.setString(1, origin.name());
+      try (ResultSet rs = select.executeQuery()) {
+        rs.next();
+        p = new Progress();
+        p.watermark = rs.getLong(1);
+        p.above = rs.getBytes(2);
+      }
+    }
+    progress.put(origin, p);
+    return p;
+  }
+
+  // ---- one row ----
+
+  /** Maps the new key of each key-changing update to its old key. */
+  private static Map<RowRef, RowRef> keyChanges(SourceTransaction tx) {
+    Map<RowRef, RowRef> map = new HashMap<>();
+    for (RowChange change : tx.changes()) {
+      if (change instanceof RowChange.Update u) {
+        TableSchema t = u.table();
+        List<Value> newKey = new ArrayList<>(u.key().values());
+        boolean changed = false;
+        for (int k = 0; k < t.keyColumns().size(); k++) {
+          Value v = u.changed().get(t.keyColumns().get(k).name());
+          if (v != null && v.isDatum() && !v.equals(newKey.get(k))) {
+            newKey.set(k, v);
+            changed = true;
+          }
+        }
+        if (changed) {
+          map.put(ref(t, new RowKey(newKey)), ref(t, u.key()));
+        }
+      }
+    }
+    return map;
+  }
+
+  private static RowRef ref(TableSchema table, RowKey key) {
+    return new RowRef(table.id(), ByteBuffer.wrap(SqlValues.keyBytes(key)));
+  }
+
+  private void applyWrite(Write write, Map<RowRef, RowRef> keyChanges) throws SQLException {
+    TablePolicy policy = policies.apply(write.table());
+    TableSql sql = statements.apply(write.table());
+    RowHandle h = lock(sql, write.table(), write.key());
+    fold(h, policy);
+    RowRef self = ref(write.table(), write.key());
+    if (write.kind() == RowChange.Kind.DELETE && keyChanges.containsValue(self)) {
+      // The old key of a key-changing update: its values complete the new key's insert.
+      VisibleRow before = visible(h, policy);
+      if (before.exists()) {
+        keyChangeSources.put(self, before.values());
+      }
+    }
+    RowRef source = keyChanges.get(self);
+    if (write.kind() == RowChange.Kind.INSERT && source != null) {
+      Map<String, Value> old = keyChangeSources.get(source);
+      if (old != null) {
+        Map<String, Value> completed = new LinkedHashMap<>();
+        for (ColumnSchema c : write.table().columns()) {
+          if (c.isKey()) {
+            continue;
+          }
+          Value v = write.columns().get(c.name());
+          if (v == null) {
+            v = old.get(c.name());
+          }
+          if (v != null) {
+            completed.put(c.name(), v);
+          }
+        }
+        write =
+            new Write(
+                write.table(),
+                write.key(),
+                RowChange.Kind.INSERT,
+                completed,
+                write.dot(),
+                write.timestamp(),
+                write.context());
+      }
+    }
+    MergeResult result = RowMerge.merge(Optional.ofNullable(h.state), write, policy);
+    conflicts.addAll(result.conflicts());
+    if (!result.applied()) {
+      if (h.dirty) {
+        writeBack(h, sql, policy, visible(h, policy));
+      }
+      return;
+    }
+    h.state = result.state();
+    noteWrite(h, write.dot(), write.timestamp());
+    h.dirty = true;
+    writeBack(h, sql, policy, result.row());
+  }
+
+  private static VisibleRow visible(RowHandle h, TablePolicy policy) {
+    return h.state == null ? VisibleRow.ABSENT : RowMerge.visible(h.state, policy, h.key);
+  }
+
+  private static void noteWrite(RowHandle h, Dot dot, HybridTimestamp ts) {
+    if (h.lastTimestamp == null || ts.compareTo(h.lastTimestamp) > 0) {
+      h.lastTimestamp = ts;
+      h.lastDot = dot;
+    }
+  }
+
+  /** Locks a row and reads its metadata and database values; reuses a row locked before. */
+  private RowHandle lock(TableSql sql, TableSchema table, RowKey key) throws SQLException {
+    byte[] keyBytes = SqlValues.keyBytes(key);
+    RowRef ref = new RowRef(table.id(), ByteBuffer.wrap(keyBytes));
+    RowHandle h = rows.get(ref);
+    if (h != null) {
+      if (!h.table.equals(table)) {
+        throw new IllegalArgumentException(
+            "two schemas of table " + table.id() + " in one apply transaction; apply them apart");
+      }
+      return h;
+    }
+    h = new RowHandle(table, key, keyBytes);
+    try (PreparedStatement lock = connection.prepareStatement("SELECT pg_advisory_xact_lock(?)")) {
+      lock.setLong(1, hash(table.id(), keyBytes));
+      lock.execute();
+    }
+    try (PreparedStatement meta =
+        connection.prepareStatement(
+            "SELECT state, suppressed, writer_xid32, sync_lsn, last_origin, last_seq, last_wall,"
+                + " last_logical FROM georep.row_meta"
+                + " WHERE table_schema = ? AND table_name = ? AND row_key = ?")) {
+      meta.setString(1, table.id().schema());
+      meta.setString(2, table.id().name());
+      meta.setBytes(3, keyBytes);
+      try (ResultSet rs = meta.executeQuery()) {
+        if (rs.next()) {
+          h.state = RowState.fromBytes(rs.getBytes(1));
+          h.suppressed = rs.getBoolean(2);
+          long w = rs.getLong(3);
+          h.writerXid32 = rs.wasNull() ? null : w;
+          h.syncLsn = rs.getLong(4);
+          ReplicaId origin = ReplicaId.of(rs.getString(5));
+          h.lastDot = new Dot(origin, rs.getLong(6));
+          h.lastTimestamp = new HybridTimestamp(rs.getLong(7), rs.getInt(8), origin);
+        }
+      }
+    }
+    readRow(sql, h);
+    rows.put(ref, h);
+    return h;
+  }
+
+  private void readRow(TableSql sql, RowHandle h) throws SQLException {
+    try (PreparedStatement select = connection.prepareStatement(sql.selectRow())) {
+      bindKey(select, 1, h.key);
+      try (ResultSet rs = select.executeQuery()) {
+        if (rs.next()) {
+          h.xmin = rs.getLong(1) & MASK32;
+          Map<String, Value> values = new LinkedHashMap<>();
+          for (int i = 0; i < h.table.columnCount(); i++) {
+            ColumnSchema c = h.table.column(i);
+            values.put(c.name(), SqlValues.parse(c.type(), rs.getString(i + 2)));
+          }
+          h.db = Optional.of(values);
+        } else {
+          h.db = Optional.empty();
+        }
+      }
+    }
+  }
+
+  private static void bindKey(PreparedStatement s, int from, RowKey key) throws SQLException {
+    for (int k = 0; k < key.size(); k++) {
+      s.setString(from + k, SqlValues.text(key.get(k)));
+    }
+  }
+
+  /** FNV-1a over table and key: the advisory lock of a row. */
+  private static long hash(TableId table, byte[] key) {
+    long h = 0xcbf29ce484222325L;
+    for (byte b : (table.schema() + "\0" + table.name() + "\0").getBytes(StandardCharsets.UTF_8)) {
+      h = (h ^ (b & 0xff)) * 0x100000001b3L;
+    }
+    for (byte b : key) {
+      h = (h ^ (b & 0xff)) * 0x100000001b3L;
+    }
+    return h;
+  }
+
+  /** Folds a local write made since the row was last synchronised into its state. */
+  private void fold(RowHandle h, TablePolicy policy) throws SQLException {
+    VisibleRow visible = visible(h, policy);
+    LocalStamp stamp;
+    if (h.db.isPresent()) {
+      if (h.state != null && h.writerXid32 != null && h.writerXid32 == h.xmin) {
+        return;
+      }
+      stamp = awaitStamp(h, true);
+    } else {
+      if (h.state == null || !visible.exists() || h.suppressed) {
+        return;
+      }
+      stamp = awaitStamp(h, false);
+    }
+    Optional<Write> local =
+        Write.diff(policy, h.key, visible, h.db, stamp.dot(), stamp.timestamp(), stamp.context());
+    h.dirty = true;
+    h.writerXid32 = h.db.isPresent() ? h.xmin : null;
+    if (local.isEmpty()) {
+      return;
+    }
+    MergeResult r = RowMerge.merge(Optional.ofNullable(h.state), local.get(), policy);
+    conflicts.addAll(r.conflicts());
+    if (r.applied()) {
+      h.state = r.state();
+      noteWrite(h, stamp.dot(), stamp.timestamp());
+    }
+  }
+
+  /**
+   * Finds the stamp of the local write: by xmin for a present row, else the newest local stamp
+   * after the row's last synchronisation not yet merged; polls until {@code stampWait}.
+   */
+  private LocalStamp awaitStamp(RowHandle h, boolean byXmin) throws SQLException {
+    String sql =
+        byXmin
+            ? "SELECT seq, hlc_wall, hlc_logical, causal_context FROM georep.xid_stamp"
+                + " WHERE xid32 = ? AND origin = ? AND xid > ? ORDER BY xid DESC LIMIT 1"
+            : "SELECT seq, hlc_wall, hlc_logical, causal_context FROM georep.xid_stamp"
+                + " WHERE seq > ? AND origin = ? ORDER BY seq DESC LIMIT 1";
+    long deadline = System.nanoTime() + stampWait.toNanos();
+    long pauseMillis = 2;
+    while (true) {
+      try (PreparedStatement query = connection.prepareStatement(sql)) {
+        query.setLong(1, byXmin ? h.xmin : h.syncLsn);
+        query.setString(2, region.name());
+        if (byXmin) {
+          query.setLong(3, xid - (1L << 31));
+        }
+        try (ResultSet rs = query.executeQuery()) {
+          if (rs.next()) {
+            Dot dot = new Dot(region, rs.getLong(1));
+            if (h.state == null || !h.state.covers(dot)) {
+              return new LocalStamp(
+                  dot,
+                  new HybridTimestamp(rs.getLong(2), rs.getInt(3), region),
+                  VersionVector.fromBytes(rs.getBytes(4)));
+            }
+          }
+        }
+      }
+      if (System.nanoTime() > deadline) {
+        throw new ApplyRetryException(
+            ApplyRetryException.Reason.STAMP_PENDING,
+            "row "
+                + h.key.values()
+                + " of "
+                + h.table.id()
+                + (byXmin
+                    ? " was written by local transaction xid " + h.xmin
+                    : " was deleted by a local transaction")
+                + " that the capture has not stamped yet (waited "
+                + stampWait.toMillis()
+                + " ms, at "
+                + position()
+                + "); the local write must be identified before a remote change is merged, or it"
+                + " could be silently overwritten. Make sure the capture (PostgresChangeSource) of"
+                + " region "
+                + region
+                + " runs on this database; the apply is retried",
+            null);
+      }
+      try {
+        Thread.sleep(pauseMillis);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new ApplyRetryException(
+            ApplyRetryException.Reason.UNAVAILABLE, "interrupted waiting for a stamp", e);
+      }
+      pauseMillis = Math.min(50, pauseMillis * 2);
+    }
+  }
+
+  // ---- write-back ----
+
+  /** Makes the table row show {@code row}, resolving unique-key clashes. */
+  private void writeBack(RowHandle h, TableSql sql, TablePolicy policy, VisibleRow row)
+      throws SQLException {
+    if (!row.exists()) {
+      h.suppressed = false;
+      if (h.db.isPresent()) {
+        execute(sql.delete(), List.of(), h.key, null);
+        h.db = Optional.empty();
+      }
+      h.writerXid32 = null;
+      return;
+    }
+    for (int round = 0; round < MAX_CLASH_ROUNDS; round++) {
+      List<String> columns = new ArrayList<>();
+      List<Value> values = new ArrayList<>();
+      String statement;
+      if (h.db.isEmpty()) {
+        for (Map.Entry<String, Value> e : row.values().entrySet()) {
+          columns.add(e.getKey());
+          values.add(e.getValue());
+        }
+        statement = sql.insert(columns);
+      } else {
+        for (Map.Entry<String, Value> e : row.values().entrySet()) {
+          ColumnSchema c = h.table.column(h.table.indexOf(e.getKey()));
+          if (!c.isKey() && !e.getValue().equals(h.db.get().get(e.getKey()))) {
+            columns.add(e.getKey());
+            values.add(e.getValue());
+          }
+        }
+        if (columns.isEmpty()) {
+          h.suppressed = false;
+          h.writerXid32 = h.xmin;
+          return;
+        }
+        statement = sql.update(columns);
+      }
+      String clash =
+          execute(
+              statement,
+              values,
+              h.db.isEmpty() ? null : h.key,
+              sql.uniques().isEmpty() ? null : sql);
+      if (clash == null) {
+        Map<String, Value> now = new LinkedHashMap<>(h.db.orElse(Map.of()));
+        now.putAll(row.values());
+        h.db = Optional.of(now);
+        h.xmin = writtenXmin;
+        h.writerXid32 = h.xmin;
+        h.suppressed = false;
+        return;
+      }
+      if (!resolveClash(h, sql, policy, row, clash)) {
+        return;
+      }
+    }
+    throw new IllegalStateException(
+        "unique-key clashes of row " + h.key.values() + " did not settle; " + position());
+  }
+
+  /**
+   * Executes a write; with {@code clashes} set, inside a savepoint, returning the violated
+   * non-primary unique constraint instead of failing.
+   */
+  private String execute(String statement, List<Value> values, RowKey key, TableSql clashes)
+      throws SQLException {
+    Savepoint savepoint = clashes == null ? null : connection.setSavepoint();
+    try (PreparedStatement s = connection.prepareStatement(statement)) {
+      int i = 1;
+      for (Value v : values) {
+        s.setString(i++, SqlValues.text(v));
+      }
+      if (key != null) {
+        bindKey(s, i, key);
+      }
+      if (s.execute()) {
+        try (ResultSet rs = s.getResultSet()) {
+          if (rs.next()) {
+            // Inside a savepoint the row's xmin is the subtransaction's xid, not the top-level one.
+            writtenXmin = rs.getLong(1) & MASK32;
+          }
+        }
+      }
+      if (savepoint != null) {
+        connection.releaseSavepoint(savepoint);
+      }
+      return null;
+    } catch (PSQLException e) {
+      String constraint =
+          e.getServerErrorMessage() == null ? null : e.getServerErrorMessage().getConstraint();
+      if (savepoint != null
+          && "23505".equals(e.getSQLState())
+          && constraint != null
+          && clashes.uniques().containsKey(constraint)) {
+        connection.rollback(savepoint);
+        return constraint;
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * Resolves a clash of {@code h}'s row with another row on a unique key.
+   *
+   * @return true if the write should be tried again (the other row lost), false if this row lost
+   */
+  private boolean resolveClash(
+      RowHandle h, TableSql sql, TablePolicy policy, VisibleRow row, String constraint)
+      throws SQLException {
+    List<String> uniqueColumns = sql.uniques().get(constraint);
+    RowKey otherKey = null;
+    try (PreparedStatement find = connection.prepareStatement(sql.selectClash(uniqueColumns))) {
+      int i = 1;
+      for (String c : uniqueColumns) {
+        find.setString(i++, SqlValues.text(row.values().getOrDefault(c, Value.NULL)));
+      }
+      bindKey(find, i, h.key);
+      try (ResultSet rs = find.executeQuery()) {
+        if (rs.next()) {
+          List<Value> key = new ArrayList<>();
+          List<ColumnSchema> keyColumns = h.table.keyColumns();
+          for (int k = 0; k < keyColumns.size(); k++) {
+            key.add(SqlValues.parse(keyColumns.get(k).type(), rs.getString(k + 1)));
+          }
+          otherKey = new RowKey(key);
+        }
+      }
+    }
+    if (otherKey == null) {
+      throw new ApplyRetryException(
+          ApplyRetryException.Reason.LOCAL_RACE,
+          "unique constraint "
+              + constraint
+              + " of "
+              + h.table.id()
+              + " rejected row "
+              + h.key.values()
+              + " but the clashing row is not visible yet (a concurrent local write); "
+              + position()
+              + "; the apply is retried",
+          null);
+    }
+    RowHandle other = lock(sql, h.table, otherKey);
+    fold(other, policy);
+    VisibleRow otherRow = visible(other, policy);
+    UniqueClashPolicy.Outcome outcome =
+        clashPolicy.decide(
+            h.table,
+            uniqueColumns,
+            new UniqueClashPolicy.ClashingRow(otherKey, version(other, otherRow)),
+            new UniqueClashPolicy.ClashingRow(h.key, version(h, row)));
+    conflicts.add(outcome.conflict());
+    if (outcome.winner() == Conflict.Winner.REMOTE) {
+      execute(sql.delete(), List.of(), otherKey, null);
+      other.db = Optional.empty();
+      other.writerXid32 = null;
+      other.suppressed = true;
+      other.dirty = true;
+      return true;
+    }
+    if (h.db.isPresent()) {
+      execute(sql.delete(), List.of(), h.key, null);
+      h.db = Optional.empty();
+    }
+    h.writerXid32 = null;
+    h.suppressed = true;
+    h.dirty = true;
+    return false;
+  }
+
+  private static Version version(RowHandle h, VisibleRow row) {
+    Map<String, Value> values = new LinkedHashMap<>();
+    for (Map.Entry<String, Value> e : row.values().entrySet()) {
+      if (!h.table.column(h.table.indexOf(e.getKey())).isKey()) {
+        values.put(e.getKey(), e.getValue());
+      }
+    }
+    Dot dot = h.lastDot;
+    HybridTimestamp ts = h.lastTimestamp;
+    if (dot == null) {
+      throw new IllegalStateException("row " + h.key.values() + " has no merged write");
+    }
+    return new Version(
+        dot, ts, row.exists() ? RowChange.Kind.UPDATE : RowChange.Kind.DELETE, values);
+  }
+
+  // ---- metadata ----
+
+  private void writeMetadata() throws SQLException {
+    try (PreparedStatement upsert =
+        connection.prepareStatement(
+            "INSERT INTO georep.row_meta (table_schema, table_name, row_key, state, row_exists,"
+                + " suppressed, writer_xid32, writer_xid, sync_lsn, last_origin, last_seq,"
+                + " last_wall, last_logical, accumulates, updated_at)"
+                + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now())"
+                + " ON CONFLICT (table_schema, table_name, row_key) DO UPDATE SET"
+                + " state = excluded.state, row_exists = excluded.row_exists,"
+                + " suppressed = excluded.suppressed, writer_xid32 = excluded.writer_xid32,"
+                + " writer_xid = excluded.writer_xid, sync_lsn = excluded.sync_lsn,"
+                + " last_origin = excluded.last_origin, last_seq = excluded.last_seq,"
+                + " last_wall = excluded.last_wall, last_logical = excluded.last_logical,"
+                + " accumulates = excluded.accumulates, updated_at = now()")) {
+      int batched = 0;
+      for (RowHandle h : rows.values()) {
+        if (!h.dirty || h.state == null) {
+          continue;
+        }
+        TablePolicy policy = policies.apply(h.table);
+        upsert.setString(1, h.table.id().schema());
+        upsert.setString(2, h.table.id().name());
+        upsert.setBytes(3, h.keyBytes);
+        upsert.setBytes(4, h.state.toBytes());
+        upsert.setBoolean(5, RowMerge.visible(h.state, policy, h.key).exists());
+        upsert.setBoolean(6, h.suppressed);
+        if (h.writerXid32 == null) {
+          upsert.setNull(7, java.sql.Types.BIGINT);
+        } else {
+          upsert.setLong(7, h.writerXid32);
+        }
+        upsert.setLong(8, xid);
+        upsert.setLong(9, lsn);
+        upsert.setString(10, h.lastDot.origin().name());
+        upsert.setLong(11, h.lastDot.seq());
+        upsert.setLong(12, h.lastTimestamp.wallTimeMillis());
+        upsert.setInt(13, h.lastTimestamp.logical());
+        upsert.setBoolean(14, accumulates(policy));
+        upsert.addBatch();
+        batched++;
+      }
+      if (batched > 0) {
+        upsert.executeBatch();
+      }
+    }
+  }
+
+  /** Tells whether the policy has columns whose totals survive a delete. */
+  static boolean accumulates(TablePolicy policy) {
+    for (int i = 0; i < policy.table().columnCount(); i++) {
+      ColumnPolicy p = policy.columnAt(i);
+      if (p instanceof ColumnPolicy.Counter
+          || p instanceof ColumnPolicy.Max
+          || p instanceof ColumnPolicy.Min
+          || p instanceof ColumnPolicy.GSet) {
+        return true;
+      }
+    }
+    return false;
+  }
+}
