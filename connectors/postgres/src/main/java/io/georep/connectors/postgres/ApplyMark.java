@@ -1,6 +1,7 @@
 package io.georep.connectors.postgres;
 
 import io.georep.vectorclock.Dot;
+import io.georep.vectorclock.HybridTimestamp;
 import io.georep.vectorclock.ReplicaId;
 import io.georep.vectorclock.VersionVector;
 import io.georep.vectorclock.encoding.CompactReader;
@@ -36,8 +37,11 @@ import java.util.Objects;
  *
  * @param applied the applied transactions; not empty; sorted and copied
  * @param watermark the applier's prefix watermark after this transaction; never null
+ * @param latest the greatest commit timestamp among the applied transactions; the capture's hybrid
+ *     clock receives it, so every later local transaction orders after what it could have seen (the
+ *     HLC respects causality across regions); never null
  */
-public record ApplyMark(List<Dot> applied, VersionVector watermark) {
+public record ApplyMark(List<Dot> applied, VersionVector watermark, HybridTimestamp latest) {
 
   /** The prefix of the logical decoding message. */
   public static final String PREFIX = "georep.apply";
@@ -56,6 +60,7 @@ public record ApplyMark(List<Dot> applied, VersionVector watermark) {
    */
   public ApplyMark {
     Objects.requireNonNull(watermark, "watermark");
+    Objects.requireNonNull(latest, "latest");
     List<Dot> sorted = new ArrayList<>(applied);
     sorted.sort(ORDER);
     if (sorted.isEmpty()) {
@@ -76,14 +81,16 @@ public record ApplyMark(List<Dot> applied, VersionVector watermark) {
    *
    * @param applied the applied transactions; not empty
    * @param previous the watermark before this transaction; never null
+   * @param latest the greatest commit timestamp among the applied transactions; never null
    * @return the mark
    */
-  public static ApplyMark inOrder(List<Dot> applied, VersionVector previous) {
+  public static ApplyMark inOrder(
+      List<Dot> applied, VersionVector previous, HybridTimestamp latest) {
     VersionVector watermark = previous;
     for (Dot dot : applied) {
       watermark = watermark.advance(dot.origin(), dot.seq());
     }
-    return new ApplyMark(applied, watermark);
+    return new ApplyMark(applied, watermark, latest);
   }
 
   /**
@@ -99,6 +106,7 @@ public record ApplyMark(List<Dot> applied, VersionVector watermark) {
       out.writeUnsigned(dot.seq());
     }
     watermark.writeTo(out);
+    latest.writeTo(out);
     return out.toByteArray();
   }
 
@@ -136,10 +144,11 @@ public record ApplyMark(List<Dot> applied, VersionVector watermark) {
       dots.add(dot);
     }
     VersionVector watermark = VersionVector.readFrom(in);
+    HybridTimestamp latest = HybridTimestamp.readFrom(in);
     in.expectEnd("apply mark");
     if (dots.isEmpty()) {
       throw new MalformedEncodingException("apply mark names no transaction", 2);
     }
-    return new ApplyMark(dots, watermark);
+    return new ApplyMark(dots, watermark, latest);
   }
 }

@@ -4,9 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.georep.vectorclock.Dot;
+import io.georep.vectorclock.HybridTimestamp;
 import io.georep.vectorclock.ReplicaId;
 import io.georep.vectorclock.VersionVector;
 import io.georep.vectorclock.encoding.MalformedEncodingException;
+import io.georep.vectorclock.testkit.Generators;
 import io.georep.vectorclock.testkit.Seeds;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -18,6 +20,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 class ApplyMarkTest {
+  private static final HybridTimestamp TS =
+      new HybridTimestamp(1_700_000_000_000L, 0, ReplicaId.of("a"));
 
   static LongStream seeds() {
     return Seeds.of("apply-mark-round-trip");
@@ -38,7 +42,8 @@ class ApplyMarkTest {
               dots.add(dot);
             }
           }
-          ApplyMark mark = ApplyMark.inOrder(dots, VersionVector.empty());
+          ApplyMark mark =
+              ApplyMark.inOrder(dots, VersionVector.empty(), Generators.timestamp(random, 3));
           byte[] bytes = mark.encode();
           ApplyMark decoded = ApplyMark.decode(bytes);
           assertThat(decoded).isEqualTo(mark);
@@ -54,7 +59,7 @@ class ApplyMarkTest {
 
   @Test
   void decode_wrongTagOrVersion_isRejected() {
-    byte[] bytes = ApplyMark.inOrder(List.of(Dot.of("a", 1)), VersionVector.empty()).encode();
+    byte[] bytes = ApplyMark.inOrder(List.of(Dot.of("a", 1)), VersionVector.empty(), TS).encode();
     bytes[0] = 'X';
     assertThatThrownBy(() -> ApplyMark.decode(bytes)).hasMessageContaining("tag");
     bytes[0] = 'M';
@@ -65,7 +70,7 @@ class ApplyMarkTest {
   @Test
   void new_duplicateDots_isRejected() {
     assertThatThrownBy(
-            () -> new ApplyMark(List.of(Dot.of("a", 1), Dot.of("a", 1)), VersionVector.empty()))
+            () -> new ApplyMark(List.of(Dot.of("a", 1), Dot.of("a", 1)), VersionVector.empty(), TS))
         .isInstanceOf(IllegalArgumentException.class);
   }
 }

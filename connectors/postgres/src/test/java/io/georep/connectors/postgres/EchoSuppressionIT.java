@@ -10,6 +10,7 @@ import io.georep.connector.SourceTransaction;
 import io.georep.connector.Value;
 import io.georep.publication.Publication;
 import io.georep.vectorclock.Dot;
+import io.georep.vectorclock.HybridTimestamp;
 import io.georep.vectorclock.ReplicaId;
 import io.georep.vectorclock.VersionVector;
 import java.sql.Connection;
@@ -67,12 +68,17 @@ class EchoSuppressionIT {
           new PostgresChangeSource(config(database, "echo", publication))) {
         source.start(handler, 0);
         execute(connection, "INSERT INTO items VALUES (1, 'local')");
-        // What the applier does: rows plus the mark, in one transaction.
+        // What the applier does: rows plus the mark, in one transaction. The remote commit
+        // timestamp lies 30 s ahead of this region's clock (skew within the 60 s limit).
+        HybridTimestamp remoteTime =
+            new HybridTimestamp(System.currentTimeMillis() + 30_000, 7, REMOTE);
         connection.setAutoCommit(false);
         execute(connection, "INSERT INTO items VALUES (2, 'applied')");
         try (PreparedStatement mark = connection.prepareStatement(ApplyMark.SQL)) {
           mark.setBytes(
-              1, ApplyMark.inOrder(List.of(new Dot(REMOTE, 500)), VersionVector.empty()).encode());
+              1,
+              ApplyMark.inOrder(List.of(new Dot(REMOTE, 500)), VersionVector.empty(), remoteTime)
+                  .encode());
           mark.execute();
         }
         execute(connection, "UPDATE items SET name = 'applied too' WHERE id = 1");
@@ -101,6 +107,9 @@ class EchoSuppressionIT {
         assertThat(((RowChange.Update) update.changes().get(0)).changed())
             .containsEntry("name", new Value.Text("local again"));
         assertThat(txs.get(2).changes().get(0)).isInstanceOf(RowChange.Delete.class);
+        // The HLC respects causality: transactions after the apply order after what it applied.
+        assertThat(txs.get(1).commitTimestamp()).isGreaterThan(remoteTime);
+        assertThat(txs.get(0).commitTimestamp()).isLessThan(remoteTime);
         assertThat(txs.get(2).causalContext().get(REMOTE)).isEqualTo(500L);
       }
     } finally {

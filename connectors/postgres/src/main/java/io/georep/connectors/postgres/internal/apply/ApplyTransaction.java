@@ -260,8 +260,12 @@ public final class ApplyTransaction {
       update.executeBatch();
     }
     List<Dot> dots = new ArrayList<>();
+    HybridTimestamp latest = applied.get(0).commitTimestamp();
     for (SourceTransaction tx : applied) {
       dots.add(tx.dot());
+      if (tx.commitTimestamp().isAfter(latest)) {
+        latest = tx.commitTimestamp();
+      }
     }
     VersionVector watermark = VersionVector.empty();
     for (Map.Entry<ReplicaId, Progress> e : progress.entrySet()) {
@@ -270,7 +274,7 @@ public final class ApplyTransaction {
       }
     }
     try (PreparedStatement mark = connection.prepareStatement(ApplyMark.SQL)) {
-      mark.setBytes(1, new ApplyMark(dots, watermark).encode());
+      mark.setBytes(1, new ApplyMark(dots, watermark, latest).encode());
       mark.execute();
     }
     try (PreparedStatement stamp =

@@ -244,8 +244,12 @@ public final class CaptureLoop {
     long endLsn = commit.endLsn();
     try {
       if (!marks.isEmpty()) {
-        // An apply transaction: never emitted; it advances the applied vector in WAL order.
+        // An apply transaction: never emitted; it advances the applied vector in WAL order, and
+        // the hybrid clock receives the applied commit timestamps, so every later local
+        // transaction's HLC is greater than that of everything it could have seen.
+        commitMillis = Math.floorDiv(commit.commitTimeMicros() + PG_EPOCH_MICROS, 1000L);
         for (ApplyMark mark : marks) {
+          clock.receive(mark.latest());
           for (var entry : mark.watermark().entries().entrySet()) {
             if (!entry.getKey().equals(region)) {
               applied = applied.advance(entry.getKey(), entry.getValue());
