@@ -93,6 +93,20 @@ public final class BatchCodec {
               + batch.origin()
               + " into smaller batches");
     }
+    int changes = batch.changeCount();
+    if (changes > avro.size()) {
+      // The reader bounds the change count by the envelope's size, so that a small frame cannot
+      // expand into many rows; only rows without data bytes (NULL keys) can get here.
+      throw new OversizeFieldException(
+          "change count",
+          changes,
+          avro.size(),
+          "a batch holds at most one change per envelope byte; split the batch of "
+              + batch.transactions().size()
+              + " transactions from "
+              + batch.origin()
+              + " into smaller batches");
+    }
     return FrameFormat.frame(schemas.currentFingerprint(), avro.buffer(), avro.size());
   }
 
@@ -127,6 +141,6 @@ public final class BatchCodec {
     }
     byte[] avro = FrameFormat.payload(frame, offset, header);
     Envelope envelope = EnvelopeAvro.read(writerSchema, avro);
-    return new EnvelopeDecoder(limits).decode(envelope);
+    return new EnvelopeDecoder(limits).decode(envelope, avro.length);
   }
 }

@@ -14,8 +14,8 @@ import io.georep.replicator.codec.internal.EnvelopeAvro;
 import io.georep.replicator.codec.internal.EnvelopeEncoder;
 import io.georep.replicator.codec.internal.EnvelopeSchemas;
 import io.georep.replicator.codec.internal.FrameFormat;
-import io.georep.replicator.codec.internal.avro.ColumnVector;
 import io.georep.replicator.codec.internal.avro.Envelope;
+import io.georep.replicator.codec.internal.avro.TableSection;
 import io.georep.vectorclock.HybridTimestamp;
 import io.georep.vectorclock.ReplicaId;
 import io.georep.vectorclock.VersionVector;
@@ -236,14 +236,11 @@ class BatchCodecErrorsTest {
   @Test
   void decode_invalidUtf8InTextColumn_malformedNamingColumn() {
     Envelope envelope = new EnvelopeEncoder(WireLimits.DEFAULT).encode(batch(), "test");
-    ColumnVector name = envelope.getTables().get(0).getValues().get(1);
-    byte[] data = name.getData().array().clone();
+    ByteBuffer name = envelope.getTables().get(0).getValues().get(1);
+    byte[] data = new byte[name.remaining()];
+    name.duplicate().get(data);
     data[data.length - 1] = (byte) 0xFF; // "an\xFF"
-    envelope
-        .getTables()
-        .get(0)
-        .getValues()
-        .set(1, new ColumnVector(name.getStates(), ByteBuffer.wrap(data)));
+    envelope.getTables().get(0).getValues().set(1, ByteBuffer.wrap(data));
     EnvelopeAvro.Output out = EnvelopeAvro.write(envelope, 256);
     byte[] frame = FrameFormat.frame(CURRENT, out.buffer(), out.size());
     assertThatThrownBy(() -> CODEC.decode(frame))
@@ -256,14 +253,24 @@ class BatchCodecErrorsTest {
   @Test
   void decode_valueViolatingChangeModel_malformedWithModelMessage() {
     Envelope envelope = new EnvelopeEncoder(WireLimits.DEFAULT).encode(batch(), "test");
-    // Claim the key column "id" is absent in the insert.
-    ColumnVector id = envelope.getTables().get(0).getValues().get(0);
+    // Claim the key column "id" is absent in the insert: its one shape (1 shape, kind 0, a run of
+    // 2 values) becomes kind 0, 1 absent, 1 value, and its data goes.
+    TableSection users = envelope.getTables().get(0);
+    assertThat(users.getShapes()).isEqualTo(ByteBuffer.wrap(new byte[] {1, 0, 2 << 3 | 1}));
+    assertThat(users.getValues().get(0).remaining()).isPositive();
+    users.getValues().set(0, ByteBuffer.allocate(0));
     envelope
         .getTables()
-        .get(0)
-        .getValues()
-        .set(0, new ColumnVector(ByteBuffer.allocate(0), ByteBuffer.allocate(0)));
-    assertThat(id.getData().remaining()).isPositive();
+        .set(
+            0,
+            new TableSection(
+                users.getSchemaName(),
+                users.getTableName(),
+                users.getColumns(),
+                users.getRowCount(),
+                ByteBuffer.wrap(new byte[] {1, 0, 1 << 3, 1 << 3 | 1}),
+                users.getKeys(),
+                users.getValues()));
     EnvelopeAvro.Output out = EnvelopeAvro.write(envelope, 256);
     byte[] frame = FrameFormat.frame(CURRENT, out.buffer(), out.size());
     assertThatThrownBy(() -> CODEC.decode(frame))

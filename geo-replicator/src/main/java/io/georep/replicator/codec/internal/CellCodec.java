@@ -170,29 +170,34 @@ final class CellCodec {
   }
 
   /**
-   * Writes a decimal: zig-zag scale, then either 0 and the unscaled value as a zig-zag varint, or
-   * the byte length and the unscaled value's big-endian two's-complement bytes.
+   * Writes a decimal: one varint {@code zigzag(scale) << 1 | form}, then for form 0 the unscaled
+   * value as a zig-zag varint (it fits 64 bits), for form 1 the byte length and the unscaled
+   * value's big-endian two's-complement bytes.
    */
   static void writeDecimal(BigDecimal value, VectorWriter out) {
-    out.writeSigned(value.scale());
+    int scale = value.scale();
+    long header = ((long) ((scale << 1) ^ (scale >> 31)) & 0xFFFF_FFFFL) << 1;
     BigInteger unscaled = value.unscaledValue();
     if (unscaled.bitLength() < 64) {
-      out.writeUnsigned(0);
+      out.writeUnsigned(header);
       out.writeSigned(unscaled.longValue());
     } else {
+      out.writeUnsigned(header | 1);
       out.writeLengthPrefixed(unscaled.toByteArray());
     }
   }
 
   static BigDecimal readDecimal(VectorReader in) {
-    long scale = in.readSigned();
-    if (scale != (int) scale) {
-      throw in.malformed("numeric scale " + scale + " out of range");
+    long header = in.readUnsigned(0x1_FFFF_FFFFL, "numeric header");
+    int zigZag = (int) (header >>> 1);
+    int scale = (zigZag >>> 1) ^ -(zigZag & 1);
+    if ((header & 1) == 0) {
+      return BigDecimal.valueOf(in.readSigned(), scale);
     }
     int length = (int) in.readUnsigned(MAX_NUMERIC_BYTES, "numeric length");
     if (length == 0) {
-      return BigDecimal.valueOf(in.readSigned(), (int) scale);
+      throw in.malformed("numeric of form 1 with no digits");
     }
-    return new BigDecimal(new BigInteger(in.readRaw(length, "numeric digits")), (int) scale);
+    return new BigDecimal(new BigInteger(in.readRaw(length, "numeric digits")), scale);
   }
 }

@@ -1,8 +1,8 @@
 package io.georep.replicator.codec.internal;
 
 /**
- * The state of one cell of a column vector, run-length encoded in the vector's {@code states} bytes
- * as varints {@code run << 3 | state}.
+ * The state of one cell, part of its row's shape ({@link RowShapes}), where a shape's states are
+ * run-length encoded as varints {@code run << 3 | state}.
  */
 final class CellState {
   /** The row does not carry the column. No data. */

@@ -2,7 +2,6 @@ package io.georep.replicator.codec.internal;
 
 import io.georep.replicator.codec.MalformedBatchException;
 import io.georep.replicator.codec.internal.avro.ColumnDefinition;
-import io.georep.replicator.codec.internal.avro.ColumnVector;
 import io.georep.replicator.codec.internal.avro.Envelope;
 import io.georep.replicator.codec.internal.avro.TableSection;
 import java.io.ByteArrayOutputStream;
@@ -35,7 +34,6 @@ public final class EnvelopeAvro {
               case "io.georep.replicator.codec.internal.avro.TableSection" -> TableSection.class;
               case "io.georep.replicator.codec.internal.avro.ColumnDefinition" ->
                   ColumnDefinition.class;
-              case "io.georep.replicator.codec.internal.avro.ColumnVector" -> ColumnVector.class;
               default ->
                   throw new AvroRuntimeException("unexpected record " + schema.getFullName());
             };

@@ -15,7 +15,6 @@ import io.georep.replicator.codec.OversizeFieldException;
 import io.georep.replicator.codec.WireBatch;
 import io.georep.replicator.codec.WireLimits;
 import io.georep.replicator.codec.internal.avro.ColumnDefinition;
-import io.georep.replicator.codec.internal.avro.ColumnVector;
 import io.georep.replicator.codec.internal.avro.Envelope;
 import io.georep.replicator.codec.internal.avro.TableSection;
 import io.georep.vectorclock.HybridTimestamp;
@@ -26,6 +25,8 @@ import io.georep.vectorclock.encoding.MalformedEncodingException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Turns a decoded {@link Envelope} back into a batch, validating everything: counts against the
@@ -36,8 +37,6 @@ import java.util.List;
  * <p>One instance decodes one envelope; not thread-safe.
  */
 public final class EnvelopeDecoder {
-  private static final int KIND_BITS = 2;
-
   private final WireLimits limits;
   private String where = "batch";
   private String batchWhere = "batch";
@@ -55,13 +54,15 @@ public final class EnvelopeDecoder {
    * Decodes the envelope.
    *
    * @param envelope the envelope as Avro decoded it; never null
+   * @param envelopeBytes the length of the Avro encoding it was decoded from: the change count must
+   *     not exceed it
    * @return the batch
    * @throws MalformedBatchException if the content is not a valid batch
    * @throws OversizeFieldException if the batch expands to more cells than the limit
    */
-  public WireBatch decode(Envelope envelope) {
+  public WireBatch decode(Envelope envelope, int envelopeBytes) {
     try {
-      return decodeChecked(envelope);
+      return decodeChecked(envelope, envelopeBytes);
     } catch (IllegalArgumentException | NullPointerException | MalformedEncodingException e) {
       // The change model rejected what the bytes describe: report it as malformed content, with
       // the model's message naming the table and column.
@@ -69,7 +70,7 @@ public final class EnvelopeDecoder {
     }
   }
 
-  private WireBatch decodeChecked(Envelope envelope) {
+  private WireBatch decodeChecked(Envelope envelope, int envelopeBytes) {
     ReplicaId origin = ReplicaId.of(envelope.getOrigin());
     where =
         "batch "
@@ -83,14 +84,16 @@ public final class EnvelopeDecoder {
     ByteBuffer txBytes = envelope.getTransactions();
     int txCount = envelope.getTransactionCount();
     int changeCount = envelope.getChangeCount();
-    // Each transaction takes at least 4 bytes and each change at least 1: bound counts before
+    // Each transaction takes at least 3 bytes (header word, seq gap or causal context, commit
+    // time), and a batch holds at most one change per envelope byte: bound counts before
     // allocating for them.
-    if (txCount < 1 || txCount > txBytes.remaining() / 4) {
+    if (txCount < 1 || txCount > txBytes.remaining() / 3) {
       throw malformed(
           "transaction count " + txCount + " does not fit its " + txBytes.remaining() + " bytes");
     }
-    if (changeCount < 0 || changeCount > txBytes.remaining()) {
-      throw malformed("change count " + changeCount + " does not fit the transaction bytes");
+    if (changeCount < 0 || changeCount > envelopeBytes) {
+      throw malformed(
+          "change count " + changeCount + " exceeds the envelope's " + envelopeBytes + " bytes");
     }
     List<Section> sections = decodeSections(envelope.getTables(), changeCount);
 
@@ -100,8 +103,22 @@ public final class EnvelopeDecoder {
     long seq = envelope.getFirstSeq();
     long wall = 0;
     VersionVector context = null;
+    ReplicaId[] replicas = null;
+    long[] counters = null;
     int changesSeen = 0;
     for (int t = 0; t < txCount; t++) {
+      long header = in.readUnsigned();
+      int contextForm = (int) (header & TransactionHeader.CONTEXT_MASK);
+      long count = header >>> TransactionHeader.COUNT_SHIFT;
+      if (count > changeCount - changesSeen) {
+        throw in.malformed(
+            "change count "
+                + count
+                + " exceeds the "
+                + (changeCount - changesSeen)
+                + " changes left of the batch's "
+                + changeCount);
+      }
       if (t > 0) {
         long gap = in.readUnsigned(Long.MAX_VALUE - 1, "seq gap");
         if (seq > Long.MAX_VALUE - 1 - gap) {
@@ -110,26 +127,37 @@ public final class EnvelopeDecoder {
         seq += gap + 1;
       }
       wall += in.readSigned();
-      int logical = (int) in.readUnsigned(Integer.MAX_VALUE, "HLC logical counter");
-      int contextTag = in.readByte();
-      if (contextTag == 1) {
+      int logical =
+          (header & TransactionHeader.LOGICAL_PRESENT) != 0
+              ? (int) in.readUnsigned(Integer.MAX_VALUE, "HLC logical counter")
+              : 0;
+      if (contextForm == TransactionHeader.CONTEXT_FULL) {
         CompactReader vv = new CompactReader(in.array(), in.arrayPosition(), in.remaining());
         context = VersionVector.readFrom(vv);
         in.skipTo(vv.position());
-      } else if (contextTag != 0 || context == null) {
+      } else if (context == null) {
         throw in.malformed(
-            "causal context tag must be 1, or 0 after the first transaction; got " + contextTag);
+            "the first transaction's causal context form must be 1 (full), got " + contextForm);
+      } else if (contextForm != TransactionHeader.CONTEXT_SAME) {
+        context = readContextDelta(in, replicas, counters, contextForm);
       }
-      int count = in.readCount(1, "change count");
-      if (count > changeCount - changesSeen) {
-        throw in.malformed("more changes than the batch's change count " + changeCount);
+      if (contextForm != TransactionHeader.CONTEXT_SAME) {
+        Map<ReplicaId, Long> entries = context.entries();
+        replicas = entries.keySet().toArray(new ReplicaId[0]);
+        counters = new long[replicas.length];
+        for (int i = 0; i < replicas.length; i++) {
+          counters[i] = entries.get(replicas[i]);
+        }
       }
-      List<RowChange> changes = new ArrayList<>(count);
+      List<RowChange> changes = new ArrayList<>((int) count);
       for (int c = 0; c < count; c++) {
-        int s = (int) in.readUnsigned(sections.size() - 1L, "table section index");
+        int s =
+            sections.size() == 1
+                ? 0
+                : (int) in.readUnsigned(sections.size() - 1L, "table section index");
         changes.add(sections.get(s).next(in));
       }
-      changesSeen += count;
+      changesSeen += (int) count;
       if (wall < 0) {
         throw in.malformed("negative commit wall time " + wall);
       }
@@ -182,6 +210,54 @@ public final class EnvelopeDecoder {
     }
   }
 
+  /**
+   * Reads a causal context written as differences to the previous one's entries, then (form 3) the
+   * replicas the previous one lacks.
+   */
+  private static VersionVector readContextDelta(
+      VectorReader in, ReplicaId[] replicas, long[] counters, int form) {
+    Map<ReplicaId, Long> entries = new TreeMap<>();
+    for (int i = 0; i < replicas.length; i++) {
+      long difference = in.readSigned();
+      long counter = counters[i] + difference;
+      if (((counters[i] ^ counter) & (difference ^ counter)) < 0 || counter < 0) {
+        throw in.malformed(
+            "causal context counter of "
+                + replicas[i]
+                + " leaves the range of counters: "
+                + counters[i]
+                + " plus "
+                + difference);
+      }
+      entries.put(replicas[i], counter);
+    }
+    if (form == TransactionHeader.CONTEXT_DELTA_ADDING) {
+      int added = in.readCount(3, "added causal context replicas");
+      if (added == 0) {
+        throw in.malformed("causal context form 3 adds no replica");
+      }
+      ReplicaId last = null;
+      for (int i = 0; i < added; i++) {
+        CompactReader id = new CompactReader(in.array(), in.arrayPosition(), in.remaining());
+        ReplicaId replica = ReplicaId.readFrom(id);
+        in.skipTo(id.position());
+        if (last != null && last.compareTo(replica) >= 0) {
+          throw in.malformed("added causal context replicas out of order at " + replica);
+        }
+        if (entries.containsKey(replica)) {
+          throw in.malformed(
+              "causal context adds replica " + replica + ", which the previous context has");
+        }
+        last = replica;
+        entries.put(replica, in.readUnsigned(Long.MAX_VALUE, "causal context counter"));
+        if (entries.get(replica) == 0) {
+          throw in.malformed("added causal context replica " + replica + " with counter 0");
+        }
+      }
+    }
+    return VersionVector.of(entries);
+  }
+
   private List<Section> decodeSections(List<TableSection> tables, int changeCount) {
     long cells = 0;
     long rowsTotal = 0;
@@ -229,117 +305,71 @@ public final class EnvelopeDecoder {
     TableSchema schema = TableSchema.of(id, columns);
     int rowCount = t.getRowCount();
 
-    // Kinds.
-    int[] kinds = new int[rowCount];
-    VectorReader kr = new VectorReader(t.getKinds(), where + " kinds");
-    int keyed = 0;
-    for (int r = 0; r < rowCount; ) {
-      long word = kr.readUnsigned();
-      int kind = (int) (word & ((1 << KIND_BITS) - 1));
-      long run = word >>> KIND_BITS;
-      if (kind > 2 || run < 1 || run > rowCount - r) {
-        throw kr.malformed("invalid kind run " + run + " of kind " + kind);
-      }
-      for (int i = 0; i < run; i++) {
-        kinds[r++] = kind;
-      }
-      if (kind != 0) {
-        keyed += (int) run;
-      }
-    }
-    kr.expectEnd();
-
-    // Keys of the update and delete rows.
     int keyCount = schema.keyColumns().size();
+    int columnCount = schema.columnCount();
+    RowShapes.Decoded shapes =
+        RowShapes.read(
+            new VectorReader(t.getShapes(), where + " shapes"), rowCount, keyCount, columnCount);
+
     if (t.getKeys().size() != keyCount) {
       throw malformed(t.getKeys().size() + " key vectors for " + keyCount + " key columns");
     }
-    Value[][] keyCells = new Value[keyCount][];
+    if (t.getValues().size() != columnCount) {
+      throw malformed(t.getValues().size() + " value vectors for " + columnCount + " columns");
+    }
+    VectorReader[] keyData = new VectorReader[keyCount];
+    ColumnType[] keyTypes = new ColumnType[keyCount];
     for (int k = 0; k < keyCount; k++) {
       ColumnSchema c = schema.keyColumns().get(k);
-      keyCells[k] = decodeVector(t.getKeys().get(k), c, keyed, true);
+      keyTypes[k] = c.type();
+      keyData[k] =
+          new VectorReader(t.getKeys().get(k), where + " key column '" + c.name() + "' data");
     }
-
-    // Values of every column.
-    if (t.getValues().size() != schema.columnCount()) {
-      throw malformed(
-          t.getValues().size() + " value vectors for " + schema.columnCount() + " columns");
-    }
-    Value[][] cells = new Value[schema.columnCount()][];
-    for (int c = 0; c < schema.columnCount(); c++) {
-      cells[c] = decodeVector(t.getValues().get(c), schema.column(c), rowCount, false);
+    VectorReader[] valueData = new VectorReader[columnCount];
+    ColumnType[] types = new ColumnType[columnCount];
+    for (int c = 0; c < columnCount; c++) {
+      types[c] = schema.column(c).type();
+      valueData[c] =
+          new VectorReader(
+              t.getValues().get(c), where + " column '" + schema.column(c).name() + "' data");
     }
 
     RowChange[] rows = new RowChange[rowCount];
-    Value[] scratch = new Value[schema.columnCount()];
+    Value[] scratch = new Value[columnCount];
     Value[] key = new Value[keyCount];
-    int keyRow = 0;
+    int offset = RowShapes.cellsOffset(keyCount);
     for (int r = 0; r < rowCount; r++) {
-      for (int c = 0; c < scratch.length; c++) {
-        scratch[c] = cells[c] == null ? null : cells[c][r];
-      }
-      int kind = kinds[r];
-      if (kind == 0) {
-        rows[r] = RowChange.Insert.of(schema, scratch);
+      byte[] shape = shapes.shapes[shapes.rowShapes[r]];
+      int kind = shape[0];
+      if (kind == 2) {
+        readKey(shape, keyTypes, keyData, key);
+        rows[r] = new RowChange.Delete(schema, RowKey.of(key));
         continue;
       }
-      for (int k = 0; k < keyCount; k++) {
-        key[k] = keyCells[k][keyRow];
+      for (int c = 0; c < columnCount; c++) {
+        scratch[c] = readCell(shape[offset + c], types[c], valueData[c]);
       }
-      keyRow++;
-      RowKey rowKey = RowKey.of(key);
-      if (kind == 1) {
-        rows[r] = RowChange.Update.of(schema, rowKey, scratch);
+      if (kind == 0) {
+        rows[r] = RowChange.Insert.of(schema, scratch);
       } else {
-        for (Value v : scratch) {
-          if (v != null) {
-            throw malformed("a delete carries a column value");
-          }
-        }
-        rows[r] = new RowChange.Delete(schema, rowKey);
+        readKey(shape, keyTypes, keyData, key);
+        rows[r] = RowChange.Update.of(schema, RowKey.of(key), scratch);
       }
+    }
+    for (VectorReader k : keyData) {
+      k.expectEnd();
+    }
+    for (VectorReader v : valueData) {
+      v.expectEnd();
     }
     return new Section(schema, rows);
   }
 
-  /**
-   * Decodes one column vector of {@code count} cells; returns null if every cell is absent. Key
-   * vectors allow only VALUE and NULL states.
-   */
-  private Value[] decodeVector(ColumnVector vector, ColumnSchema column, int count, boolean key) {
-    String context = where + (key ? " key column '" : " column '") + column.name() + "'";
-    VectorReader states = new VectorReader(vector.getStates(), context + " states");
-    VectorReader data = new VectorReader(vector.getData(), context + " data");
-    if (states.atEnd() && !key) {
-      data.expectEnd();
-      return null;
+  private static void readKey(byte[] shape, ColumnType[] types, VectorReader[] data, Value[] key) {
+    for (int k = 0; k < key.length; k++) {
+      key[k] =
+          shape[1 + k] == CellState.VALUE ? CellCodec.readDatum(types[k], data[k]) : Value.NULL;
     }
-    ColumnType type = column.type();
-    Value[] out = new Value[count];
-    for (int r = 0; r < count; ) {
-      long word = states.readUnsigned();
-      int state = (int) (word & ((1 << CellState.BITS) - 1));
-      long run = word >>> CellState.BITS;
-      if (state >= CellState.COUNT || run < 1 || run > count - r) {
-        throw states.malformed(
-            "invalid state run "
-                + run
-                + " of state "
-                + state
-                + " with "
-                + (count - r)
-                + " cells left");
-      }
-      if (key && state != CellState.VALUE && state != CellState.NULL) {
-        throw states.malformed("key cells are values or NULL, got state " + state);
-      }
-      for (int i = 0; i < run; i++) {
-        out[r++] = readCell(state, type, data);
-      }
-    }
-    states.expectEnd();
-    data.expectEnd();
-    return out;
   }
 
   private static Value readCell(int state, ColumnType type, VectorReader data) {

@@ -10,12 +10,14 @@ import io.georep.replicator.codec.OversizeFieldException;
 import io.georep.replicator.codec.WireBatch;
 import io.georep.replicator.codec.WireLimits;
 import io.georep.replicator.codec.internal.avro.ColumnDefinition;
-import io.georep.replicator.codec.internal.avro.ColumnVector;
 import io.georep.replicator.codec.internal.avro.Envelope;
 import io.georep.replicator.codec.internal.avro.TableSection;
+import io.georep.vectorclock.ReplicaId;
 import io.georep.vectorclock.VersionVector;
 import io.georep.vectorclock.encoding.CompactWriter;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,13 +26,17 @@ import java.util.Map;
  * Lays a batch out as an {@link Envelope}: transaction headers in one byte vector, and per table
  * schema one section whose rows are stored column by column (docs/wire-format.md).
  *
+ * <p>Each row of a section has a <em>shape</em>: its change kind and the state of each of its cells
+ * (absent, value, NULL, unchanged, counter delta, set delta). A section lists its distinct shapes
+ * once, in order of first use, and gives each row the index of its shape, bit-packed; the column
+ * vectors then hold only the data of the cells that carry data. A batch of single-column updates
+ * thus costs a few bits per row for its cell states, and a batch of full inserts nothing.
+ *
  * <p>One instance encodes one batch; not thread-safe.
  */
 public final class EnvelopeEncoder {
-  private static final int KIND_BITS = 2;
-
   private final WireLimits limits;
-  private final VectorWriter states = new VectorWriter(256);
+  private final VectorWriter scratch = new VectorWriter(256);
   private final VectorWriter data = new VectorWriter(4096);
 
   /**
@@ -64,27 +70,8 @@ public final class EnvelopeEncoder {
   public Envelope encode(WireBatch batch, String writer) {
     Map<TableSchema, Section> sections = new HashMap<>();
     List<Section> ordered = new ArrayList<>();
-    CompactWriter tx = new CompactWriter(16 + batch.transactions().size() * 8);
-    long previousSeq = 0;
-    long previousWall = 0;
-    VersionVector previousContext = null;
     int changeCount = 0;
     for (SourceTransaction t : batch.transactions()) {
-      if (previousContext != null) {
-        tx.writeUnsigned(t.seq() - previousSeq - 1);
-      }
-      previousSeq = t.seq();
-      tx.writeSigned(t.commitTimestamp().wallTimeMillis() - previousWall);
-      previousWall = t.commitTimestamp().wallTimeMillis();
-      tx.writeUnsigned(t.commitTimestamp().logical());
-      if (t.causalContext().equals(previousContext)) {
-        tx.writeByte(0);
-      } else {
-        tx.writeByte(1);
-        t.causalContext().writeTo(tx);
-        previousContext = t.causalContext();
-      }
-      tx.writeUnsigned(t.changes().size());
       for (RowChange change : t.changes()) {
         Section s = sections.get(change.table());
         if (s == null) {
@@ -93,7 +80,6 @@ public final class EnvelopeEncoder {
           ordered.add(s);
         }
         s.rows.add(change);
-        tx.writeUnsigned(s.index);
       }
       changeCount += t.changes().size();
     }
@@ -108,6 +94,7 @@ public final class EnvelopeEncoder {
           limits.maxCells(),
           "split the batch into smaller batches");
     }
+    byte[] transactions = encodeTransactions(batch, ordered.size() > 1 ? sections : null);
     List<TableSection> tables = new ArrayList<>(ordered.size());
     for (Section s : ordered) {
       tables.add(encodeSection(s));
@@ -118,9 +105,91 @@ public final class EnvelopeEncoder {
         batch.lastSeq(),
         batch.transactions().size(),
         changeCount,
-        java.nio.ByteBuffer.wrap(tx.toByteArray()),
+        ByteBuffer.wrap(transactions),
         tables,
         writer);
+  }
+
+  /**
+   * The transaction vector; {@code sections} is null when the batch has one section, and then no
+   * section index is written.
+   */
+  private static byte[] encodeTransactions(WireBatch batch, Map<TableSchema, Section> sections) {
+    CompactWriter tx = new CompactWriter(16 + batch.transactions().size() * 16);
+    long previousSeq = 0;
+    long previousWall = 0;
+    VersionVector previousContext = null;
+    ReplicaId[] previousReplicas = null;
+    long[] previousCounters = null;
+    for (SourceTransaction t : batch.transactions()) {
+      VersionVector context = t.causalContext();
+      int logical = t.commitTimestamp().logical();
+      List<ReplicaId> added = List.of();
+      int contextForm;
+      if (previousContext == null) {
+        contextForm = TransactionHeader.CONTEXT_FULL;
+      } else if (context.equals(previousContext)) {
+        contextForm = TransactionHeader.CONTEXT_SAME;
+      } else {
+        added = new ArrayList<>();
+        for (ReplicaId replica : context.entries().keySet()) {
+          if (previousContext.get(replica) == 0) {
+            added.add(replica);
+          }
+        }
+        contextForm =
+            added.isEmpty()
+                ? TransactionHeader.CONTEXT_DELTA
+                : TransactionHeader.CONTEXT_DELTA_ADDING;
+      }
+      tx.writeUnsigned(
+          (long) t.changes().size() << TransactionHeader.COUNT_SHIFT
+              | (logical != 0 ? TransactionHeader.LOGICAL_PRESENT : 0)
+              | contextForm);
+      if (previousContext != null) {
+        tx.writeUnsigned(t.seq() - previousSeq - 1);
+      }
+      previousSeq = t.seq();
+      tx.writeSigned(t.commitTimestamp().wallTimeMillis() - previousWall);
+      previousWall = t.commitTimestamp().wallTimeMillis();
+      if (logical != 0) {
+        tx.writeUnsigned(logical);
+      }
+      switch (contextForm) {
+        case TransactionHeader.CONTEXT_FULL -> context.writeTo(tx);
+        case TransactionHeader.CONTEXT_DELTA, TransactionHeader.CONTEXT_DELTA_ADDING -> {
+          // Wrapping subtraction: the reader adds back with an overflow check.
+          for (int i = 0; i < previousReplicas.length; i++) {
+            tx.writeSigned(context.get(previousReplicas[i]) - previousCounters[i]);
+          }
+          if (!added.isEmpty()) {
+            tx.writeUnsigned(added.size());
+            for (ReplicaId replica : added) {
+              replica.writeTo(tx);
+              tx.writeUnsigned(context.get(replica));
+            }
+          }
+        }
+        default -> {
+          // CONTEXT_SAME: nothing follows.
+        }
+      }
+      if (contextForm != TransactionHeader.CONTEXT_SAME) {
+        previousContext = context;
+        Map<ReplicaId, Long> entries = context.entries();
+        previousReplicas = entries.keySet().toArray(new ReplicaId[0]);
+        previousCounters = new long[previousReplicas.length];
+        for (int i = 0; i < previousReplicas.length; i++) {
+          previousCounters[i] = entries.get(previousReplicas[i]);
+        }
+      }
+      if (sections != null) {
+        for (RowChange change : t.changes()) {
+          tx.writeUnsigned(sections.get(change.table()).index);
+        }
+      }
+    }
+    return tx.toByteArray();
   }
 
   private TableSection encodeSection(Section section) {
@@ -131,94 +200,120 @@ public final class EnvelopeEncoder {
       columns.add(
           new ColumnDefinition(c.name(), c.type().typeName(), c.nullable(), c.keyPosition()));
     }
-    // Kinds, run-length encoded.
-    states.reset();
-    int run = 0;
-    int runKind = -1;
-    for (RowChange row : rows) {
-      int kind = kindCode(row.kind());
-      if (kind != runKind && run > 0) {
-        states.writeUnsigned((long) run << KIND_BITS | runKind);
-        run = 0;
-      }
-      runKind = kind;
-      run++;
-    }
-    if (run > 0) {
-      states.writeUnsigned((long) run << KIND_BITS | runKind);
-    }
-    java.nio.ByteBuffer kinds = states.toByteBuffer();
+    int keyCount = schema.keyColumns().size();
+    int columnCount = schema.columnCount();
 
-    // Key vectors over the update and delete rows.
-    List<ColumnVector> keys = new ArrayList<>(schema.keyColumns().size());
-    for (int k = 0; k < schema.keyColumns().size(); k++) {
+    // Shapes: the distinct (kind, key cell states, value cell states), in order of first use.
+    byte[] shape = new byte[RowShapes.cellsOffset(keyCount) + columnCount];
+    Map<RowShapes.Key, Integer> known = new HashMap<>();
+    List<byte[]> shapes = new ArrayList<>();
+    int[] rowShapes = new int[rows.size()];
+    byte[] lastShape = null;
+    int lastIndex = -1;
+    for (int r = 0; r < rows.size(); r++) {
+      RowChange row = rows.get(r);
+      shape(row, keyCount, columnCount, shape);
+      if (lastShape == null || !Arrays.equals(shape, lastShape)) {
+        Integer index = known.get(new RowShapes.Key(shape));
+        if (index == null) {
+          byte[] copy = shape.clone();
+          index = shapes.size();
+          shapes.add(copy);
+          known.put(new RowShapes.Key(copy), index);
+        }
+        lastIndex = index;
+        lastShape = shapes.get(index);
+      }
+      rowShapes[r] = lastIndex;
+    }
+    scratch.reset();
+    RowShapes.write(shapes, keyCount, rowShapes, scratch);
+    ByteBuffer shapeBytes = scratch.toByteBuffer();
+
+    // Key data over the update and delete rows.
+    List<ByteBuffer> keys = new ArrayList<>(keyCount);
+    for (int k = 0; k < keyCount; k++) {
       ColumnType type = schema.keyColumns().get(k).type();
-      states.reset();
       data.reset();
-      CellRuns runs = new CellRuns(states);
       for (RowChange row : rows) {
         if (row.kind() == RowChange.Kind.INSERT) {
           continue;
         }
         Value v = row.key().get(k);
-        if (v instanceof Value.Null) {
-          runs.add(CellState.NULL);
-        } else {
-          runs.add(CellState.VALUE);
+        if (!(v instanceof Value.Null)) {
           CellCodec.writeDatum(type, v, data);
         }
       }
-      runs.finish();
-      keys.add(new ColumnVector(states.toByteBuffer(), data.toByteBuffer()));
+      keys.add(data.toByteBuffer());
     }
 
-    // Value vectors over all rows, one per column.
-    List<ColumnVector> values = new ArrayList<>(schema.columnCount());
-    for (int c = 0; c < schema.columnCount(); c++) {
+    // Value data over all rows, one vector per column.
+    List<ByteBuffer> values = new ArrayList<>(columnCount);
+    for (int c = 0; c < columnCount; c++) {
       ColumnType type = schema.column(c).type();
-      states.reset();
       data.reset();
-      CellRuns runs = new CellRuns(states);
       for (RowChange row : rows) {
-        Value v;
-        if (row instanceof RowChange.Insert insert) {
-          v = insert.valueAt(c);
-        } else if (row instanceof RowChange.Update update) {
-          v = update.changedAt(c);
-        } else {
-          v = null;
+        Value v = valueAt(row, c);
+        if (v == null || v instanceof Value.Null || v instanceof Value.Unchanged) {
+          continue;
         }
-        if (v == null) {
-          runs.add(CellState.ABSENT);
-        } else if (v instanceof Value.Null) {
-          runs.add(CellState.NULL);
-        } else if (v.isDatum()) {
-          runs.add(CellState.VALUE);
+        if (v.isDatum()) {
           CellCodec.writeDatum(type, v, data);
-        } else if (v instanceof Value.Unchanged) {
-          runs.add(CellState.UNCHANGED);
         } else if (v instanceof Value.CounterDelta d) {
-          runs.add(CellState.COUNTER_DELTA);
           CellCodec.writeDecimal(d.delta(), data);
         } else {
           Value.SetDelta d = (Value.SetDelta) v;
-          runs.add(CellState.SET_DELTA);
           io.georep.connector.ScalarType element =
               ((io.georep.connector.ArrayType) type).elementType();
           CellCodec.writeElements(element, d.added(), data);
           CellCodec.writeElements(element, d.removed(), data);
         }
       }
-      if (runs.allAbsent()) {
-        // An empty states vector means "absent in every row": unchanged columns cost nothing.
-        states.reset();
-      } else {
-        runs.finish();
-      }
-      values.add(new ColumnVector(states.toByteBuffer(), data.toByteBuffer()));
+      values.add(data.toByteBuffer());
     }
     return new TableSection(
-        schema.id().schema(), schema.id().name(), columns, rows.size(), kinds, keys, values);
+        schema.id().schema(), schema.id().name(), columns, rows.size(), shapeBytes, keys, values);
+  }
+
+  /** Fills {@code shape} with the row's kind and cell states (key states are 0 for an insert). */
+  private static void shape(RowChange row, int keyCount, int columnCount, byte[] shape) {
+    int kind = kindCode(row.kind());
+    shape[0] = (byte) kind;
+    for (int k = 0; k < keyCount; k++) {
+      shape[1 + k] =
+          kind == 0
+              ? (byte) CellState.ABSENT
+              : (byte) (row.key().get(k) instanceof Value.Null ? CellState.NULL : CellState.VALUE);
+    }
+    int offset = RowShapes.cellsOffset(keyCount);
+    for (int c = 0; c < columnCount; c++) {
+      shape[offset + c] = (byte) stateOf(valueAt(row, c));
+    }
+  }
+
+  /** The cell a row carries for a column: null when absent. */
+  private static Value valueAt(RowChange row, int column) {
+    if (row instanceof RowChange.Insert insert) {
+      return insert.valueAt(column);
+    } else if (row instanceof RowChange.Update update) {
+      return update.changedAt(column);
+    }
+    return null;
+  }
+
+  private static int stateOf(Value v) {
+    if (v == null) {
+      return CellState.ABSENT;
+    } else if (v instanceof Value.Null) {
+      return CellState.NULL;
+    } else if (v.isDatum()) {
+      return CellState.VALUE;
+    } else if (v instanceof Value.Unchanged) {
+      return CellState.UNCHANGED;
+    } else if (v instanceof Value.CounterDelta) {
+      return CellState.COUNTER_DELTA;
+    }
+    return CellState.SET_DELTA;
   }
 
   /** The wire code of a change kind: 0 insert, 1 update, 2 delete. */
@@ -228,39 +323,5 @@ public final class EnvelopeEncoder {
       case UPDATE -> 1;
       case DELETE -> 2;
     };
-  }
-
-  /** Run-length encodes cell states into a writer. */
-  private static final class CellRuns {
-    private final VectorWriter out;
-    private int state = -1;
-    private int run;
-    private boolean onlyAbsent = true;
-
-    CellRuns(VectorWriter out) {
-      this.out = out;
-    }
-
-    void add(int next) {
-      if (next != state && run > 0) {
-        out.writeUnsigned((long) run << CellState.BITS | state);
-        run = 0;
-      }
-      if (next != CellState.ABSENT) {
-        onlyAbsent = false;
-      }
-      state = next;
-      run++;
-    }
-
-    boolean allAbsent() {
-      return onlyAbsent;
-    }
-
-    void finish() {
-      if (run > 0) {
-        out.writeUnsigned((long) run << CellState.BITS | state);
-      }
-    }
   }
 }

@@ -130,6 +130,52 @@ final class VectorReader {
     return (int) count;
   }
 
+  /**
+   * Reads {@code count} values of {@code width} bits each (0–31) written by {@link
+   * VectorWriter#writePacked}: each must be at most {@code max}, and the padding bits zero. The
+   * packed bytes are checked against the remaining bytes before the result is allocated.
+   */
+  int[] readPacked(int count, int width, int max, String what) {
+    long bytes = ((long) count * width + 7) >>> 3;
+    if (bytes > remaining()) {
+      throw malformed(
+          count
+              + " "
+              + what
+              + " of "
+              + width
+              + " bits need "
+              + bytes
+              + " bytes, "
+              + remaining()
+              + " remain");
+    }
+    int[] out = new int[count];
+    if (width == 0) {
+      return out;
+    }
+    long mask = (1L << width) - 1;
+    long bits = 0;
+    int available = 0;
+    for (int i = 0; i < count; i++) {
+      while (available < width) {
+        bits |= (long) (input[position++] & 0xFF) << available;
+        available += 8;
+      }
+      int v = (int) (bits & mask);
+      if (v > max) {
+        throw malformed(what + " " + v + " exceeds " + max);
+      }
+      out[i] = v;
+      bits >>>= width;
+      available -= width;
+    }
+    if (bits != 0) {
+      throw malformed("nonzero padding bits after " + what);
+    }
+    return out;
+  }
+
   int readFixed32() {
     if (end - position < 4) {
       throw malformed("truncated: expected 4 bytes");

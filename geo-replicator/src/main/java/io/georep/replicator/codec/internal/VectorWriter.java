@@ -123,6 +123,31 @@ public final class VectorWriter {
     size += length;
   }
 
+  /**
+   * Writes {@code count} values of {@code width} bits each (0–31), packed least significant bit
+   * first, the last byte padded with zero bits.
+   */
+  void writePacked(int[] values, int count, int width) {
+    if (width == 0) {
+      return;
+    }
+    ensure((int) (((long) count * width + 7) >>> 3));
+    long bits = 0;
+    int pending = 0;
+    for (int i = 0; i < count; i++) {
+      bits |= (long) values[i] << pending;
+      pending += width;
+      while (pending >= 8) {
+        buffer[size++] = (byte) bits;
+        bits >>>= 8;
+        pending -= 8;
+      }
+    }
+    if (pending > 0) {
+      buffer[size++] = (byte) bits;
+    }
+  }
+
   private void ensure(int extra) {
     int needed = size + extra;
     if (needed < 0 || needed > Integer.MAX_VALUE - 16) {
