@@ -131,7 +131,52 @@ public final class PostgresChangeApplier implements ChangeApplier {
               + " transactions (sink.postgres.group.max.transactions), got "
               + transactions.size());
     }
-    List<Conflict> conflicts = applyGroup(transactions);
+    List<PositionedTransaction> inOrder = new ArrayList<>(transactions.size());
+    for (SourceTransaction t : transactions) {
+      inOrder.add(null);
+      Objects.requireNonNull(t, "transaction");
+    }
+    notifyConflicts(applyGroup(transactions, inOrder));
+  }
+
+  /**
+   * Applies transactions atomically, like {@link #apply}, but allows each origin's transactions to
+   * come out of stream order: each carries its predecessor in its origin's stream, and the origin's
+   * watermark advances only over the contiguous prefix of the stream; transactions applied above it
+   * are kept in the bounded above-set ({@code georep.apply_progress.above}) until the prefix
+   * reaches them. The origins' progress rows are locked only at the end of the database
+   * transaction, so several appliers (per-table workers) may apply one origin in parallel, each
+   * with a disjoint set of rows. The stream offset of the watermark's batch is stored with it
+   * ({@link #appliedProgress()}).
+   *
+   * <p>Transactions already applied (at or below the watermark, or in the above-set) are skipped.
+   * The caller must keep the number of transactions applied above an origin's watermark below
+   * 10,000; beyond it the apply fails as retriable until the prefix catches up.
+   *
+   * @param transactions the transactions with their stream positions; never null or empty; at most
+   *     {@link PostgresSinkConfig#maxGroupTransactions()}; causally ready
+   * @throws IllegalArgumentException if the list is empty or longer than the coalescing limit
+   * @throws ApplyRetryException if the call should be retried later; nothing was applied
+   * @throws ApplyException if a transaction cannot be applied; nothing was applied
+   */
+  public void applyPositioned(List<PositionedTransaction> transactions) {
+    checkOpen();
+    Objects.requireNonNull(transactions, "transactions");
+    if (transactions.isEmpty() || transactions.size() > config.maxGroupTransactions()) {
+      throw new IllegalArgumentException(
+          "apply takes 1 to "
+              + config.maxGroupTransactions()
+              + " transactions (sink.postgres.group.max.transactions), got "
+              + transactions.size());
+    }
+    List<SourceTransaction> plain = new ArrayList<>(transactions.size());
+    for (PositionedTransaction p : transactions) {
+      plain.add(p.transaction());
+    }
+    notifyConflicts(applyGroup(plain, transactions));
+  }
+
+  private void notifyConflicts(List<Conflict> conflicts) {
     if (!conflicts.isEmpty()) {
       try {
         listener.onConflicts(conflicts);
@@ -181,7 +226,8 @@ public final class PostgresChangeApplier implements ChangeApplier {
     }
   }
 
-  private List<Conflict> applyGroup(List<SourceTransaction> transactions) {
+  private List<Conflict> applyGroup(
+      List<SourceTransaction> transactions, List<PositionedTransaction> positions) {
     ApplyTransaction tx = null;
     try (Connection c = pool.getConnection()) {
       c.setAutoCommit(false);
@@ -195,7 +241,9 @@ public final class PostgresChangeApplier implements ChangeApplier {
                 schema -> statements(c, schema),
                 config.uniqueClash());
         tx.begin();
-        for (SourceTransaction t : transactions) {
+        for (int i = 0; i < transactions.size(); i++) {
+          SourceTransaction t = transactions.get(i);
+          PositionedTransaction position = positions.get(i);
           if (t.origin().equals(config.region())) {
             throw new ApplyException(
                 "transaction "
@@ -205,7 +253,11 @@ public final class PostgresChangeApplier implements ChangeApplier {
                     + "); an applier applies only other regions' transactions — check the"
                     + " agent's region name and the consumed streams");
           }
-          tx.apply(t);
+          if (position == null) {
+            tx.apply(t);
+          } else {
+            tx.apply(t, position.previousSeq(), position.streamOffset());
+          }
         }
         tx.finish();
         c.commit();
@@ -331,6 +383,41 @@ public final class PostgresChangeApplier implements ChangeApplier {
       }
       c.commit();
       return VersionVector.of(entries);
+    } catch (SQLException e) {
+      throw classifyUnavailable(e);
+    }
+  }
+
+  /**
+   * Returns the durable apply progress of every origin: watermark, applied transactions above it
+   * and the stream offset of the watermark's batch. A receiver seeks its origin's stream to that
+   * offset on start (Kafka's committed offsets are never used): the effect of what it reads again
+   * is deduplicated by {@code (origin, seq)}.
+   *
+   * @return the progress by origin; never null
+   * @throws ApplyRetryException if the database is unavailable
+   */
+  public Map<ReplicaId, OriginProgress> appliedProgress() {
+    checkOpen();
+    try (Connection c = pool.getConnection();
+        PreparedStatement q =
+            c.prepareStatement(
+                "SELECT origin, watermark, above, watermark_offset FROM georep.apply_progress")) {
+      Map<ReplicaId, OriginProgress> result = new HashMap<>();
+      try (ResultSet rs = q.executeQuery()) {
+        while (rs.next()) {
+          long offset = rs.getLong(4);
+          if (rs.wasNull()) {
+            offset = -1;
+          }
+          result.put(
+              ReplicaId.of(rs.getString(1)),
+              new OriginProgress(
+                  rs.getLong(2), ApplyTransaction.aboveCount(rs.getBytes(3)), offset));
+        }
+      }
+      c.commit();
+      return result;
     } catch (SQLException e) {
       throw classifyUnavailable(e);
     }

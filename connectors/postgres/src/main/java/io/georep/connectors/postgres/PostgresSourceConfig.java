@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 
 /**
@@ -32,7 +33,12 @@ import java.util.regex.Pattern;
  *       directory
  *   <li>{@code source.postgres.stamp.batch.changes} — changes gathered before stamping and handing
  *       on a batch of small transactions; default 10,000
+ *   <li>{@code source.postgres.initial.copy} — when the slot is created, copy the rows that already
+ *       exist (from the slot's exported snapshot) before streaming changes; default true
  * </ul>
+ *
+ * <p>Salts of hash masks written {@code ${env:NAME}} are read through {@link #environment()} (the
+ * process environment unless replaced with {@link #withEnvironment}) once, when the source starts.
  *
  * @param jdbcUrl the JDBC URL of the captured database; never null
  * @param user the database user (needs {@code REPLICATION} and ownership of the published tables to
@@ -46,6 +52,9 @@ import java.util.regex.Pattern;
  * @param spillThresholdBytes bytes of a transaction held in memory before spilling; at least 1 KiB
  * @param spillDirectory the directory for spill files; never null
  * @param stampBatchChanges changes per stamped hand-off batch; at least 1
+ * @param initialCopy whether a newly created slot starts with a copy of the existing rows
+ * @param environment reads environment variables (mask salts); returns null for an unset one; never
+ *     null; never printed
  */
 public record PostgresSourceConfig(
     String jdbcUrl,
@@ -58,7 +67,9 @@ public record PostgresSourceConfig(
     int fragmentChanges,
     long spillThresholdBytes,
     Path spillDirectory,
-    int stampBatchChanges) {
+    int stampBatchChanges,
+    boolean initialCopy,
+    Function<String, String> environment) {
 
   /** The default status interval. */
   public static final Duration DEFAULT_STATUS_INTERVAL = Duration.ofSeconds(10);
@@ -121,6 +132,9 @@ public record PostgresSourceConfig(
       problems.add(
           "source.postgres.stamp.batch.changes must be at least 1, got " + stampBatchChanges);
     }
+    if (environment == null) {
+      problems.add("the environment (for mask salts) is required");
+    }
     if (!problems.isEmpty()) {
       throw new CaptureException(
           "invalid PostgreSQL source configuration:\n  - " + String.join("\n  - ", problems));
@@ -155,7 +169,9 @@ public record PostgresSourceConfig(
         DEFAULT_FRAGMENT_CHANGES,
         DEFAULT_SPILL_THRESHOLD_BYTES,
         Path.of(System.getProperty("java.io.tmpdir")),
-        DEFAULT_FRAGMENT_CHANGES);
+        DEFAULT_FRAGMENT_CHANGES,
+        true,
+        System::getenv);
   }
 
   /**
@@ -189,7 +205,55 @@ public record PostgresSourceConfig(
         fragmentChanges,
         spillThresholdBytes,
         spillDirectory,
-        stampBatchChanges);
+        stampBatchChanges,
+        initialCopy,
+        environment);
+  }
+
+  /**
+   * Returns a copy that does or does not copy the existing rows when it creates the slot.
+   *
+   * @param copy whether to copy
+   * @return the new configuration
+   */
+  public PostgresSourceConfig withInitialCopy(boolean copy) {
+    return new PostgresSourceConfig(
+        jdbcUrl,
+        user,
+        password,
+        region,
+        slotName,
+        publications,
+        statusInterval,
+        fragmentChanges,
+        spillThresholdBytes,
+        spillDirectory,
+        stampBatchChanges,
+        copy,
+        environment);
+  }
+
+  /**
+   * Returns a copy that reads environment variables (mask salts) through {@code variables}.
+   *
+   * @param variables returns a variable's value, or null if unset; never null
+   * @return the new configuration
+   */
+  public PostgresSourceConfig withEnvironment(Function<String, String> variables) {
+    return new PostgresSourceConfig(
+        jdbcUrl,
+        user,
+        password,
+        region,
+        slotName,
+        publications,
+        statusInterval,
+        fragmentChanges,
+        spillThresholdBytes,
+        spillDirectory,
+        stampBatchChanges,
+        initialCopy,
+        variables);
   }
 
   /**
@@ -212,7 +276,9 @@ public record PostgresSourceConfig(
         fragment,
         spillBytes,
         directory,
-        stampBatchChanges);
+        stampBatchChanges,
+        initialCopy,
+        environment);
   }
 
   /**
@@ -247,6 +313,8 @@ public record PostgresSourceConfig(
         + spillDirectory
         + ", stampBatchChanges="
         + stampBatchChanges
+        + ", initialCopy="
+        + initialCopy
         + "]";
   }
 }

@@ -26,7 +26,8 @@ final class CaptureFixture {
       EmbeddedDatabase database, String slot, Publication publication) {
     return PostgresSourceConfig.of(
             database.jdbcUrl(), "postgres", "", REGION, java.util.List.of(publication))
-        .withSlotName(slot);
+        .withSlotName(slot)
+        .withInitialCopy(false);
   }
 
   static void execute(Connection connection, String... statements) throws SQLException {

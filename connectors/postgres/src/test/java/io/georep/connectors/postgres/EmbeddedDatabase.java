@@ -43,6 +43,11 @@ final class EmbeddedDatabase implements AutoCloseable {
   }
 
   static EmbeddedDatabase start(Version version) {
+    return start(version, java.util.Map.of());
+  }
+
+  /** Starts a server with extra or overriding settings, such as {@code wal_level=replica}. */
+  static EmbeddedDatabase start(Version version, java.util.Map<String, String> settings) {
     try {
       EmbeddedPostgres.Builder builder =
           EmbeddedPostgres.builder()
@@ -55,6 +60,7 @@ final class EmbeddedDatabase implements AutoCloseable {
               // default of synchronous_commit=off would hide just-committed changes.
               .setServerConfig("synchronous_commit", "on")
               .setCleanDataDirectory(true);
+      settings.forEach(builder::setServerConfig);
       if (version == Version.PG14) {
         builder.setPgBinaryResolver(jarResolver(pg14Jar()));
       }
@@ -98,6 +104,11 @@ final class EmbeddedDatabase implements AutoCloseable {
 
   String jdbcUrl() {
     return postgres.getJdbcUrl("postgres", "postgres");
+  }
+
+  /** Returns the JDBC URL of another database of this server, without a user. */
+  String jdbcUrl(String database) {
+    return "jdbc:postgresql://127.0.0.1:" + postgres.getPort() + "/" + database;
   }
 
   @Override

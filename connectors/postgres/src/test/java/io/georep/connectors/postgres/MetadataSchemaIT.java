@@ -36,11 +36,11 @@ class MetadataSchemaIT {
       } finally {
         pool.shutdown();
       }
-      assertThat(applied).containsExactly(1, 2);
+      assertThat(applied).containsExactly(1, 2, 3, 4);
       try (Connection c = database.connect()) {
         assertThat(MetadataSchema.migrate(c)).isEmpty();
         assertThat(CaptureFixture.queryLong(c, "SELECT count(*) FROM georep.schema_version"))
-            .isEqualTo(2);
+            .isEqualTo(4);
         assertThat(CaptureFixture.queryLong(c, "SELECT count(*) FROM georep.xid_stamp")).isZero();
       }
     }

@@ -116,11 +116,18 @@ public final class ApplyTransaction {
   /** A local transaction's stamp. */
   private record LocalStamp(Dot dot, HybridTimestamp timestamp, VersionVector context) {}
 
-  /** An origin's progress row. */
+  /**
+   * An origin's progress row. Locked at first use for in-order applies; read unlocked and locked
+   * only in {@link #finish} for positioned (out-of-order) applies, so parallel workers do not
+   * serialise on it for the whole apply.
+   */
   private static final class Progress {
     long watermark;
-    byte[] above;
+    long offset = -1;
+    List<AboveSet.Entry> above;
+    boolean locked;
     boolean changed;
+    final List<AboveSet.Entry> pending = new ArrayList<>();
   }
 
   /** A locked row: its metadata and database values, updated as the transaction goes. */
@@ -208,11 +215,32 @@ public final class ApplyTransaction {
    * @throws SQLException on a database failure
    */
   public boolean apply(SourceTransaction tx) throws SQLException {
+    return apply(tx, IN_ORDER, -1);
+  }
+
+  /** The predecessor argument of {@link #apply(SourceTransaction, long, long)} for in-order use. */
+  public static final long IN_ORDER = -1;
+
+  /**
+   * Applies one source transaction unless its dot is already applied, recording its place in its
+   * origin's stream.
+   *
+   * @param tx the transaction
+   * @param previousSeq the seq of its predecessor in the origin's stream (0 for the first), or
+   *     {@link #IN_ORDER} when the caller applies the origin in seq order: then the progress row is
+   *     locked at once and the watermark simply becomes the seq
+   * @param offset the stream offset of the batch that carried it, or -1 if unknown
+   * @return false if it was a duplicate and was skipped
+   * @throws SQLException on a database failure
+   */
+  public boolean apply(SourceTransaction tx, long previousSeq, long offset) throws SQLException {
     currentDot = tx.dot();
     currentTable = null;
     currentKey = null;
-    Progress p = progress(tx.origin());
-    if (tx.seq() <= p.watermark || AboveSet.contains(p.above, tx.seq())) {
+    Progress p = progress(tx.origin(), previousSeq == IN_ORDER);
+    if (tx.seq() <= p.watermark
+        || AboveSet.contains(p.above, tx.seq())
+        || AboveSet.contains(p.pending, tx.seq())) {
       return false;
     }
     keyChangeSources.clear();
@@ -224,10 +252,16 @@ public final class ApplyTransaction {
     }
     currentTable = null;
     currentKey = null;
-    // Per-origin streams are applied in seq order (ChangeApplier's contract), so the watermark
-    // simply becomes the seq; the above-set only ever holds seqs applied out of order.
-    p.watermark = Math.max(p.watermark, tx.seq());
-    p.above = AboveSet.trim(p.above, p.watermark);
+    if (previousSeq == IN_ORDER) {
+      // In-order apply (ChangeApplier's contract): the watermark simply becomes the seq, and
+      // entries left above it by earlier out-of-order applies join the prefix if they continue it.
+      long[] moved = AboveSet.absorb(Math.max(p.watermark, tx.seq()), p.offset, p.above);
+      p.watermark = moved[0];
+      p.offset = moved[1];
+    } else {
+      // Out of order: merged into the progress row under its lock in finish().
+      p.pending.add(new AboveSet.Entry(tx.seq(), previousSeq, offset));
+    }
     p.changed = true;
     applied.add(tx);
     return true;
@@ -245,15 +279,28 @@ public final class ApplyTransaction {
     if (applied.isEmpty()) {
       return;
     }
+    // Positioned applies lock their origins' progress rows only now, in origin order (the
+    // TreeMap's), so parallel workers hold them just until commit and cannot deadlock on them.
+    for (Map.Entry<ReplicaId, Progress> e : progress.entrySet()) {
+      if (!e.getValue().pending.isEmpty()) {
+        mergePending(e.getKey(), e.getValue());
+      }
+    }
     try (PreparedStatement update =
         connection.prepareStatement(
-            "UPDATE georep.apply_progress SET watermark = ?, above = ?, updated_at = now()"
-                + " WHERE origin = ?")) {
+            "UPDATE georep.apply_progress SET watermark = ?, above = ?, watermark_offset = ?,"
+                + " updated_at = now() WHERE origin = ?")) {
       for (Map.Entry<ReplicaId, Progress> e : progress.entrySet()) {
-        if (e.getValue().changed) {
-          update.setLong(1, e.getValue().watermark);
-          update.setBytes(2, e.getValue().above);
-          update.setString(3, e.getKey().name());
+        Progress p = e.getValue();
+        if (p.changed) {
+          update.setLong(1, p.watermark);
+          update.setBytes(2, AboveSet.encode(p.above));
+          if (p.offset < 0) {
+            update.setNull(3, java.sql.Types.BIGINT);
+          } else {
+            update.setLong(3, p.offset);
+          }
+          update.setString(4, e.getKey().name());
           update.addBatch();
         }
       }
@@ -316,29 +363,98 @@ public final class ApplyTransaction {
 
   // ---- progress ----
 
-  private Progress progress(ReplicaId origin) throws SQLException {
+  /**
+   * Returns the number of entries of an encoded above-set ({@code apply_progress.above}).
+   *
+   * @param above the column's bytes
+   * @return the number of transactions applied above the watermark
+   */
+  public static int aboveCount(byte[] above) {
+    return AboveSet.decode(above).size();
+  }
+
+  private Progress progress(ReplicaId origin, boolean lock) throws SQLException {
     Progress p = progress.get(origin);
-    if (p != null) {
-      return p;
+    if (p == null) {
+      p = new Progress();
+      progress.put(origin, p);
+      read(origin, p, lock);
+    } else if (lock && !p.locked) {
+      read(origin, p, true);
     }
-    try (PreparedStatement insert =
-            connection.prepareStatement(
-                "INSERT INTO georep.apply_progress (origin) VALUES (?) ON CONFLICT DO NOTHING");
-        PreparedStatement select =
-            connection.prepareStatement(
-                "SELECT watermark, above FROM georep.apply_progress WHERE origin = ? FOR UPDATE")) {
-      insert.setString(1, origin.name());
-      insert.executeUpdate();
-      select.setString(1, origin.name());
-      try (ResultSet rs = select.executeQuery()) {
-        rs.next();
-        p = new Progress();
-        p.watermark = rs.getLong(1);
-        p.above = rs.getBytes(2);
+    return p;
+  }
+
+  private void read(ReplicaId origin, Progress p, boolean lock) throws SQLException {
+    if (lock) {
+      try (PreparedStatement insert =
+          connection.prepareStatement(
+              "INSERT INTO georep.apply_progress (origin) VALUES (?) ON CONFLICT DO NOTHING")) {
+        insert.setString(1, origin.name());
+        insert.executeUpdate();
       }
     }
-    progress.put(origin, p);
-    return p;
+    try (PreparedStatement select =
+        connection.prepareStatement(
+            "SELECT watermark, above, watermark_offset FROM georep.apply_progress"
+                + " WHERE origin = ?"
+                + (lock ? " FOR UPDATE" : ""))) {
+      select.setString(1, origin.name());
+      try (ResultSet rs = select.executeQuery()) {
+        if (rs.next()) {
+          p.watermark = rs.getLong(1);
+          p.above = AboveSet.decode(rs.getBytes(2));
+          long offset = rs.getLong(3);
+          p.offset = rs.wasNull() ? -1 : offset;
+        } else {
+          p.watermark = 0;
+          p.above = new ArrayList<>();
+          p.offset = -1;
+        }
+      }
+    }
+    p.locked = lock;
+  }
+
+  /**
+   * Merges the positioned applies of one origin into its progress row, read again under its lock: a
+   * transaction applied meanwhile by another applier aborts this one as retriable (the retry skips
+   * it as a duplicate); the watermark absorbs the entries that continue the prefix.
+   */
+  private void mergePending(ReplicaId origin, Progress p) throws SQLException {
+    read(origin, p, true);
+    for (AboveSet.Entry e : p.pending) {
+      if (e.seq() <= p.watermark || AboveSet.contains(p.above, e.seq())) {
+        throw new ApplyRetryException(
+            ApplyRetryException.Reason.CONCURRENCY,
+            "transaction "
+                + origin
+                + ":"
+                + e.seq()
+                + " was applied concurrently by another applier; the apply is retried and skips"
+                + " it",
+            null);
+      }
+    }
+    p.above.addAll(p.pending);
+    long[] moved = AboveSet.absorb(p.watermark, p.offset, p.above);
+    p.watermark = moved[0];
+    p.offset = moved[1];
+    if (p.above.size() > AboveSet.MAX_SIZE) {
+      throw new ApplyRetryException(
+          ApplyRetryException.Reason.CONCURRENCY,
+          "origin "
+              + origin
+              + " has "
+              + p.above.size()
+              + " transactions applied above its watermark "
+              + p.watermark
+              + ", more than the bound of "
+              + AboveSet.MAX_SIZE
+              + "; the apply waits for the prefix to complete",
+          null);
+    }
+    p.pending.clear();
   }
 
   // ---- one row ----

@@ -89,6 +89,8 @@ public final class CaptureLoop {
   private long persistedAck;
   private long maxStampedSeq;
 
+  private long copySeq;
+
   private PgOutputMessage.Begin begin;
   private int changeMessages;
   private final List<ApplyMark> marks = new ArrayList<>();
@@ -134,6 +136,24 @@ public final class CaptureLoop {
           commitMillis = s.timestamp().wallTimeMillis();
           clock.receive(s.timestamp());
         });
+  }
+
+  /**
+   * Records that the initial copy was handed on before the stream: the next local transaction's
+   * causal context names it, the clock follows its timestamp, and the slot's position is confirmed
+   * over it (and the copy marked done) only once it is acknowledged.
+   *
+   * @param seq the copy transaction's seq
+   * @param endLsn the slot's consistent point
+   * @param timestamp the copy transaction's HLC
+   */
+  public void afterCopy(long seq, long endLsn, HybridTimestamp timestamp) {
+    // The clock reads the time of what it last saw; the copy's time is the database's at its start.
+    commitMillis = Math.max(commitMillis, timestamp.wallTimeMillis());
+    clock.receive(timestamp);
+    applied = applied.advance(region, seq);
+    pending.add(new Pending(seq, endLsn, applied, true));
+    copySeq = seq;
   }
 
   /**
@@ -337,7 +357,10 @@ public final class CaptureLoop {
           } else if (message instanceof PgOutputMessage.Insert
               || message instanceof PgOutputMessage.Update
               || message instanceof PgOutputMessage.Delete) {
-            sink.accept(converter.convert(message, seq));
+            RowChange change = converter.convert(message, seq);
+            if (change != null) {
+              sink.accept(change);
+            }
           }
         });
   }
@@ -386,12 +409,14 @@ public final class CaptureLoop {
     long acked = acknowledged.getAsLong();
     Pending last = null;
     boolean emitted = false;
+    boolean copyConfirmed = false;
     while (!pending.isEmpty()) {
       Pending p = pending.peekFirst();
       if (p.emitted() && p.seq() > acked) {
         break;
       }
       emitted |= p.emitted();
+      copyConfirmed |= p.seq() == copySeq;
       last = pending.pollFirst();
     }
     if (last == null) {
@@ -403,6 +428,10 @@ public final class CaptureLoop {
           config.slotName(), new CaptureMetadata.State(last.endLsn(), last.vectorAfter(), ack));
       persistedVector = last.vectorAfter();
       persistedAck = ack;
+    }
+    if (copyConfirmed) {
+      metadata.finishCopy(config.slotName(), false);
+      copySeq = 0;
     }
     LogSequenceNumber lsn = LogSequenceNumber.valueOf(last.endLsn());
     stream.setFlushedLSN(lsn);

@@ -32,6 +32,14 @@ public final class CaptureMetadata {
   /** The persisted capture state of a slot. */
   public record State(long confirmedLsn, VersionVector appliedVector, long acknowledgedSeq) {}
 
+  /**
+   * The initial copy a slot started with.
+   *
+   * @param seq the copy transaction's seq
+   * @param done whether the stream has acknowledged it
+   */
+  public record Copy(long seq, boolean done) {}
+
   private final Connection connection;
   private final ReplicaId origin;
 
@@ -198,6 +206,138 @@ public final class CaptureMetadata {
       upsert.executeUpdate();
     } catch (SQLException e) {
       throw unavailable("write the capture state", e);
+    }
+  }
+
+  /**
+   * Returns the initial copy recorded for a slot.
+   *
+   * @param slot the slot name
+   * @return the copy, or empty if the slot started without one
+   */
+  public Optional<Copy> copy(String slot) {
+    try (PreparedStatement query =
+        connection.prepareStatement(
+            "SELECT seq, status FROM georep.initial_copy WHERE slot_name = ?")) {
+      query.setString(1, slot);
+      try (ResultSet rs = query.executeQuery()) {
+        return rs.next()
+            ? Optional.of(new Copy(rs.getLong(1), "done".equals(rs.getString(2))))
+            : Optional.empty();
+      }
+    } catch (SQLException e) {
+      throw unavailable("read the initial copy state", e);
+    }
+  }
+
+  /**
+   * Records, durably, that a slot starts with an initial copy, replacing an earlier record.
+   *
+   * @param slot the slot name
+   * @param seq the copy transaction's seq
+   * @param consistentLsn the slot's consistent point
+   * @param snapshot the copy snapshot, as {@code pg_current_snapshot()} shows it
+   * @param timestamp the copy transaction's HLC
+   * @param tables the copied tables with their estimated row counts (-1 unknown), in copy order
+   */
+  public void beginCopy(
+      String slot,
+      long seq,
+      long consistentLsn,
+      String snapshot,
+      HybridTimestamp timestamp,
+      java.util.Map<io.georep.connector.TableId, Long> tables) {
+    try {
+      connection.setAutoCommit(false);
+      try (PreparedStatement delete =
+              connection.prepareStatement("DELETE FROM georep.initial_copy WHERE slot_name = ?");
+          PreparedStatement insert =
+              connection.prepareStatement(
+                  "INSERT INTO georep.initial_copy (slot_name, origin, seq, consistent_lsn,"
+                      + " snapshot, hlc_wall, hlc_logical, status)"
+                      + " VALUES (?, ?, ?, ?, ?::pg_snapshot, ?, ?, 'copying')");
+          PreparedStatement table =
+              connection.prepareStatement(
+                  "INSERT INTO georep.initial_copy_table (slot_name, table_schema, table_name,"
+                      + " estimated_rows) VALUES (?, ?, ?, ?)")) {
+        delete.setString(1, slot);
+        delete.executeUpdate();
+        insert.setString(1, slot);
+        insert.setString(2, origin.name());
+        insert.setLong(3, seq);
+        insert.setLong(4, consistentLsn);
+        insert.setString(5, snapshot);
+        insert.setLong(6, timestamp.wallTimeMillis());
+        insert.setInt(7, timestamp.logical());
+        insert.executeUpdate();
+        for (var entry : tables.entrySet()) {
+          table.setString(1, slot);
+          table.setString(2, entry.getKey().schema());
+          table.setString(3, entry.getKey().name());
+          table.setLong(4, entry.getValue());
+          table.addBatch();
+        }
+        table.executeBatch();
+        connection.commit();
+      } catch (SQLException e) {
+        connection.rollback();
+        throw e;
+      } finally {
+        connection.setAutoCommit(true);
+      }
+    } catch (SQLException e) {
+      throw unavailable("record the initial copy", e);
+    }
+  }
+
+  /**
+   * Records the progress of one table's copy.
+   *
+   * @param slot the slot name
+   * @param table the table
+   * @param rowsCopied rows read so far
+   * @param rowsShipped rows handed on so far
+   * @param done whether the table is complete
+   */
+  public void copyProgress(
+      String slot,
+      io.georep.connector.TableId table,
+      long rowsCopied,
+      long rowsShipped,
+      boolean done) {
+    try (PreparedStatement update =
+        connection.prepareStatement(
+            "UPDATE georep.initial_copy_table SET rows_copied = ?, rows_shipped = ?, done = ?,"
+                + " updated_at = now() WHERE slot_name = ? AND table_schema = ? AND table_name = ?")) {
+      update.setLong(1, rowsCopied);
+      update.setLong(2, rowsShipped);
+      update.setBoolean(3, done);
+      update.setString(4, slot);
+      update.setString(5, table.schema());
+      update.setString(6, table.name());
+      update.executeUpdate();
+    } catch (SQLException e) {
+      throw unavailable("record the initial copy's progress", e);
+    }
+  }
+
+  /**
+   * Marks a slot's initial copy done (acknowledged downstream), or forgets it.
+   *
+   * @param slot the slot name
+   * @param forget true to delete the record (the copy is abandoned), false to mark it done
+   */
+  public void finishCopy(String slot, boolean forget) {
+    try (PreparedStatement update =
+        connection.prepareStatement(
+            forget
+                ? "DELETE FROM georep.initial_copy WHERE slot_name = ?"
+                : "UPDATE georep.initial_copy SET status = 'done', finished_at = now()"
+                    + " WHERE slot_name = ?")) {
+      update.setString(1, slot);
+      update.executeUpdate();
+    } catch (SQLException e) {
+      throw unavailable("record the end of the initial copy", e);
     }
   }
 

@@ -13,6 +13,8 @@ import io.georep.connectors.postgres.internal.pgoutput.PgOutputMessage;
 import io.georep.connectors.postgres.internal.pgoutput.TupleData;
 import io.georep.publication.BuiltInResolver;
 import io.georep.publication.ColumnResolver;
+import io.georep.publication.Mask;
+import io.georep.publication.Operation;
 import io.georep.publication.Publication;
 import io.georep.publication.TableName;
 import io.georep.publication.TableRule;
@@ -35,24 +37,58 @@ import java.util.Set;
  * differs; without it, every column of the new row, with unchanged TOAST values as {@link
  * Value#UNCHANGED} — never NULL. Counter columns carry {@code new − old} and or-set/g-set columns
  * the added and removed elements, both of which need the old row ({@code FULL}, which publication
- * validation requires). Confined to the capture thread.
+ * validation requires).
+ *
+ * <p>The capture's own publication rules ({@link CaptureRules}) apply here too: a change whose row
+ * the filters reject is dropped, an update whose old row passes and new row does not becomes a
+ * delete, the reverse becomes an insert (PostgreSQL's row-filter semantics); columns outside the
+ * column list are left out of the shipped schema and values; masked columns carry the mask's result
+ * and the raw value never enters the change. Confined to the capture thread.
  */
 public final class ChangeConverter {
 
-  /** A cached relation: its schema and what the capture needs per column. */
+  /**
+   * A cached relation: its schema as the server sends it, the schema of what is shipped (the
+   * columns the capture's column list keeps), and what the capture needs per column.
+   */
   private static final class Relation {
     final TableSchema schema;
+    final TableSchema emitted;
+    final int[] emittedIndex;
     final BuiltInResolver[] resolvers;
     final ColumnType[] types;
+    final Mask[] masks;
+    final CaptureRules.Table rules;
 
-    Relation(TableSchema schema, BuiltInResolver[] resolvers, ColumnType[] types) {
+    Relation(
+        TableSchema schema,
+        BuiltInResolver[] resolvers,
+        ColumnType[] types,
+        CaptureRules.Table rules) {
       this.schema = schema;
       this.resolvers = resolvers;
       this.types = types;
+      this.rules = rules;
+      int n = schema.columnCount();
+      this.emittedIndex = new int[n];
+      this.masks = new Mask[n];
+      List<ColumnSchema> kept = new ArrayList<>(n);
+      for (int i = 0; i < n; i++) {
+        ColumnSchema column = schema.column(i);
+        if (rules == null || rules.selects(column.name())) {
+          emittedIndex[i] = kept.size();
+          kept.add(column);
+          masks[i] = rules == null ? null : rules.mask(column.name());
+        } else {
+          emittedIndex[i] = -1;
+        }
+      }
+      this.emitted = kept.size() == n ? schema : TableSchema.of(schema.id(), kept);
     }
   }
 
   private final CatalogLookup catalog;
+  private final CaptureRules rules;
   private final Map<TableName, Map<String, BuiltInResolver>> resolvers = new HashMap<>();
   private final Map<Integer, Relation> relations = new HashMap<>();
 
@@ -61,9 +97,12 @@ public final class ChangeConverter {
    *
    * @param catalog where type names and keys come from
    * @param publications the publications, for per-column resolvers
+   * @param rules the filters, column lists and masks the capture applies itself
    */
-  public ChangeConverter(CatalogLookup catalog, List<Publication> publications) {
+  public ChangeConverter(
+      CatalogLookup catalog, List<Publication> publications, CaptureRules rules) {
     this.catalog = catalog;
+    this.rules = rules;
     for (Publication publication : publications) {
       for (TableRule rule : publication.tables()) {
         Map<String, BuiltInResolver> columns =
@@ -130,7 +169,11 @@ public final class ChangeConverter {
     }
     relations.put(
         message.relationOid(),
-        new Relation(TableSchema.of(id, schemaColumns), columnResolvers, types));
+        new Relation(
+            TableSchema.of(id, schemaColumns),
+            columnResolvers,
+            types,
+            rules.table(new TableName(message.namespace(), message.name()))));
   }
 
   /**
@@ -153,30 +196,161 @@ public final class ChangeConverter {
   }
 
   /**
-   * Converts a change message.
+   * Converts a change message, applying the capture's own rules: the row filters (with PostgreSQL's
+   * transformation of updates that enter or leave the filtered set), the column list and the masks.
    *
    * @param message an {@code Insert}, {@code Update} or {@code Delete} message
    * @param lsn the transaction's commit LSN, for messages
-   * @return the change; an update may carry no column when nothing it ships changed
+   * @return the change, or null if the row filters drop it; an update may carry no column when
+   *     nothing it ships changed
    * @throws CaptureException if a value cannot be represented or the relation is unknown
    */
   public RowChange convert(PgOutputMessage message, long lsn) {
     if (message instanceof PgOutputMessage.Insert insert) {
       Relation r = relation(insert.relationOid(), lsn);
-      Value[] values = new Value[r.types.length];
-      for (int i = 0; i < values.length; i++) {
-        values[i] = value(r, insert.newTuple(), i, lsn);
+      if (r.rules != null
+          && r.rules.filters(Operation.INSERT)
+          && !r.rules.passes(Operation.INSERT, row(r, insert.newTuple(), null, lsn))) {
+        return null;
       }
-      return RowChange.Insert.of(r.schema, values);
+      return insert(r, insert.newTuple(), null, lsn);
     }
     if (message instanceof PgOutputMessage.Update update) {
       return update(update, lsn);
     }
     if (message instanceof PgOutputMessage.Delete delete) {
       Relation r = relation(delete.relationOid(), lsn);
-      return new RowChange.Delete(r.schema, key(r, delete.oldTuple(), lsn));
+      if (r.rules != null
+          && r.rules.filters(Operation.DELETE)
+          && !r.rules.passes(Operation.DELETE, row(r, delete.oldTuple(), null, lsn))) {
+        return null;
+      }
+      return new RowChange.Delete(r.emitted, key(r, delete.oldTuple(), lsn));
     }
     throw new IllegalArgumentException("not a row change: " + message);
+  }
+
+  private RowChange.Insert insert(Relation r, TupleData tuple, TupleData old, long lsn) {
+    Value[] values = new Value[r.emitted.columnCount()];
+    for (int i = 0; i < r.types.length; i++) {
+      int j = r.emittedIndex[i];
+      if (j < 0) {
+        continue;
+      }
+      TupleData source = tuple;
+      if (tuple.kind(i) == TupleData.Kind.UNCHANGED_TOAST && old != null) {
+        source = old;
+      }
+      if (source.kind(i) == TupleData.Kind.UNCHANGED_TOAST) {
+        throw new CaptureException(
+            "table "
+                + r.schema.id()
+                + ": an update at LSN "
+                + Lsn.format(lsn)
+                + " entered the publication's row filter, so it is shipped as an insert, but"
+                + " column "
+                + r.schema.column(i).name()
+                + " is an unchanged TOAST value the server did not send; capture stops so that"
+                + " nothing diverges — run ALTER TABLE "
+                + r.schema.id().quoted()
+                + " REPLICA IDENTITY FULL, so that updates carry the whole old row");
+      }
+      values[j] = shipped(r, source, i, lsn);
+    }
+    return RowChange.Insert.of(r.emitted, values);
+  }
+
+  /**
+   * Returns the value of a column as shipped: masked if the column has a mask. A mask sees the
+   * value's text (the type's output), so every region masks the same text the same way.
+   */
+  private Value shipped(Relation r, TupleData tuple, int i, long lsn) {
+    Mask mask = r.masks[i];
+    if (mask == null) {
+      return value(r, tuple, i, lsn);
+    }
+    String text = tuple.kind(i) == TupleData.Kind.NULL ? null : tuple.text(i);
+    String masked = rules.apply(mask, text);
+    return masked == null ? Value.NULL : new Value.Text(masked);
+  }
+
+  /**
+   * Returns the values of the columns the filters read, as {@link
+   * io.georep.publication.RowFilter#evaluate} takes them; an unchanged TOAST value is taken from
+   * {@code old} (the whole old row under {@code REPLICA IDENTITY FULL}).
+   */
+  private Map<String, Object> row(Relation r, TupleData tuple, TupleData old, long lsn) {
+    Map<String, Object> row = new HashMap<>();
+    for (String column : r.rules.filterColumns()) {
+      int i = r.schema.indexOf(column);
+      if (i < 0) {
+        throw new CaptureException(
+            "table "
+                + r.schema.id()
+                + ": the row filter reads column "
+                + column
+                + ", which the server did not send at LSN "
+                + Lsn.format(lsn)
+                + "; re-create the native publication with `georep publication plan`");
+      }
+      TupleData source = tuple;
+      if (tuple.kind(i) == TupleData.Kind.UNCHANGED_TOAST && old != null) {
+        source = old;
+      }
+      if (source.kind(i) == TupleData.Kind.UNCHANGED_TOAST) {
+        throw new CaptureException(
+            "table "
+                + r.schema.id()
+                + ": the row filter reads column "
+                + column
+                + ", an unchanged TOAST value the server did not send at LSN "
+                + Lsn.format(lsn)
+                + ", so the filter cannot be evaluated; run ALTER TABLE "
+                + r.schema.id().quoted()
+                + " REPLICA IDENTITY FULL");
+      }
+      row.put(column, javaValue(r, i, value(r, source, i, lsn)));
+    }
+    return row;
+  }
+
+  private static Object javaValue(Relation r, int i, Value v) {
+    if (v instanceof Value.Null) {
+      return null;
+    } else if (v instanceof Value.Int2 x) {
+      return x.value();
+    } else if (v instanceof Value.Int4 x) {
+      return x.value();
+    } else if (v instanceof Value.Int8 x) {
+      return x.value();
+    } else if (v instanceof Value.Numeric x) {
+      return x.value();
+    } else if (v instanceof Value.Float4 x) {
+      return (double) x.value();
+    } else if (v instanceof Value.Float8 x) {
+      return x.value();
+    } else if (v instanceof Value.Text x) {
+      return x.value();
+    } else if (v instanceof Value.Bool x) {
+      return x.value();
+    } else if (v instanceof Value.Date x) {
+      return x.value();
+    } else if (v instanceof Value.Timestamp x) {
+      return x.value();
+    } else if (v instanceof Value.TimestampTz x) {
+      return x.value().atOffset(java.time.ZoneOffset.UTC);
+    } else if (v instanceof Value.Uuid x) {
+      return x.value().toString();
+    }
+    throw new CaptureException(
+        "table "
+            + r.schema.id()
+            + ": the row filter reads column "
+            + r.schema.column(i).name()
+            + " of type "
+            + r.types[i].typeName()
+            + ", which the agent cannot evaluate; filter on a number, text, boolean or date/time"
+            + " column");
   }
 
   private RowChange update(PgOutputMessage.Update update, long lsn) {
@@ -184,26 +358,47 @@ public final class ChangeConverter {
     TupleData next = update.newTuple();
     TupleData old = update.oldTuple();
     boolean full = update.oldKind() == 'O';
+    if (r.rules != null && r.rules.filters(Operation.UPDATE)) {
+      // PostgreSQL's semantics (15+): the old row is tested as well as the new one. Filters read
+      // only replica-identity columns when updates replicate, so the old row's values are known
+      // even without REPLICA IDENTITY FULL: the old key if the server sent it, else unchanged.
+      boolean oldMatches =
+          r.rules.passes(Operation.UPDATE, row(r, old != null ? old : next, null, lsn));
+      boolean newMatches = r.rules.passes(Operation.UPDATE, row(r, next, full ? old : null, lsn));
+      if (!oldMatches && !newMatches) {
+        return null;
+      }
+      if (oldMatches && !newMatches) {
+        return new RowChange.Delete(r.emitted, key(r, old != null ? old : next, lsn));
+      }
+      if (!oldMatches) {
+        return insert(r, next, full ? old : null, lsn);
+      }
+    }
     RowKey key = key(r, old != null ? old : next, lsn);
-    Value[] changed = new Value[r.types.length];
-    for (int i = 0; i < changed.length; i++) {
+    Value[] changed = new Value[r.emitted.columnCount()];
+    for (int i = 0; i < r.types.length; i++) {
+      int j = r.emittedIndex[i];
+      if (j < 0) {
+        continue;
+      }
       TupleData.Kind kind = next.kind(i);
       BuiltInResolver resolver = r.resolvers[i];
       if (kind == TupleData.Kind.UNCHANGED_TOAST) {
         // Unchanged TOAST: with the old row it is known unchanged and simply not shipped.
-        changed[i] = full ? null : Value.UNCHANGED;
+        changed[j] = full ? null : Value.UNCHANGED;
         continue;
       }
       if (full && sameText(old, next, i)) {
         continue;
       }
       if (resolver != null && full && old.kind(i) != TupleData.Kind.UNCHANGED_TOAST) {
-        changed[i] = delta(r, resolver, old, next, i, lsn);
+        changed[j] = delta(r, resolver, old, next, i, lsn);
         continue;
       }
-      changed[i] = value(r, next, i, lsn);
+      changed[j] = shipped(r, next, i, lsn);
     }
-    return RowChange.Update.of(r.schema, key, changed);
+    return RowChange.Update.of(r.emitted, key, changed);
   }
 
   private Value delta(
@@ -326,7 +521,7 @@ public final class ChangeConverter {
   }
 
   /**
-   * Returns the cached schema of a relation, for tests and metrics.
+   * Returns the cached schema of a relation as the server sent it, for tests and metrics.
    *
    * @param oid the relation oid
    * @return the schema, or null if unknown

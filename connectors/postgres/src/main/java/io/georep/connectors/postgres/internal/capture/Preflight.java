@@ -33,21 +33,27 @@ import java.util.Optional;
  */
 public final class Preflight {
 
-  /** What the checks found. */
-  public record Result(int serverMajorVersion, boolean slotExists) {}
+  /**
+   * What the checks found.
+   *
+   * @param serverMajorVersion the server's major version
+   * @param slotExists whether the slot exists
+   * @param plan the publication plan (its statements were run)
+   */
+  public record Result(int serverMajorVersion, boolean slotExists, PublicationPlan plan) {}
 
   private Preflight() {}
 
   /**
-   * Runs the checks and creates or aligns the native publications.
+   * Checks the server before anything is written to it: version, {@code wal_level} and the {@code
+   * REPLICATION} attribute.
    *
    * @param connection a regular connection in auto-commit mode
-   * @param config the source configuration
-   * @return the findings
+   * @return the server's major version
    * @throws CaptureException if a check fails
    * @throws SQLException if the database is unreachable
    */
-  public static Result run(Connection connection, PostgresSourceConfig config) throws SQLException {
+  public static int checkServer(Connection connection) throws SQLException {
     int version = Integer.parseInt(show(connection, "server_version_num")) / 10_000;
     if (version < 14) {
       throw new CaptureException(
@@ -78,6 +84,21 @@ public final class Preflight {
                 + " REPLICATION");
       }
     }
+    return version;
+  }
+
+  /**
+   * Checks the slot and the tables, and creates or aligns the native publications.
+   *
+   * @param connection a regular connection in auto-commit mode
+   * @param config the source configuration
+   * @param version the server's major version ({@link #checkServer})
+   * @return the findings
+   * @throws CaptureException if a check fails
+   * @throws SQLException if the database is unreachable
+   */
+  public static Result run(Connection connection, PostgresSourceConfig config, int version)
+      throws SQLException {
     boolean slotExists = checkSlot(connection, config.slotName());
     PostgresSchemaCatalog catalog = PostgresSchemaCatalog.read(connection);
     checkTables(catalog, config.publications());
@@ -104,8 +125,64 @@ public final class Preflight {
       }
       throw e;
     }
-    return new Result(version, slotExists);
+    return new Result(version, slotExists, plan);
   }
+
+  /**
+   * Takes the session-level advisory lock that makes one capture the only user of a slot, for the
+   * connection's life. The slot itself is busy only while it streams, but a capture also uses it
+   * while it starts and copies.
+   *
+   * @param connection the capture's regular connection
+   * @param slot the slot name
+   * @throws io.georep.connectors.postgres.CaptureUnavailableException if another capture holds it
+   * @throws SQLException if the database is unreachable
+   */
+  public static void lockSlot(Connection connection, String slot) throws SQLException {
+    int key = slot.hashCode() & 0x7fffffff;
+    // Wait a little: the session of a capture that just closed may still be exiting.
+    try (Statement statement = connection.createStatement();
+        PreparedStatement lock =
+            connection.prepareStatement("SELECT pg_advisory_lock(" + SLOT_LOCK_CLASS + ", ?)")) {
+      statement.execute("SET lock_timeout = '3s'");
+      lock.setInt(1, key);
+      try {
+        lock.execute();
+        return;
+      } catch (SQLException e) {
+        if (!"55P03".equals(e.getSQLState())) {
+          throw e;
+        }
+      } finally {
+        statement.execute("RESET lock_timeout");
+      }
+    }
+    String holder = "another session";
+    try (PreparedStatement query =
+        connection.prepareStatement(
+            "SELECT pid FROM pg_catalog.pg_locks WHERE locktype = 'advisory' AND granted"
+                + " AND classid = "
+                + SLOT_LOCK_CLASS
+                + " AND objid = ? AND objsubid = 2")) {
+      query.setLong(1, key);
+      try (ResultSet rs = query.executeQuery()) {
+        if (rs.next()) {
+          holder = "process " + rs.getInt(1);
+        }
+      }
+    }
+    throw new io.georep.connectors.postgres.CaptureUnavailableException(
+        "replication slot "
+            + slot
+            + " is in use by another georep capture ("
+            + holder
+            + " holds its lock); another agent may be running for this region — stop it, or"
+            + " wait",
+        null);
+  }
+
+  /** The first key of the slot locks ({@code 'gerp'}); the second is the slot name's hash. */
+  private static final int SLOT_LOCK_CLASS = 0x67657270;
 
   private static boolean checkSlot(Connection connection, String slot) throws SQLException {
     try (PreparedStatement query =
