@@ -176,6 +176,93 @@ public final class PostgresChangeApplier implements ChangeApplier {
     notifyConflicts(applyGroup(plain, transactions));
   }
 
+  /**
+   * Folds captured local transactions into the row metadata, in one database transaction: each as
+   * exactly the write the other regions merge (its dot, HLC, causal context and changes), so the
+   * local region's metadata never lumps several local transactions into one write (see {@code
+   * docs/apply.md}). The agent calls it for every transaction its capture hands on, in capture
+   * order, and sets {@link PostgresSinkConfig#agentFoldsLocalWrites()} on its appliers. Idempotent:
+   * rows whose metadata already covers a transaction are skipped. Conflicts found (a local write
+   * concurrent with a remote version merged before) are logged and reported like an apply's.
+   *
+   * @param transactions local transactions of this region, in capture order; never null or empty
+   * @throws ApplyRetryException if the call should be retried later (nothing was folded)
+   * @throws ApplyException if a transaction cannot be folded (a schema mismatch, a failing
+   *     resolver)
+   */
+  public void foldLocal(List<SourceTransaction> transactions) {
+    checkOpen();
+    Objects.requireNonNull(transactions, "transactions");
+    ApplyTransaction tx = null;
+    List<Conflict> conflicts;
+    try (Connection c = pool.getConnection()) {
+      c.setAutoCommit(false);
+      try {
+        tx =
+            new ApplyTransaction(
+                c,
+                config.region(),
+                config.stampWait(),
+                this::policy,
+                schema -> statements(c, schema),
+                config.uniqueClash());
+        tx.begin();
+        Map<Long, Long> xids = localXids(c, transactions);
+        for (SourceTransaction t : transactions) {
+          if (!t.origin().equals(config.region())) {
+            throw new IllegalArgumentException(
+                "foldLocal takes this region's transactions, got " + t.dot());
+          }
+          Long xid32 = xids.get(t.seq());
+          if (xid32 == null) {
+            throw new ApplyRetryException(
+                ApplyRetryException.Reason.STAMP_PENDING,
+                "local transaction " + t.dot() + " has no stamp yet; folding is retried",
+                null);
+          }
+          tx.foldLocal(t, xid32);
+        }
+        tx.finish();
+        c.commit();
+        conflicts = tx.conflicts();
+      } catch (SQLException | RuntimeException e) {
+        rollback(c, e);
+        throw e;
+      }
+    } catch (SQLException e) {
+      throw classify(e, tx);
+    } catch (ApplyRetryException | ApplyException e) {
+      throw e;
+    } catch (ConflictResolutionException | IllegalArgumentException e) {
+      throw new ApplyException(
+          "cannot fold local "
+              + (tx == null ? "transactions" : tx.position())
+              + ": "
+              + e.getMessage(),
+          e);
+    }
+    notifyConflicts(conflicts);
+  }
+
+  private static Map<Long, Long> localXids(Connection c, List<SourceTransaction> transactions)
+      throws SQLException {
+    Map<Long, Long> xids = new HashMap<>();
+    try (PreparedStatement q =
+        c.prepareStatement(
+            "SELECT seq, xid32 FROM georep.xid_stamp WHERE origin = ? AND seq = ?")) {
+      for (SourceTransaction t : transactions) {
+        q.setString(1, t.origin().name());
+        q.setLong(2, t.seq());
+        try (ResultSet rs = q.executeQuery()) {
+          if (rs.next()) {
+            xids.put(rs.getLong(1), rs.getLong(2));
+          }
+        }
+      }
+    }
+    return xids;
+  }
+
   private void notifyConflicts(List<Conflict> conflicts) {
     if (!conflicts.isEmpty()) {
       try {
@@ -240,6 +327,7 @@ public final class PostgresChangeApplier implements ChangeApplier {
                 this::policy,
                 schema -> statements(c, schema),
                 config.uniqueClash());
+        tx.setAgentFolds(config.agentFoldsLocalWrites());
         tx.begin();
         for (int i = 0; i < transactions.size(); i++) {
           SourceTransaction t = transactions.get(i);

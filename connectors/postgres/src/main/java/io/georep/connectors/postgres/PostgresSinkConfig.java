@@ -45,6 +45,11 @@ import java.util.function.Function;
  * @param stampWait how long an apply waits for the capture to stamp a local write it must fold
  *     before giving up with a retriable error; 0 to 10 minutes
  * @param connectionTimeout how long to wait for a pooled connection; at least 250 ms
+ * @param agentFoldsLocalWrites whether the agent folds every captured local transaction into the
+ *     row metadata ({@link PostgresChangeApplier#foldLocal}); then an apply that finds a local
+ *     write not folded yet retries later ({@code STAMP_PENDING}) instead of folding it itself as
+ *     one write diffed from the row (exact per transaction, see {@code docs/apply.md}); key {@code
+ *     sink.postgres.local.folding}, default false (the applier folds)
  */
 public record PostgresSinkConfig(
     String jdbcUrl,
@@ -56,7 +61,8 @@ public record PostgresSinkConfig(
     int poolSize,
     int maxGroupTransactions,
     Duration stampWait,
-    Duration connectionTimeout) {
+    Duration connectionTimeout,
+    boolean agentFoldsLocalWrites) {
 
   /** The default pool size. */
   public static final int DEFAULT_POOL_SIZE = 2;
@@ -159,7 +165,8 @@ public record PostgresSinkConfig(
         DEFAULT_POOL_SIZE,
         DEFAULT_MAX_GROUP,
         Duration.ofSeconds(10),
-        Duration.ofSeconds(30));
+        Duration.ofSeconds(30),
+        false);
   }
 
   /**
@@ -179,7 +186,8 @@ public record PostgresSinkConfig(
         poolSize,
         max,
         stampWait,
-        connectionTimeout);
+        connectionTimeout,
+        agentFoldsLocalWrites);
   }
 
   /**
@@ -199,7 +207,30 @@ public record PostgresSinkConfig(
         poolSize,
         maxGroupTransactions,
         wait,
-        connectionTimeout);
+        connectionTimeout,
+        agentFoldsLocalWrites);
+  }
+
+  /**
+   * Returns a copy in which the agent folds captured local transactions ({@code
+   * sink.postgres.local.folding}).
+   *
+   * @param agentFolds whether the agent folds them
+   * @return the copy
+   */
+  public PostgresSinkConfig withLocalFolding(boolean agentFolds) {
+    return new PostgresSinkConfig(
+        jdbcUrl,
+        user,
+        password,
+        region,
+        policies,
+        uniqueClash,
+        poolSize,
+        maxGroupTransactions,
+        stampWait,
+        connectionTimeout,
+        agentFolds);
   }
 
   private static String redact(String url) {
@@ -223,6 +254,8 @@ public record PostgresSinkConfig(
         + stampWait
         + ", connectionTimeout="
         + connectionTimeout
+        + ", agentFoldsLocalWrites="
+        + agentFoldsLocalWrites
         + "]";
   }
 }

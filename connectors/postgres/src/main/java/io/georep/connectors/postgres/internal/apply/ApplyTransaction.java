@@ -101,6 +101,9 @@ public final class ApplyTransaction {
   private final Function<TableSchema, TablePolicy> policies;
   private final Function<TableSchema, TableSql> statements;
   private final UniqueClashPolicy clashPolicy;
+  private boolean agentFolds;
+  private boolean rowsWritten;
+  private final List<SourceTransaction> folded = new ArrayList<>();
   private final Map<RowRef, RowHandle> rows = new LinkedHashMap<>();
   private final List<Conflict> conflicts = new ArrayList<>();
   private final Map<ReplicaId, Progress> progress = new TreeMap<>();
@@ -175,6 +178,16 @@ public final class ApplyTransaction {
     this.policies = policies;
     this.statements = statements;
     this.clashPolicy = clashPolicy;
+  }
+
+  /**
+   * Declares that the agent folds captured local transactions ({@link #foldLocal}): a local write
+   * not folded yet then aborts the apply as retriable instead of being folded here as one write.
+   *
+   * @param agentFolds whether the agent folds
+   */
+  public void setAgentFolds(boolean agentFolds) {
+    this.agentFolds = agentFolds;
   }
 
   /**
@@ -277,6 +290,22 @@ public final class ApplyTransaction {
     currentDot = null;
     writeMetadata();
     if (applied.isEmpty()) {
+      if (rowsWritten && !folded.isEmpty()) {
+        // A fold wrote rows back: mark it, so that the capture does not ship the write-back.
+        List<Dot> dots = new ArrayList<>();
+        HybridTimestamp latest = folded.get(0).commitTimestamp();
+        for (SourceTransaction tx : folded) {
+          dots.add(tx.dot());
+          if (tx.commitTimestamp().isAfter(latest)) {
+            latest = tx.commitTimestamp();
+          }
+        }
+        try (PreparedStatement mark = connection.prepareStatement(ApplyMark.SQL)) {
+          mark.setBytes(1, new ApplyMark(dots, VersionVector.empty(), latest).encode());
+          mark.execute();
+        }
+      }
+      ConflictLog.insert(connection, conflicts);
       return;
     }
     // Positioned applies lock their origins' progress rows only now, in origin order (the
@@ -640,10 +669,16 @@ public final class ApplyTransaction {
       if (h.state != null && h.writerXid32 != null && h.writerXid32 == h.xmin) {
         return;
       }
+      if (agentFolds) {
+        throw notFolded(h, "written by local transaction xid " + h.xmin);
+      }
       stamp = awaitStamp(h, true);
     } else {
       if (h.state == null || !visible.exists() || h.suppressed) {
         return;
+      }
+      if (agentFolds) {
+        throw notFolded(h, "deleted by a local transaction");
       }
       stamp = awaitStamp(h, false);
     }
@@ -659,6 +694,69 @@ public final class ApplyTransaction {
     if (r.applied()) {
       h.state = r.state();
       noteWrite(h, stamp.dot(), stamp.timestamp());
+    }
+  }
+
+  private ApplyRetryException notFolded(RowHandle h, String what) {
+    return new ApplyRetryException(
+        ApplyRetryException.Reason.STAMP_PENDING,
+        "row "
+            + h.key.values()
+            + " of "
+            + h.table.id()
+            + " was "
+            + what
+            + " that the agent has not folded into the row's metadata yet (at "
+            + position()
+            + "); the apply is retried once the capture has handed it on",
+        null);
+  }
+
+  /**
+   * Folds one captured local transaction into the metadata of the rows it wrote, as exactly the
+   * write every other region merges: its own dot, HLC, causal context and changes (delta columns,
+   * counter deltas, set deltas). Each row is locked as for an apply; a row whose metadata already
+   * covers the transaction's dot (folded before, or at apply time) is skipped. If the table row
+   * still shows this transaction's write ({@code xmin} is its xid), the row is marked synchronised
+   * ({@code writer_xid32}); should the merge show something else (a concurrent version already
+   * merged wins), the row is written back, and the transaction then carries an apply mark so that
+   * the capture does not ship the write-back. A row a later local transaction has overwritten since
+   * keeps its old synchronisation point: that later write is folded in its turn.
+   *
+   * @param tx a local transaction as the capture handed it on
+   * @param xid32 the low 32 bits of its xid (from its stamp)
+   * @throws SQLException on a database failure
+   */
+  public void foldLocal(SourceTransaction tx, long xid32) throws SQLException {
+    currentDot = tx.dot();
+    boolean any = false;
+    for (Write write : Write.of(tx)) {
+      currentTable = write.table().id();
+      currentKey = write.key();
+      TablePolicy policy = policies.apply(write.table());
+      TableSql sql = statements.apply(write.table());
+      RowHandle h = lock(sql, write.table(), write.key());
+      if (h.state != null && h.state.covers(write.dot())) {
+        continue;
+      }
+      MergeResult r = RowMerge.merge(Optional.ofNullable(h.state), write, policy);
+      conflicts.addAll(r.conflicts());
+      if (r.applied()) {
+        h.state = r.state();
+        noteWrite(h, write.dot(), write.timestamp());
+        h.dirty = true;
+        any = true;
+      }
+      boolean current = h.db.isPresent() ? h.xmin == xid32 : write.kind() == RowChange.Kind.DELETE;
+      if (current && h.state != null) {
+        h.dirty = true;
+        writeBack(h, sql, policy, visible(h, policy));
+      }
+    }
+    currentTable = null;
+    currentKey = null;
+    if (any) {
+      folded.add(tx);
     }
   }
 
@@ -803,6 +901,7 @@ public final class ApplyTransaction {
       if (key != null) {
         bindKey(s, i, key);
       }
+      rowsWritten = true;
       if (s.execute()) {
         try (ResultSet rs = s.getResultSet()) {
           if (rs.next()) {

@@ -1,0 +1,201 @@
+package io.georep.replicator;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.georep.connectors.postgres.PostgresSinkConfig;
+import io.georep.connectors.postgres.PostgresSourceConfig;
+import io.georep.replicator.internal.AgentGuardian;
+import io.georep.replicator.internal.http.StatusServer;
+import io.georep.replicator.internal.metrics.AgentMetrics;
+import io.georep.replicator.internal.status.AgentState;
+import io.georep.replicator.internal.status.StatusView;
+import io.georep.resolver.ResolverRegistry;
+import io.georep.vectorclock.VersionVector;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.LongSupplier;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The georep agent: the sidecar that replicates one region's database with every other region.
+ * {@link #start} launches capture and shipping of local transactions to this region's Kafka stream,
+ * one receiver per other region, the causal gate and apply scheduler with per-table workers, the
+ * control stream (heartbeats, garbage collection), and the HTTP endpoint ({@code /metrics}, {@code
+ * /health}, {@code /api/status}). Everything runs on a Pekko Typed actor system, supervised per
+ * stream: a transient failure restarts its stream with backoff, a permanent one stops only its
+ * stream and raises an alert in {@link #status()} and {@code /health}.
+ *
+ * <p>Thread-safe. {@link #close()} stops everything and is idempotent; nothing acknowledged is lost
+ * by stopping (or by a crash): capture resumes from the slot's confirmed position, apply from the
+ * progress committed in the database.
+ */
+public final class Agent implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Agent.class);
+
+  private final AgentSettings settings;
+  private final AgentState state;
+  private final AgentMetrics metrics;
+  private final ActorSystem<AgentGuardian.Command> system;
+  private final StatusServer http;
+  private final StatusView view;
+  private volatile boolean closed;
+
+  private Agent(
+      AgentSettings settings,
+      AgentState state,
+      AgentMetrics metrics,
+      ActorSystem<AgentGuardian.Command> system,
+      StatusServer http,
+      StatusView view) {
+    this.settings = settings;
+    this.state = state;
+    this.metrics = metrics;
+    this.system = system;
+    this.http = http;
+    this.view = view;
+  }
+
+  /**
+   * Starts an agent and returns at once; streams connect in the background (a database or Kafka
+   * that is not reachable yet is retried with backoff, visible in {@link #status()}).
+   *
+   * @param settings the settings; never null
+   * @return the running agent
+   * @throws java.io.UncheckedIOException if the HTTP endpoint cannot bind its port
+   */
+  public static Agent start(AgentSettings settings) {
+    Objects.requireNonNull(settings, "settings");
+    LongSupplier clock = System::currentTimeMillis;
+    AgentState state = new AgentState();
+    AgentMetrics metrics = new AgentMetrics(settings.region(), clock, state);
+    for (AgentSettings.Region r : settings.remoteRegions()) {
+      metrics.registerOrigin(r.name(), state.origin(r.name()), clock);
+    }
+    metrics.queue("ship", settings.region().name(), state.shipQueue);
+    AgentSettings.Database db = settings.database();
+    PostgresSourceConfig source =
+        PostgresSourceConfig.of(
+            db.jdbcUrl(), db.user(), db.password(), settings.region(), settings.publications());
+    if (db.slotName() != null) {
+      source = source.withSlotName(db.slotName());
+    }
+    PostgresSinkConfig sink =
+        PostgresSinkConfig.of(
+                db.jdbcUrl(),
+                db.user(),
+                db.password(),
+                settings.region(),
+                settings.publications(),
+                ResolverRegistry.load())
+            .withMaxGroupTransactions(settings.apply().maxGroupTransactions())
+            .withLocalFolding(true);
+    StatusView view = new StatusView(settings, state, metrics, clock);
+    StatusServer http =
+        settings.http().enabled()
+            ? StatusServer.start(settings.http(), view, metrics::scrape)
+            : null;
+    ActorSystem<AgentGuardian.Command> system =
+        ActorSystem.create(
+            AgentGuardian.create(settings, source, sink, state, metrics, clock),
+            "georep",
+            pekkoConfig());
+    LOG.info("agent of region {} started: {}", settings.region(), settings);
+    return new Agent(settings, state, metrics, system, http, view);
+  }
+
+  private static Config pekkoConfig() {
+    return ConfigFactory.parseMap(
+            Map.of(
+                "pekko.loggers", java.util.List.of("org.apache.pekko.event.slf4j.Slf4jLogger"),
+                "pekko.logging-filter", "org.apache.pekko.event.slf4j.Slf4jLoggingFilter",
+                "pekko.loglevel", "INFO",
+                "pekko.jvm-exit-on-fatal-error", "off",
+                "pekko.coordinated-shutdown.exit-jvm", "off",
+                "pekko.coordinated-shutdown.run-by-jvm-shutdown-hook", "off",
+                "pekko.actor.default-blocking-io-dispatcher.thread-pool-executor.fixed-pool-size",
+                    "32"))
+        .withFallback(ConfigFactory.load());
+  }
+
+  /**
+   * Returns the agent's settings.
+   *
+   * @return the settings
+   */
+  public AgentSettings settings() {
+    return settings;
+  }
+
+  /**
+   * Returns a snapshot of the agent's state.
+   *
+   * @return the status
+   */
+  public AgentStatus status() {
+    return view.status();
+  }
+
+  /**
+   * Returns the applied vector: per remote origin, the seq up to which everything is applied here.
+   *
+   * @return the vector
+   */
+  public VersionVector appliedVector() {
+    return state.applied.get();
+  }
+
+  /**
+   * Returns the seq of the last local transaction Kafka acknowledged (0 if none yet).
+   *
+   * @return the shipped seq
+   */
+  public long shippedSeq() {
+    return state.shippedSeq.get();
+  }
+
+  /**
+   * Returns the port of the HTTP endpoint.
+   *
+   * @return the port, or -1 if it is disabled
+   */
+  public int httpPort() {
+    return http == null ? -1 : http.port();
+  }
+
+  /**
+   * Returns the Prometheus text exposition of the agent's meters (what {@code /metrics} serves).
+   *
+   * @return the scrape
+   */
+  public String scrapeMetrics() {
+    return metrics.scrape();
+  }
+
+  /** Stops the agent: actors, Kafka clients, connections, HTTP. Idempotent. */
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    system.terminate();
+    try {
+      system.getWhenTerminated().toCompletableFuture().get(60, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (java.util.concurrent.ExecutionException | TimeoutException e) {
+      LOG.warn(
+          "agent of region {} did not stop within {}", settings.region(), Duration.ofMinutes(1));
+    }
+    if (http != null) {
+      http.close();
+    }
+    metrics.registry().close();
+    LOG.info("agent of region {} stopped", settings.region());
+  }
+}

@@ -1,0 +1,546 @@
+package io.georep.replicator;
+
+import io.georep.publication.Publication;
+import io.georep.vectorclock.ReplicaId;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * The complete, validated configuration of one {@link Agent}: the programmatic form of {@code
+ * agent.yaml} (see {@code docs/configuration.md}). Immutable; the compact constructor validates
+ * every setting and reports every problem at once; {@link #toString()} never shows a secret.
+ *
+ * @param region this agent's region: the origin of everything its database's applications write;
+ *     never null
+ * @param database the local database; never null
+ * @param publications the publications replicated (the same files in every region); not empty;
+ *     copied
+ * @param regions every region of the topology, this one included, with the Kafka cluster that holds
+ *     its stream; at least two; copied
+ * @param topics stream naming, partitions and retention; never null
+ * @param shipping batching of captured transactions; never null
+ * @param apply the apply pipeline; never null
+ * @param control heartbeats and garbage collection; never null
+ * @param http the status, health and metrics endpoint; never null
+ */
+public record AgentSettings(
+    ReplicaId region,
+    Database database,
+    List<Publication> publications,
+    List<Region> regions,
+    Topics topics,
+    Shipping shipping,
+    Apply apply,
+    Control control,
+    Http http) {
+
+  /**
+   * Validates the settings.
+   *
+   * @throws IllegalArgumentException listing every invalid setting by its {@code agent.yaml} key
+   */
+  public AgentSettings {
+    List<String> problems = new ArrayList<>();
+    if (region == null) {
+      problems.add("region is required");
+    }
+    if (database == null) {
+      problems.add("database is required");
+    }
+    if (publications == null || publications.isEmpty()) {
+      problems.add("publications must name at least one publication file");
+    } else {
+      publications = List.copyOf(publications);
+    }
+    if (regions == null || regions.size() < 2) {
+      problems.add("regions must list every region of the topology, at least two");
+    } else {
+      regions = List.copyOf(regions);
+      Set<ReplicaId> seen = new java.util.HashSet<>();
+      for (Region r : regions) {
+        if (!seen.add(r.name())) {
+          problems.add("regions lists " + r.name() + " twice");
+        }
+      }
+      if (region != null && !seen.contains(region)) {
+        problems.add("regions must include this agent's own region " + region);
+      }
+    }
+    if (topics == null) {
+      problems.add("topics is required");
+    }
+    if (shipping == null) {
+      problems.add("shipping is required");
+    }
+    if (apply == null) {
+      problems.add("apply is required");
+    }
+    if (control == null) {
+      problems.add("control is required");
+    }
+    if (http == null) {
+      problems.add("http is required");
+    }
+    if (!problems.isEmpty()) {
+      throw new IllegalArgumentException(
+          "invalid agent settings:\n  - " + String.join("\n  - ", problems));
+    }
+  }
+
+  /**
+   * Returns settings with every optional part at its default.
+   *
+   * @param region this region
+   * @param database the local database
+   * @param publications the publications
+   * @param regions every region with its Kafka cluster
+   * @return the settings
+   * @throws IllegalArgumentException if a setting is invalid
+   */
+  public static AgentSettings of(
+      ReplicaId region, Database database, List<Publication> publications, List<Region> regions) {
+    return new AgentSettings(
+        region,
+        database,
+        publications,
+        regions,
+        Topics.DEFAULT,
+        Shipping.DEFAULT,
+        Apply.DEFAULT,
+        Control.DEFAULT,
+        Http.DEFAULT);
+  }
+
+  /**
+   * Returns the settings of this agent's own region.
+   *
+   * @return the region's settings
+   */
+  public Region localRegion() {
+    return regionSettings(region);
+  }
+
+  /**
+   * Returns the settings of a region.
+   *
+   * @param name the region
+   * @return its settings
+   * @throws IllegalArgumentException if the region is not configured
+   */
+  public Region regionSettings(ReplicaId name) {
+    for (Region r : regions) {
+      if (r.name().equals(name)) {
+        return r;
+      }
+    }
+    throw new IllegalArgumentException("region " + name + " is not configured");
+  }
+
+  /**
+   * Returns the other regions, whose streams this agent applies.
+   *
+   * @return the remote regions in configuration order
+   */
+  public List<Region> remoteRegions() {
+    return regions.stream().filter(r -> !r.name().equals(region)).toList();
+  }
+
+  /** Returns a copy with other topic settings. */
+  public AgentSettings withTopics(Topics t) {
+    return new AgentSettings(
+        region, database, publications, regions, t, shipping, apply, control, http);
+  }
+
+  /** Returns a copy with other shipping settings. */
+  public AgentSettings withShipping(Shipping s) {
+    return new AgentSettings(
+        region, database, publications, regions, topics, s, apply, control, http);
+  }
+
+  /** Returns a copy with other apply settings. */
+  public AgentSettings withApply(Apply a) {
+    return new AgentSettings(
+        region, database, publications, regions, topics, shipping, a, control, http);
+  }
+
+  /** Returns a copy with other control settings. */
+  public AgentSettings withControl(Control c) {
+    return new AgentSettings(
+        region, database, publications, regions, topics, shipping, apply, c, http);
+  }
+
+  /** Returns a copy with other HTTP settings. */
+  public AgentSettings withHttp(Http h) {
+    return new AgentSettings(
+        region, database, publications, regions, topics, shipping, apply, control, h);
+  }
+
+  /** Returns the settings without secrets. */
+  @Override
+  public String toString() {
+    return "AgentSettings[region="
+        + region
+        + ", database="
+        + database
+        + ", publications="
+        + publications.stream().map(Publication::name).toList()
+        + ", regions="
+        + regions
+        + ", topics="
+        + topics
+        + ", shipping="
+        + shipping
+        + ", apply="
+        + apply
+        + ", control="
+        + control
+        + ", http="
+        + http
+        + "]";
+  }
+
+  /**
+   * The local PostgreSQL database ({@code database.*}).
+   *
+   * @param jdbcUrl {@code database.url}, a {@code jdbc:postgresql:} URL; never null
+   * @param user {@code database.user}; never null or blank
+   * @param password {@code database.password}; never null (empty for none); never shown
+   * @param slotName {@code database.slot}, the logical replication slot; null for the default
+   *     {@code georep_<region>}
+   */
+  public record Database(String jdbcUrl, String user, String password, String slotName) {
+    /**
+     * Validates the database settings.
+     *
+     * @throws IllegalArgumentException naming each invalid key
+     */
+    public Database {
+      List<String> problems = new ArrayList<>();
+      if (jdbcUrl == null || !jdbcUrl.startsWith("jdbc:postgresql:")) {
+        problems.add("database.url must be a jdbc:postgresql: URL");
+      }
+      if (user == null || user.isBlank()) {
+        problems.add("database.user is required");
+      }
+      if (password == null) {
+        problems.add("database.password must not be null (empty for none)");
+      }
+      if (!problems.isEmpty()) {
+        throw new IllegalArgumentException(String.join("; ", problems));
+      }
+    }
+
+    /** Returns the settings with the password hidden. */
+    @Override
+    public String toString() {
+      return "Database[url="
+          + jdbcUrl.replaceAll("(?i)password=[^&]*", "password=***")
+          + ", user="
+          + user
+          + ", password=***, slot="
+          + slotName
+          + "]";
+    }
+  }
+
+  /**
+   * One region of the topology and the Kafka cluster holding its stream ({@code regions[]}).
+   * Regions may share a cluster or each have their own.
+   *
+   * @param name the region; never null
+   * @param kafka the Kafka client properties for that cluster: {@code bootstrap.servers} and any
+   *     TLS/SASL settings ({@code security.protocol}, {@code ssl.*}, {@code sasl.*}), passed
+   *     through to the clients; copied; values are secrets and never shown
+   */
+  public record Region(ReplicaId name, Map<String, String> kafka) {
+    /**
+     * Validates the region.
+     *
+     * @throws IllegalArgumentException if the name is missing or {@code bootstrap.servers} is not
+     *     set
+     */
+    public Region {
+      Objects.requireNonNull(name, "name");
+      kafka = Map.copyOf(new LinkedHashMap<>(kafka));
+      String bootstrap = kafka.get("bootstrap.servers");
+      if (bootstrap == null || bootstrap.isBlank()) {
+        throw new IllegalArgumentException(
+            "regions[" + name + "].kafka.bootstrap.servers is required");
+      }
+    }
+
+    /**
+     * Returns the region with only {@code bootstrap.servers}.
+     *
+     * @param name the region name
+     * @param bootstrapServers the cluster's bootstrap servers
+     * @return the region
+     */
+    public static Region of(String name, String bootstrapServers) {
+      return new Region(ReplicaId.of(name), Map.of("bootstrap.servers", bootstrapServers));
+    }
+
+    /**
+     * Returns the cluster's bootstrap servers.
+     *
+     * @return the bootstrap servers
+     */
+    public String bootstrapServers() {
+      return kafka.get("bootstrap.servers");
+    }
+
+    /** Returns the name and bootstrap servers; other client properties are hidden. */
+    @Override
+    public String toString() {
+      return name + "@" + bootstrapServers() + (kafka.size() > 1 ? " (+client settings)" : "");
+    }
+  }
+
+  /**
+   * Stream topics ({@code topics.*}). The changes of region {@code r} go to {@code
+   * <prefix>.<r>.changes}; heartbeats to {@code <prefix>.control}.
+   *
+   * @param prefix {@code topics.prefix}; default {@code georep}
+   * @param partitions {@code topics.partitions}; 1 (the stream of an origin is totally ordered)
+   * @param replicationFactor {@code topics.replication.factor} for topics the agent creates; 1 to
+   *     16, or -1 for the broker default
+   * @param retention {@code topics.retention}: how long a region may be down before its backlog is
+   *     lost; at least one hour, or zero for unlimited
+   * @param maxMessageBytes {@code topics.max.message.bytes}: the largest batch record
+   */
+  public record Topics(
+      String prefix,
+      int partitions,
+      int replicationFactor,
+      Duration retention,
+      int maxMessageBytes) {
+    /** The defaults: {@code georep}, 1 partition, broker default replication, 7 days, 8 MiB. */
+    public static final Topics DEFAULT = new Topics("georep", 1, -1, Duration.ofDays(7), 8 << 20);
+
+    /**
+     * Validates the topic settings.
+     *
+     * @throws IllegalArgumentException naming each invalid key
+     */
+    public Topics {
+      List<String> problems = new ArrayList<>();
+      if (prefix == null || !prefix.matches("[A-Za-z0-9._-]{1,100}")) {
+        problems.add("topics.prefix must be 1 to 100 characters of [A-Za-z0-9._-]");
+      }
+      if (partitions != 1) {
+        problems.add(
+            "topics.partitions must be 1: an origin's stream is one ordered partition, which the"
+                + " causal gate and the watermark rely on");
+      }
+      if (replicationFactor != -1 && (replicationFactor < 1 || replicationFactor > 16)) {
+        problems.add("topics.replication.factor must be 1 to 16, or -1 for the broker default");
+      }
+      if (retention == null
+          || retention.isNegative()
+          || (!retention.isZero() && retention.compareTo(Duration.ofHours(1)) < 0)) {
+        problems.add("topics.retention must be at least 1 hour, or 0 for unlimited");
+      }
+      if (maxMessageBytes < 64 << 10) {
+        problems.add("topics.max.message.bytes must be at least 65536");
+      }
+      if (!problems.isEmpty()) {
+        throw new IllegalArgumentException(String.join("; ", problems));
+      }
+    }
+
+    /**
+     * Returns the changes topic of an origin.
+     *
+     * @param origin the origin region
+     * @return {@code <prefix>.<origin>.changes}
+     */
+    public String changes(ReplicaId origin) {
+      return prefix + "." + origin.name() + ".changes";
+    }
+
+    /**
+     * Returns the control topic.
+     *
+     * @return {@code <prefix>.control}
+     */
+    public String control() {
+      return prefix + ".control";
+    }
+  }
+
+  /**
+   * Batching of captured transactions into stream records ({@code shipping.*}).
+   *
+   * @param maxBatchTransactions {@code shipping.batch.max.transactions}: transactions per record
+   * @param maxBatchChanges {@code shipping.batch.max.changes}: row changes per record
+   * @param linger {@code shipping.linger}: how long a partial batch waits for more
+   * @param maxInFlightTransactions {@code shipping.max.in.flight.transactions}: captured
+   *     transactions not yet acknowledged by Kafka; beyond it the capture waits (backpressure)
+   * @param maxInFlightBytes {@code shipping.max.in.flight.bytes}: the same bound in estimated heap
+   *     bytes of those transactions; at least 1 MiB
+   */
+  public record Shipping(
+      int maxBatchTransactions,
+      int maxBatchChanges,
+      Duration linger,
+      int maxInFlightTransactions,
+      long maxInFlightBytes) {
+    /** The defaults: 500 transactions, 20,000 changes, 20 ms, 5,000 and 32 MiB in flight. */
+    public static final Shipping DEFAULT =
+        new Shipping(500, 20_000, Duration.ofMillis(20), 5_000, 32L << 20);
+
+    /**
+     * Validates the shipping settings.
+     *
+     * @throws IllegalArgumentException naming each invalid key
+     */
+    public Shipping {
+      List<String> problems = new ArrayList<>();
+      if (maxBatchTransactions < 1 || maxBatchTransactions > 100_000) {
+        problems.add("shipping.batch.max.transactions must be 1 to 100000");
+      }
+      if (maxBatchChanges < 1) {
+        problems.add("shipping.batch.max.changes must be at least 1");
+      }
+      if (linger == null || linger.isNegative() || linger.compareTo(Duration.ofSeconds(10)) > 0) {
+        problems.add("shipping.linger must be 0 to 10 s");
+      }
+      if (maxInFlightTransactions < maxBatchTransactions) {
+        problems.add(
+            "shipping.max.in.flight.transactions must be at least"
+                + " shipping.batch.max.transactions");
+      }
+      if (maxInFlightBytes < 1L << 20 || maxInFlightBytes > 1L << 40) {
+        problems.add("shipping.max.in.flight.bytes must be 1 MiB to 1 TiB");
+      }
+      if (!problems.isEmpty()) {
+        throw new IllegalArgumentException(String.join("; ", problems));
+      }
+    }
+  }
+
+  /**
+   * The apply pipeline ({@code apply.*}).
+   *
+   * @param workers {@code apply.workers}: per-table workers, each with its own database connection
+   * @param maxGroupTransactions {@code apply.group.max.transactions}: small source transactions
+   *     coalesced into one database transaction
+   * @param window {@code apply.window.transactions}: transactions of one origin received but not
+   *     yet part of its applied prefix; beyond it the receiver stops reading (backpressure); also
+   *     bounds the applier's above-set (at most 10,000)
+   * @param windowBytes {@code apply.window.bytes}: the same window in estimated heap bytes of those
+   *     transactions; at least 1 MiB
+   * @param retryMin {@code apply.retry.min}: first backoff of a retriable failure
+   * @param retryMax {@code apply.retry.max}: longest backoff
+   */
+  public record Apply(
+      int workers,
+      int maxGroupTransactions,
+      int window,
+      long windowBytes,
+      Duration retryMin,
+      Duration retryMax) {
+    /** The defaults: 4 workers, 50 per group, a window of 2,000 and 32 MiB, backoff 50 ms–5 s. */
+    public static final Apply DEFAULT =
+        new Apply(4, 50, 2_000, 32L << 20, Duration.ofMillis(50), Duration.ofSeconds(5));
+
+    /**
+     * Validates the apply settings.
+     *
+     * @throws IllegalArgumentException naming each invalid key
+     */
+    public Apply {
+      List<String> problems = new ArrayList<>();
+      if (workers < 1 || workers > 64) {
+        problems.add("apply.workers must be 1 to 64");
+      }
+      if (maxGroupTransactions < 1 || maxGroupTransactions > 10_000) {
+        problems.add("apply.group.max.transactions must be 1 to 10000");
+      }
+      if (window < 1 || window > 10_000) {
+        problems.add("apply.window.transactions must be 1 to 10000 (the above-set bound)");
+      }
+      if (windowBytes < 1L << 20 || windowBytes > 1L << 40) {
+        problems.add("apply.window.bytes must be 1 MiB to 1 TiB");
+      }
+      if (retryMin == null || retryMin.isNegative() || retryMin.isZero()) {
+        problems.add("apply.retry.min must be positive");
+      }
+      if (retryMax == null || (retryMin != null && retryMax.compareTo(retryMin) < 0)) {
+        problems.add("apply.retry.max must be at least apply.retry.min");
+      }
+      if (!problems.isEmpty()) {
+        throw new IllegalArgumentException(String.join("; ", problems));
+      }
+    }
+  }
+
+  /**
+   * Heartbeats on the control stream and metadata garbage collection ({@code control.*}).
+   *
+   * @param heartbeatInterval {@code control.heartbeat.interval}: how often this agent publishes its
+   *     applied vector
+   * @param regionTimeout {@code control.region.timeout}: a region without a heartbeat for this long
+   *     is reported down
+   * @param gcInterval {@code control.gc.interval}: how often tombstones and stamps below the
+   *     causally stable frontier are removed; zero disables
+   */
+  public record Control(Duration heartbeatInterval, Duration regionTimeout, Duration gcInterval) {
+    /** The defaults: 1 s heartbeats, 15 s timeout, GC every minute. */
+    public static final Control DEFAULT =
+        new Control(Duration.ofSeconds(1), Duration.ofSeconds(15), Duration.ofMinutes(1));
+
+    /**
+     * Validates the control settings.
+     *
+     * @throws IllegalArgumentException naming each invalid key
+     */
+    public Control {
+      List<String> problems = new ArrayList<>();
+      if (heartbeatInterval == null || heartbeatInterval.toMillis() < 10) {
+        problems.add("control.heartbeat.interval must be at least 10 ms");
+      }
+      if (regionTimeout == null
+          || (heartbeatInterval != null && regionTimeout.compareTo(heartbeatInterval) <= 0)) {
+        problems.add("control.region.timeout must be longer than control.heartbeat.interval");
+      }
+      if (gcInterval == null || gcInterval.isNegative()) {
+        problems.add("control.gc.interval must be 0 (off) or positive");
+      }
+      if (!problems.isEmpty()) {
+        throw new IllegalArgumentException(String.join("; ", problems));
+      }
+    }
+  }
+
+  /**
+   * The HTTP endpoint ({@code http.*}): {@code /metrics}, {@code /health}, {@code /api/status}.
+   *
+   * @param enabled {@code http.enabled}
+   * @param host {@code http.host}: the address to bind; default {@code 127.0.0.1}
+   * @param port {@code http.port}: 0 for any free port
+   */
+  public record Http(boolean enabled, String host, int port) {
+    /** The defaults: enabled on 127.0.0.1:9464. */
+    public static final Http DEFAULT = new Http(true, "127.0.0.1", 9464);
+
+    /**
+     * Validates the HTTP settings.
+     *
+     * @throws IllegalArgumentException naming each invalid key
+     */
+    public Http {
+      if (host == null || host.isBlank()) {
+        throw new IllegalArgumentException("http.host is required");
+      }
+      if (port < 0 || port > 65535) {
+        throw new IllegalArgumentException("http.port must be 0 to 65535");
+      }
+    }
+  }
+}

@@ -1,0 +1,49 @@
+package io.georep.replicator.internal.apply;
+
+import io.georep.connector.RowChange;
+import io.georep.connector.RowKey;
+import io.georep.connector.SourceTransaction;
+import io.georep.connector.TableId;
+import io.georep.connector.TableSchema;
+import io.georep.connector.Value;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * A row a transaction writes, {@code (table, primary key)}: transactions that share one are applied
+ * in the order they passed the causal gate; transactions with disjoint sets may run in parallel.
+ *
+ * @param table the table
+ * @param key the primary key
+ */
+record ConflictKey(TableId table, RowKey key) {
+
+  /**
+   * Returns the rows a transaction writes: every change's key and, for an update that changes its
+   * key, the new key as well.
+   */
+  static List<ConflictKey> of(SourceTransaction tx) {
+    Set<ConflictKey> keys = new LinkedHashSet<>();
+    for (RowChange change : tx.changes()) {
+      keys.add(new ConflictKey(change.tableId(), change.key()));
+      if (change instanceof RowChange.Update u) {
+        TableSchema t = u.table();
+        List<Value> newKey = new ArrayList<>(u.key().values());
+        boolean changed = false;
+        for (int k = 0; k < t.keyColumns().size(); k++) {
+          Value v = u.changed().get(t.keyColumns().get(k).name());
+          if (v != null && v.isDatum() && !v.equals(newKey.get(k))) {
+            newKey.set(k, v);
+            changed = true;
+          }
+        }
+        if (changed) {
+          keys.add(new ConflictKey(t.id(), new RowKey(newKey)));
+        }
+      }
+    }
+    return List.copyOf(keys);
+  }
+}

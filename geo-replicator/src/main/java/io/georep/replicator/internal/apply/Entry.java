@@ -1,0 +1,52 @@
+package io.georep.replicator.internal.apply;
+
+import io.georep.connector.SourceTransaction;
+import io.georep.connectors.postgres.PositionedTransaction;
+import io.georep.vectorclock.ReplicaId;
+import java.util.List;
+
+/**
+ * A received transaction inside the scheduler: its stream position, its rows, and where it is in
+ * the pipeline. Mutable; owned by the {@link Schedule} (one actor's thread).
+ */
+final class Entry {
+  final Received received;
+  final long admission;
+  final List<ConflictKey> keys;
+  final int worker;
+  long passed = -1;
+  int waitingKeys;
+  int attempts;
+  boolean passedGate;
+  boolean inFlight;
+  boolean done;
+  boolean dropped;
+
+  Entry(Received received, long admission, List<ConflictKey> keys, int worker) {
+    this.received = received;
+    this.admission = admission;
+    this.keys = keys;
+    this.worker = worker;
+  }
+
+  SourceTransaction tx() {
+    return received.transaction();
+  }
+
+  ReplicaId origin() {
+    return received.transaction().origin();
+  }
+
+  long seq() {
+    return received.transaction().seq();
+  }
+
+  PositionedTransaction positioned() {
+    return new PositionedTransaction(tx(), received.previousSeq(), received.offset());
+  }
+
+  @Override
+  public String toString() {
+    return origin() + ":" + seq();
+  }
+}

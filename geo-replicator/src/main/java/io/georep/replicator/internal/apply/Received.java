@@ -1,0 +1,31 @@
+package io.georep.replicator.internal.apply;
+
+import io.georep.connector.SourceTransaction;
+import java.util.Objects;
+
+/**
+ * A transaction as the receiver hands it to the scheduler: with its predecessor in the origin's
+ * stream (the own-origin entry of its causal context) and the offset of the record that carried it.
+ *
+ * @param transaction the transaction, already filtered to the changes meant for this region
+ * @param previousSeq its predecessor in the origin's stream, 0 for the first
+ * @param offset the Kafka offset of its record
+ * @param weightKib the window permits (KiB of estimated heap) the receiver took for it
+ */
+public record Received(
+    SourceTransaction transaction, long previousSeq, long offset, int weightKib) {
+  /** Validates. */
+  public Received {
+    Objects.requireNonNull(transaction, "transaction");
+  }
+
+  /**
+   * Returns the predecessor a transaction names: its causal context's entry for its own origin.
+   *
+   * @param tx the transaction
+   * @return the predecessor's seq, 0 if none
+   */
+  public static long predecessor(SourceTransaction tx) {
+    return tx.causalContext().get(tx.origin());
+  }
+}

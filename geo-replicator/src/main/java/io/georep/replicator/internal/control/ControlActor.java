@@ -1,0 +1,282 @@
+package io.georep.replicator.internal.control;
+
+import io.georep.connectors.postgres.PostgresChangeApplier;
+import io.georep.connectors.postgres.PostgresSinkConfig;
+import io.georep.replicator.AgentSettings;
+import io.georep.replicator.internal.status.AgentState;
+import io.georep.replicator.internal.status.Heartbeat;
+import io.georep.replicator.internal.transport.KafkaClients;
+import io.georep.replicator.internal.transport.TopicProvisioner;
+import io.georep.vectorclock.RetriableGeorepException;
+import io.georep.vectorclock.VersionVector;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.LongSupplier;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.PreRestart;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The control stream and garbage collection: publishes this region's heartbeat (applied vector,
+ * captured and shipped seq) to {@code <prefix>.control} on its own cluster every {@code
+ * control.heartbeat.interval}; reads the control topic of every cluster in use (one thread per
+ * distinct cluster) into {@link AgentState#heartbeats}, for region health and lag; and every {@code
+ * control.gc.interval} removes tombstones and stamps below the causally stable frontier (computed
+ * by the scheduler from the streams, see {@code Schedule.stableFrontier}). Transient failures
+ * restart it with backoff; heartbeats are best-effort (a lost one is followed by the next).
+ */
+public final class ControlActor {
+  private static final Logger LOG = LoggerFactory.getLogger(ControlActor.class);
+
+  /** The control actor's protocol. */
+  public sealed interface Command {}
+
+  private enum Beat implements Command {
+    INSTANCE
+  }
+
+  private enum Collect implements Command {
+    INSTANCE
+  }
+
+  private ControlActor() {}
+
+  /**
+   * Returns the supervised control behaviour.
+   *
+   * @param settings the agent's settings
+   * @param sink the apply configuration (for garbage collection)
+   * @param state the agent state
+   * @param clock the wall clock (ms)
+   * @return the behaviour
+   */
+  public static Behavior<Command> create(
+      AgentSettings settings, PostgresSinkConfig sink, AgentState state, LongSupplier clock) {
+    Behavior<Command> behavior =
+        Behaviors.setup(
+            context ->
+                Behaviors.withTimers(
+                    timers -> {
+                      TopicProvisioner.ensureControl(settings.localRegion(), settings.topics());
+                      KafkaProducer<byte[], byte[]> producer =
+                          KafkaClients.producer(
+                              settings.localRegion(),
+                              settings.topics(),
+                              "georep-control-" + settings.region(),
+                              1L << 20);
+                      List<ControlReader> readers = new ArrayList<>();
+                      Map<String, AgentSettings.Region> clusters = new LinkedHashMap<>();
+                      for (AgentSettings.Region r : settings.regions()) {
+                        clusters.putIfAbsent(r.bootstrapServers(), r);
+                      }
+                      for (AgentSettings.Region r : clusters.values()) {
+                        ControlReader reader = new ControlReader(settings, r, state, clock);
+                        readers.add(reader);
+                        reader.start();
+                      }
+                      timers.startTimerWithFixedDelay(
+                          Beat.INSTANCE, settings.control().heartbeatInterval());
+                      if (!settings.control().gcInterval().isZero()) {
+                        timers.startTimerWithFixedDelay(
+                            Collect.INSTANCE, settings.control().gcInterval());
+                      }
+                      GarbageCollector gc = new GarbageCollector(sink, state);
+                      String topic = settings.topics().control();
+                      return Behaviors.receive(Command.class)
+                          .onMessageEquals(
+                              Beat.INSTANCE,
+                              () -> {
+                                Heartbeat h =
+                                    new Heartbeat(
+                                        settings.region(),
+                                        state.applied.get(),
+                                        state.capturedSeq.get(),
+                                        state.shippedSeq.get(),
+                                        clock.getAsLong(),
+                                        state.shippedWallMillis.get());
+                                java.util.concurrent.Future<?> unused =
+                                    producer.send(
+                                        new ProducerRecord<>(
+                                            topic,
+                                            settings
+                                                .region()
+                                                .name()
+                                                .getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                                            h.encode()),
+                                        (metadata, error) -> {
+                                          if (error != null) {
+                                            LOG.debug("heartbeat not sent: {}", error.toString());
+                                          }
+                                        });
+                                return Behaviors.same();
+                              })
+                          .onMessageEquals(
+                              Collect.INSTANCE,
+                              () -> {
+                                gc.run();
+                                return Behaviors.same();
+                              })
+                          .onSignal(PostStop.class, s -> close(producer, readers, gc))
+                          .onSignal(PreRestart.class, s -> close(producer, readers, gc))
+                          .build();
+                    }));
+    return Behaviors.supervise(behavior)
+        .onFailure(
+            RetriableGeorepException.class,
+            SupervisorStrategy.restartWithBackoff(
+                Duration.ofMillis(200), Duration.ofSeconds(10), 0.2));
+  }
+
+  private static Behavior<Command> close(
+      KafkaProducer<byte[], byte[]> producer, List<ControlReader> readers, GarbageCollector gc) {
+    for (ControlReader r : readers) {
+      r.stop();
+    }
+    producer.close(Duration.ofSeconds(1));
+    gc.close();
+    return Behaviors.same();
+  }
+
+  /** Removes metadata below the stable frontier; opens its applier lazily. */
+  private static final class GarbageCollector {
+    private final PostgresSinkConfig sink;
+    private final AgentState state;
+    private PostgresChangeApplier applier;
+    private VersionVector done = VersionVector.empty();
+
+    GarbageCollector(PostgresSinkConfig sink, AgentState state) {
+      this.sink = sink;
+      this.state = state;
+    }
+
+    void run() {
+      VersionVector frontier = state.stableFrontier.get();
+      if (frontier.isEmpty() || frontier.equals(done)) {
+        return;
+      }
+      try {
+        if (applier == null) {
+          applier = PostgresChangeApplier.start(sink);
+        }
+        PostgresChangeApplier.GarbageCollection gc = applier.collectGarbage(frontier);
+        done = frontier;
+        LOG.debug(
+            "garbage collection at {}: {} tombstones, {} stamps removed",
+            frontier,
+            gc.tombstones(),
+            gc.stamps());
+      } catch (RetriableGeorepException e) {
+        LOG.warn("garbage collection failed, retried at the next interval: {}", e.getMessage());
+      }
+    }
+
+    void close() {
+      if (applier != null) {
+        applier.close();
+      }
+    }
+  }
+
+  /** Reads one cluster's control topic into the agent state. */
+  private static final class ControlReader {
+    private final AgentSettings settings;
+    private final AgentSettings.Region cluster;
+    private final AgentState state;
+    private final LongSupplier clock;
+    private final Thread thread;
+    private volatile boolean running = true;
+    private volatile KafkaConsumer<byte[], byte[]> consumer;
+
+    ControlReader(
+        AgentSettings settings,
+        AgentSettings.Region cluster,
+        AgentState state,
+        LongSupplier clock) {
+      this.settings = settings;
+      this.cluster = cluster;
+      this.state = state;
+      this.clock = clock;
+      this.thread =
+          new Thread(this::run, "georep-control-" + settings.region() + "-" + cluster.name());
+      this.thread.setDaemon(true);
+    }
+
+    void start() {
+      thread.start();
+    }
+
+    void stop() {
+      running = false;
+      KafkaConsumer<byte[], byte[]> c = consumer;
+      if (c != null) {
+        c.wakeup();
+      }
+      try {
+        thread.join(5_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+
+    private void run() {
+      while (running) {
+        try {
+          TopicProvisioner.ensureControl(cluster, settings.topics());
+          try (KafkaConsumer<byte[], byte[]> c =
+              KafkaClients.consumer(
+                  cluster, settings.topics(), "georep-control-reader-" + settings.region())) {
+            consumer = c;
+            TopicPartition tp = new TopicPartition(settings.topics().control(), 0);
+            c.assign(List.of(tp));
+            long end = c.endOffsets(List.of(tp)).get(tp);
+            long begin = c.beginningOffsets(List.of(tp)).get(tp);
+            c.seek(tp, Math.max(begin, end - 200));
+            while (running) {
+              for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(500))) {
+                try {
+                  Heartbeat h = Heartbeat.decode(r.value());
+                  state.heartbeats.put(
+                      h.region(), new AgentState.SeenHeartbeat(h, clock.getAsLong()));
+                } catch (RuntimeException e) {
+                  LOG.warn(
+                      "ignoring a malformed heartbeat at {} offset {}: {}",
+                      tp,
+                      r.offset(),
+                      e.getMessage());
+                }
+              }
+            }
+          }
+        } catch (WakeupException e) {
+          return;
+        } catch (KafkaException | RetriableGeorepException e) {
+          if (running) {
+            LOG.warn("control stream of {} failed, retrying: {}", cluster, e.getMessage());
+            try {
+              Thread.sleep(1_000);
+            } catch (InterruptedException ie) {
+              Thread.currentThread().interrupt();
+              return;
+            }
+          }
+        } finally {
+          consumer = null;
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,135 @@
+package io.georep.replicator.internal.http;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.georep.replicator.AgentSettings;
+import io.georep.replicator.internal.status.StatusView;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The agent's HTTP endpoint on the JDK's {@link HttpServer}: {@code /metrics} (Prometheus text),
+ * {@code /health} (liveness and readiness JSON; 200 when ready, 503 otherwise), {@code
+ * /health/live} (always 200 while the process serves) and {@code /api/status} (JSON). Read-only;
+ * binds {@code http.host} (loopback by default).
+ */
+public final class StatusServer implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(StatusServer.class);
+  private static final ObjectMapper JSON =
+      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  private final HttpServer server;
+  private final ExecutorService executor;
+
+  private StatusServer(HttpServer server, ExecutorService executor) {
+    this.server = server;
+    this.executor = executor;
+  }
+
+  /**
+   * Starts the endpoint.
+   *
+   * @param http the settings
+   * @param view the status source
+   * @param metrics the Prometheus scrape
+   * @return the server
+   * @throws UncheckedIOException if the port cannot be bound
+   */
+  public static StatusServer start(
+      AgentSettings.Http http, StatusView view, Supplier<String> metrics) {
+    try {
+      HttpServer server = HttpServer.create(new InetSocketAddress(http.host(), http.port()), 16);
+      server.createContext(
+          "/metrics",
+          ex -> respond(ex, 200, "text/plain; version=0.0.4; charset=utf-8", metrics.get()));
+      server.createContext(
+          "/health/live",
+          ex -> respond(ex, 200, "application/json", json(Map.of("status", "UP", "live", true))));
+      server.createContext(
+          "/health",
+          ex -> {
+            Map<String, Object> health = view.health();
+            respond(
+                ex,
+                Boolean.TRUE.equals(health.get("ready")) ? 200 : 503,
+                "application/json",
+                json(health));
+          });
+      server.createContext(
+          "/api/status", ex -> respond(ex, 200, "application/json", json(view.document())));
+      ExecutorService executor =
+          Executors.newFixedThreadPool(
+              2,
+              r -> {
+                Thread t = new Thread(r, "georep-http");
+                t.setDaemon(true);
+                return t;
+              });
+      server.setExecutor(executor);
+      server.start();
+      return new StatusServer(server, executor);
+    } catch (IOException e) {
+      throw new UncheckedIOException(
+          "cannot serve HTTP on "
+              + http.host()
+              + ":"
+              + http.port()
+              + " ("
+              + e.getMessage()
+              + "); choose another http.port or set http.enabled: false",
+          e);
+    }
+  }
+
+  private static String json(Object doc) {
+    try {
+      return JSON.writeValueAsString(doc);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static void respond(HttpExchange ex, int status, String type, String body)
+      throws IOException {
+    try {
+      byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+      ex.getResponseHeaders().set("Content-Type", type);
+      ex.sendResponseHeaders(status, bytes.length);
+      try (OutputStream out = ex.getResponseBody()) {
+        out.write(bytes);
+      }
+    } catch (RuntimeException e) {
+      LOG.warn("HTTP {} failed", ex.getRequestURI(), e);
+      ex.sendResponseHeaders(500, -1);
+    } finally {
+      ex.close();
+    }
+  }
+
+  /**
+   * Returns the bound port.
+   *
+   * @return the port
+   */
+  public int port() {
+    return server.getAddress().getPort();
+  }
+
+  /** Stops the server. */
+  @Override
+  public void close() {
+    server.stop(0);
+    executor.shutdownNow();
+  }
+}

@@ -1,0 +1,281 @@
+package io.georep.replicator.internal.metrics;
+
+import io.georep.replicator.internal.status.AgentState;
+import io.georep.resolver.Conflict;
+import io.georep.vectorclock.ReplicaId;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
+
+/**
+ * The agent's Micrometer meters, registered in a Prometheus registry. Names follow Micrometer's
+ * dotted convention; Prometheus renders {@code georep.transactions.applied} as {@code
+ * georep_transactions_applied_total}. Every meter is listed in {@code docs/metrics.md}.
+ * Thread-safe.
+ */
+public final class AgentMetrics {
+  private final PrometheusMeterRegistry registry;
+  private final String region;
+  private final Map<String, Counter> counters = new ConcurrentHashMap<>();
+  private final Map<String, AtomicLong> gauges = new ConcurrentHashMap<>();
+  private final Map<String, Map<String, AtomicLong>> conflictCounts = new ConcurrentHashMap<>();
+  private final Timer applyBatch;
+
+  /**
+   * Creates the meters of one agent.
+   *
+   * @param region the agent's region, a common tag
+   * @param clock the wall clock for "seconds behind" gauges
+   * @param state the agent's state, read by the lag gauges
+   */
+  public AgentMetrics(ReplicaId region, LongSupplier clock, AgentState state) {
+    this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    this.region = region.name();
+    registry.config().commonTags("region", this.region);
+    this.applyBatch =
+        Timer.builder("georep.apply.batch")
+            .description("Duration of one apply database transaction (a coalesced group)")
+            .publishPercentileHistogram()
+            .minimumExpectedValue(Duration.ofMillis(1))
+            .maximumExpectedValue(Duration.ofSeconds(30))
+            .register(registry);
+    Gauge.builder("georep.capture.shipped.seq", state.shippedSeq, AtomicLong::get)
+        .description("Seq (commit LSN) of the last local transaction Kafka acknowledged")
+        .register(registry);
+    Gauge.builder(
+            "georep.capture.lag.seconds",
+            state,
+            s ->
+                s.shippedWallMillis.get() == 0 || s.capturedSeq.get() <= s.shippedSeq.get()
+                    ? 0
+                    : Math.max(0, clock.getAsLong() - s.shippedWallMillis.get()) / 1000.0)
+        .description("Seconds since the last acknowledged transaction while others wait")
+        .register(registry);
+  }
+
+  /**
+   * Registers the gauges of one remote origin.
+   *
+   * @param origin the origin
+   * @param s its state
+   * @param clock the wall clock
+   */
+  public void registerOrigin(ReplicaId origin, AgentState.OriginState s, LongSupplier clock) {
+    String o = origin.name();
+    Gauge.builder("georep.replication.lag.transactions", s.pending, AtomicLong::get)
+        .tag("origin", o)
+        .description("Transactions of the origin received but not yet applied here")
+        .register(registry);
+    Gauge.builder("georep.replication.lag.records", s.recordsBehind, AtomicLong::get)
+        .tag("origin", o)
+        .description("Stream records of the origin not yet read (-1: unknown)")
+        .register(registry);
+    Gauge.builder(
+            "georep.replication.lag.seconds",
+            s,
+            x ->
+                x.oldestPendingWallMillis.get() == 0
+                    ? 0
+                    : Math.max(0, clock.getAsLong() - x.oldestPendingWallMillis.get()) / 1000.0)
+        .tag("origin", o)
+        .description("Age of the oldest received transaction of the origin not yet applied")
+        .register(registry);
+    Gauge.builder("georep.apply.watermark", s.appliedSeq, AtomicLong::get)
+        .tag("origin", o)
+        .description("Applied watermark (seq) of the origin")
+        .register(registry);
+    Gauge.builder(
+            "georep.origin.halted", s, x -> x.state.get() == AgentState.StreamState.HALTED ? 1 : 0)
+        .tag("origin", o)
+        .description("1 when the origin's stream is halted by a permanent failure")
+        .register(registry);
+  }
+
+  /**
+   * Counts captured transactions.
+   *
+   * @param transactions transactions
+   * @param changes row changes
+   */
+  public void captured(int transactions, int changes) {
+    counter("georep.transactions.captured", "Local transactions captured", region)
+        .increment(transactions);
+    counter("georep.changes.captured", "Local row changes captured", region).increment(changes);
+  }
+
+  /**
+   * Counts shipped (acknowledged) transactions and bytes.
+   *
+   * @param transactions transactions
+   * @param changes row changes
+   * @param frameBytes bytes of the frame on the wire
+   * @param uncompressedBytes bytes of the envelope before LZ4
+   */
+  public void shipped(int transactions, int changes, long frameBytes, long uncompressedBytes) {
+    counter("georep.transactions.shipped", "Local transactions acknowledged by Kafka", region)
+        .increment(transactions);
+    counter("georep.changes.shipped", "Local row changes acknowledged by Kafka", region)
+        .increment(changes);
+    wire("sent", region, frameBytes, uncompressedBytes);
+  }
+
+  /**
+   * Counts received bytes.
+   *
+   * @param origin the origin
+   * @param frameBytes the frame's bytes
+   * @param uncompressedBytes the envelope's bytes before LZ4
+   */
+  public void received(ReplicaId origin, long frameBytes, long uncompressedBytes) {
+    wire("received", origin.name(), frameBytes, uncompressedBytes);
+  }
+
+  private void wire(String direction, String origin, long frame, long uncompressed) {
+    Counter.builder("georep.wire.bytes")
+        .description("Frame bytes on the wire (LZ4-compressed batches)")
+        .tags("direction", direction, "origin", origin)
+        .register(registry)
+        .increment((double) frame);
+    Counter.builder("georep.wire.uncompressed.bytes")
+        .description("Envelope bytes before LZ4; divided by georep_wire_bytes: compression ratio")
+        .tags("direction", direction, "origin", origin)
+        .register(registry)
+        .increment((double) uncompressed);
+    String key = direction + "|" + origin;
+    AtomicLong ratio =
+        gauges.computeIfAbsent(
+            "ratio|" + key,
+            k -> {
+              AtomicLong v = new AtomicLong();
+              Gauge.builder("georep.wire.compression.ratio", v, x -> x.get() / 1000.0)
+                  .description("Uncompressed / compressed bytes of the last frame")
+                  .tags("direction", direction, "origin", origin)
+                  .register(registry);
+              return v;
+            });
+    ratio.set(frame == 0 ? 0 : uncompressed * 1000 / frame);
+  }
+
+  /**
+   * Counts applied transactions of an origin.
+   *
+   * @param origin the origin
+   * @param transactions transactions
+   * @param changes row changes
+   */
+  public void applied(ReplicaId origin, int transactions, int changes) {
+    counter("georep.transactions.applied", "Remote transactions applied", origin.name())
+        .increment(transactions);
+    counter("georep.changes.applied", "Remote row changes applied", origin.name())
+        .increment(changes);
+  }
+
+  /**
+   * Records one apply database transaction's duration.
+   *
+   * @param nanos its duration
+   */
+  public void applyBatch(long nanos) {
+    applyBatch.record(Duration.ofNanos(nanos));
+  }
+
+  /**
+   * Counts conflicts.
+   *
+   * @param conflicts the conflicts of one committed apply
+   */
+  public void conflicts(List<Conflict> conflicts) {
+    for (Conflict c : conflicts) {
+      String table = c.table().toString();
+      Counter.builder("georep.conflicts")
+          .description("Conflicts detected here, by table, type and resolver")
+          .tags("table", table, "type", c.type().tag(), "resolver", c.resolver())
+          .register(registry)
+          .increment();
+      conflictCounts
+          .computeIfAbsent(table, t -> new ConcurrentHashMap<>())
+          .computeIfAbsent(c.type().tag(), t -> new AtomicLong())
+          .incrementAndGet();
+    }
+  }
+
+  /**
+   * Returns conflicts counted since start, by table, then type.
+   *
+   * @return the counts
+   */
+  public Map<String, Map<String, Long>> conflictCounts() {
+    Map<String, Map<String, Long>> out = new java.util.TreeMap<>();
+    conflictCounts.forEach(
+        (table, byType) -> {
+          Map<String, Long> m = new java.util.TreeMap<>();
+          byType.forEach((t, n) -> m.put(t, n.get()));
+          out.put(table, m);
+        });
+    return out;
+  }
+
+  /**
+   * Registers a queue-depth gauge.
+   *
+   * @param queue the queue's name ({@code gate}, {@code ready}, {@code in-flight}, {@code ship})
+   * @param origin the origin it holds, or the local region
+   * @param depth the depth
+   */
+  public void queue(String queue, String origin, AtomicLong depth) {
+    Gauge.builder("georep.queue.depth", depth, AtomicLong::get)
+        .description("Items waiting in an internal queue")
+        .tags("queue", queue, "origin", origin)
+        .register(registry);
+  }
+
+  /**
+   * Counts a restart of a component after a transient failure.
+   *
+   * @param component the component
+   */
+  public void restarted(String component) {
+    Counter.builder("georep.restarts")
+        .description("Restarts of agent components after transient failures")
+        .tag("component", component)
+        .register(registry)
+        .increment();
+  }
+
+  private Counter counter(String name, String description, String origin) {
+    return counters.computeIfAbsent(
+        name + "|" + origin,
+        k ->
+            Counter.builder(name)
+                .description(description)
+                .tag("origin", origin)
+                .register(registry));
+  }
+
+  /**
+   * Returns the registry.
+   *
+   * @return the registry
+   */
+  public MeterRegistry registry() {
+    return registry;
+  }
+
+  /**
+   * Returns the Prometheus text exposition.
+   *
+   * @return the scrape output
+   */
+  public String scrape() {
+    return registry.scrape();
+  }
+}

@@ -1,0 +1,278 @@
+package io.georep.replicator.internal.receive;
+
+import io.georep.connector.RowChange;
+import io.georep.connector.SourceTransaction;
+import io.georep.connector.TableId;
+import io.georep.connectors.postgres.OriginProgress;
+import io.georep.publication.Publication;
+import io.georep.publication.TableRule;
+import io.georep.replicator.AgentSettings;
+import io.georep.replicator.codec.BatchCodec;
+import io.georep.replicator.codec.WireBatch;
+import io.georep.replicator.codec.WireFormatException;
+import io.georep.replicator.internal.apply.Received;
+import io.georep.replicator.internal.apply.Window;
+import io.georep.replicator.internal.metrics.AgentMetrics;
+import io.georep.replicator.internal.status.AgentState;
+import io.georep.replicator.internal.transport.KafkaClients;
+import io.georep.replicator.internal.transport.StreamRecords;
+import io.georep.replicator.internal.transport.TopicProvisioner;
+import io.georep.vectorclock.GeorepException;
+import io.georep.vectorclock.ReplicaId;
+import io.georep.vectorclock.RetriableGeorepException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetOutOfRangeException;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reads one remote origin's changes stream and hands its transactions to the scheduler.
+ *
+ * <h2>Design</h2>
+ *
+ * <ul>
+ *   <li><b>Position from the database, not from Kafka.</b> No consumer group: the partition is
+ *       assigned manually and, at every (re)start, the consumer seeks to the offset stored with the
+ *       origin's durable apply watermark ({@code georep.apply_progress.watermark_offset}, committed
+ *       with the rows). Everything after the watermark is in that record or later; what was applied
+ *       already is dropped by seq. No stored offset: from the beginning of the stream. An offset
+ *       that retention deleted is not skipped silently: the origin halts with an alert.
+ *   <li><b>Backpressure.</b> One permit of the origin's window per transaction handed on; the
+ *       scheduler returns permits as the origin's applied prefix advances. Without permits this
+ *       thread stops polling (no group, so no session to lose) and Kafka keeps the backlog.
+ *   <li><b>Poison records.</b> A frame the codec rejects, or a batch of another origin, halts this
+ *       origin only: one ERROR line names topic, partition, offset and the reason, {@code /health}
+ *       shows it, and nothing after it is applied (skipping it would make the regions diverge).
+ *   <li><b>Region filter.</b> Changes of tables whose publication does not flow to this region are
+ *       removed; the transaction still goes on (possibly empty) so that the watermark advances over
+ *       it and no causal context waits for it.
+ * </ul>
+ */
+public final class StreamReceiver implements Runnable {
+  private static final Logger LOG = LoggerFactory.getLogger(StreamReceiver.class);
+
+  private final AgentSettings settings;
+  private final ReplicaId origin;
+  private final String topic;
+  private final Supplier<OriginProgress> progress;
+  private final Window window;
+  private final Consumer<List<Received>> sink;
+  private final Consumer<String> halt;
+  private final Consumer<GeorepException> failure;
+  private final AgentMetrics metrics;
+  private final AgentState.OriginState state;
+  private final Set<TableId> excluded = new HashSet<>();
+  private final Set<TableId> included = new HashSet<>();
+  private volatile boolean running = true;
+  private volatile KafkaConsumer<byte[], byte[]> consumer;
+
+  /**
+   * Creates a receiver; {@link #run} reads until {@link #stop}.
+   *
+   * @param settings the agent's settings
+   * @param origin the origin read
+   * @param progress reads the origin's durable progress (at start)
+   * @param window the origin's window permits
+   * @param sink receives admitted transactions, in stream order
+   * @param halt receives the reason when a poison record halts the origin
+   * @param failure receives a transient failure (the owner restarts the receiver)
+   * @param metrics the meters
+   * @param state the origin's state
+   */
+  public StreamReceiver(
+      AgentSettings settings,
+      ReplicaId origin,
+      Supplier<OriginProgress> progress,
+      Window window,
+      Consumer<List<Received>> sink,
+      Consumer<String> halt,
+      Consumer<GeorepException> failure,
+      AgentMetrics metrics,
+      AgentState.OriginState state) {
+    this.settings = settings;
+    this.origin = origin;
+    this.topic = settings.topics().changes(origin);
+    this.progress = progress;
+    this.window = window;
+    this.sink = sink;
+    this.halt = halt;
+    this.failure = failure;
+    this.metrics = metrics;
+    this.state = state;
+    for (Publication p : settings.publications()) {
+      for (TableRule rule : p.tables()) {
+        TableId id = TableId.of(rule.table().schema(), rule.table().name());
+        if (p.regions().includes(settings.region().name())) {
+          included.add(id);
+        } else {
+          excluded.add(id);
+        }
+      }
+    }
+    excluded.removeAll(included);
+  }
+
+  /** Stops reading; the thread ends soon after. */
+  public void stop() {
+    running = false;
+    KafkaConsumer<byte[], byte[]> c = consumer;
+    if (c != null) {
+      c.wakeup();
+    }
+  }
+
+  @Override
+  public void run() {
+    AgentSettings.Region region = settings.regionSettings(origin);
+    TopicPartition tp = new TopicPartition(topic, 0);
+    BatchCodec codec = BatchCodec.create();
+    try {
+      TopicProvisioner.ensureChanges(region, settings.topics(), topic);
+      OriginProgress start = progress.get();
+      try (KafkaConsumer<byte[], byte[]> c =
+          KafkaClients.consumer(
+              region, settings.topics(), "georep-" + settings.region() + "-from-" + origin)) {
+        consumer = c;
+        c.assign(List.of(tp));
+        if (start.streamOffset() >= 0) {
+          c.seek(tp, start.streamOffset());
+        } else {
+          c.seekToBeginning(List.of(tp));
+        }
+        LOG.info(
+            "receiving {} from offset {} (applied watermark {})",
+            topic,
+            start.streamOffset() >= 0 ? start.streamOffset() : "beginning",
+            start.watermark());
+        state.state.set(AgentState.StreamState.RUNNING);
+        while (running) {
+          ConsumerRecords<byte[], byte[]> records = c.poll(Duration.ofMillis(200));
+          for (ConsumerRecord<byte[], byte[]> record : records) {
+            if (!running || !handle(codec, record)) {
+              return;
+            }
+          }
+          c.currentLag(tp).ifPresent(state.recordsBehind::set);
+        }
+      }
+    } catch (WakeupException e) {
+      // stop() was called.
+    } catch (OffsetOutOfRangeException e) {
+      String reason =
+          "the position of "
+              + topic
+              + " partition 0 stored with the applied watermark is no longer in the stream"
+              + " (retention deleted records not yet applied here): "
+              + e.getMessage()
+              + "; raise topics.retention and re-synchronise this region";
+      LOG.error("apply of origin {} halted: {}", origin, reason);
+      halt.accept(reason);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (GeorepException e) {
+      if (running) {
+        failure.accept(e);
+      }
+    } catch (KafkaException e) {
+      if (running) {
+        failure.accept(new RetriableGeorepException("receiving " + topic + " failed: " + e, e));
+      }
+    } finally {
+      consumer = null;
+    }
+  }
+
+  /** Decodes and hands on one record; returns false if it halted the origin. */
+  private boolean handle(BatchCodec codec, ConsumerRecord<byte[], byte[]> record)
+      throws InterruptedException {
+    WireBatch batch = null;
+    String problem;
+    try {
+      if (record.value() == null) {
+        problem = "the record has no value";
+      } else {
+        batch = codec.decode(record.value());
+        problem =
+            batch.origin().equals(origin)
+                ? null
+                : "the batch is of origin " + batch.origin() + ", not of the topic's " + origin;
+      }
+    } catch (WireFormatException | IllegalArgumentException e) {
+      problem = e.getMessage();
+    }
+    if (problem != null || batch == null) {
+      String reason =
+          "poison record in topic "
+              + record.topic()
+              + " partition "
+              + record.partition()
+              + " offset "
+              + record.offset()
+              + ": "
+              + problem
+              + " (first seq header "
+              + StreamRecords.header(record.headers(), StreamRecords.FIRST_SEQ)
+              + ")";
+      LOG.error(
+          "{}; apply of origin {} halted here — skipping the record would make the regions"
+              + " diverge. Find what wrote it (the producer of the topic), then re-synchronise"
+              + " this region",
+          reason,
+          origin);
+      halt.accept(reason);
+      return false;
+    }
+    metrics.received(
+        origin, record.value().length, StreamRecords.uncompressedLength(record.value()));
+    List<Received> out = new ArrayList<>();
+    for (SourceTransaction tx : batch.transactions()) {
+      SourceTransaction filtered = filter(tx);
+      int weight = window.weight(filtered);
+      while (!window.tryAcquire(weight, 0)) {
+        if (!out.isEmpty()) {
+          sink.accept(out);
+          out = new ArrayList<>();
+        }
+        if (window.tryAcquire(weight, 100)) {
+          break;
+        }
+        if (!running) {
+          return false;
+        }
+      }
+      out.add(new Received(filtered, Received.predecessor(tx), record.offset(), weight));
+    }
+    if (!out.isEmpty()) {
+      sink.accept(out);
+    }
+    return true;
+  }
+
+  private SourceTransaction filter(SourceTransaction tx) {
+    if (excluded.isEmpty()) {
+      return tx;
+    }
+    List<RowChange> kept = new ArrayList<>(tx.changes().size());
+    for (RowChange c : tx.changes()) {
+      if (!excluded.contains(c.tableId())) {
+        kept.add(c);
+      }
+    }
+    return kept.size() == tx.changes().size()
+        ? tx
+        : new SourceTransaction(
+            tx.origin(), tx.seq(), tx.commitTimestamp(), tx.causalContext(), kept);
+  }
+}

@@ -1,0 +1,131 @@
+package io.georep.replicator.internal.ship;
+
+import io.georep.connectors.postgres.PostgresChangeSource;
+import io.georep.connectors.postgres.PostgresSinkConfig;
+import io.georep.connectors.postgres.PostgresSourceConfig;
+import io.georep.replicator.AgentSettings;
+import io.georep.replicator.internal.metrics.AgentMetrics;
+import io.georep.replicator.internal.status.AgentState;
+import io.georep.replicator.internal.transport.KafkaClients;
+import io.georep.replicator.internal.transport.TopicProvisioner;
+import io.georep.vectorclock.GeorepException;
+import io.georep.vectorclock.RetriableGeorepException;
+import java.time.Duration;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.PreRestart;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Capture and shipping of the local region: an actor owning the {@link PostgresChangeSource}, the
+ * {@link Shipper} and the Kafka producer of this region's changes topic. Every start begins from
+ * the slot's confirmed position (everything not acknowledged by Kafka is captured again). A
+ * transient failure (database, Kafka) fails the actor and its supervisor restarts it with backoff;
+ * a permanent one (a misconfiguration, an unrepresentable value) stops capture with an alert.
+ */
+public final class CaptureActor {
+  private static final Logger LOG = LoggerFactory.getLogger(CaptureActor.class);
+
+  /** The capture's protocol. */
+  public sealed interface Command {}
+
+  private record Failed(GeorepException failure) implements Command {}
+
+  private CaptureActor() {}
+
+  /**
+   * Returns the supervised capture behaviour.
+   *
+   * @param settings the agent's settings
+   * @param source the capture configuration
+   * @param sink the apply configuration (for folding local transactions)
+   * @param state the agent state
+   * @param metrics the meters
+   * @return the behaviour
+   */
+  public static Behavior<Command> create(
+      AgentSettings settings,
+      PostgresSourceConfig source,
+      PostgresSinkConfig sink,
+      AgentState state,
+      AgentMetrics metrics) {
+    Behavior<Command> behavior =
+        Behaviors.setup(
+            context -> {
+              state.captureState.set(AgentState.StreamState.STARTING);
+              ActorRef<Command> self = context.getSelf();
+              String topic = settings.topics().changes(settings.region());
+              TopicProvisioner.ensureChanges(settings.localRegion(), settings.topics(), topic);
+              KafkaProducer<byte[], byte[]> producer =
+                  KafkaClients.producer(
+                      settings.localRegion(),
+                      settings.topics(),
+                      "georep-ship-" + settings.region(),
+                      16L << 20);
+              LocalFolder folder = new LocalFolder(sink, metrics, state, settings.region().name());
+              Shipper shipper =
+                  new Shipper(
+                      settings, producer, metrics, state, e -> self.tell(new Failed(e)), folder);
+              PostgresChangeSource capture = new PostgresChangeSource(source);
+              shipper.attach(capture);
+              try {
+                capture.start(shipper, 0);
+              } catch (RuntimeException e) {
+                close(shipper, capture, producer, folder);
+                if (e instanceof GeorepException g && !(e instanceof RetriableGeorepException)) {
+                  return halted(state, g);
+                }
+                throw e;
+              }
+              state.captureState.set(AgentState.StreamState.RUNNING);
+              state.captureError.set(null);
+              LOG.info("capturing {} into {}", source.slotName(), topic);
+              return Behaviors.receive(Command.class)
+                  .onMessage(
+                      Failed.class,
+                      m -> {
+                        if (m.failure() instanceof RetriableGeorepException r) {
+                          state.captureState.set(AgentState.StreamState.STARTING);
+                          state.captureError.set(r.getMessage());
+                          metrics.restarted("capture");
+                          LOG.warn("capture/shipping restarts: {}", r.getMessage());
+                          throw r;
+                        }
+                        close(shipper, capture, producer, folder);
+                        return halted(state, m.failure());
+                      })
+                  .onSignal(PostStop.class, s -> close(shipper, capture, producer, folder))
+                  .onSignal(PreRestart.class, s -> close(shipper, capture, producer, folder))
+                  .build();
+            });
+    return Behaviors.supervise(behavior)
+        .onFailure(
+            RetriableGeorepException.class,
+            SupervisorStrategy.restartWithBackoff(
+                settings.apply().retryMin().multipliedBy(4), settings.apply().retryMax(), 0.2));
+  }
+
+  private static Behavior<Command> halted(AgentState state, GeorepException e) {
+    state.captureState.set(AgentState.StreamState.HALTED);
+    state.captureError.set(e.getMessage());
+    LOG.error("capture halted: {}", e.getMessage(), e);
+    return Behaviors.stopped();
+  }
+
+  private static Behavior<Command> close(
+      Shipper shipper,
+      PostgresChangeSource capture,
+      KafkaProducer<byte[], byte[]> producer,
+      LocalFolder folder) {
+    shipper.close();
+    capture.close();
+    producer.close(Duration.ofSeconds(2));
+    folder.close();
+    return Behaviors.same();
+  }
+}

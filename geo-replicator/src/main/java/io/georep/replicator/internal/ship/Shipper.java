@@ -1,0 +1,276 @@
+package io.georep.replicator.internal.ship;
+
+import io.georep.connector.SourceTransaction;
+import io.georep.connector.spi.ChangeSource;
+import io.georep.connector.spi.TransactionHandler;
+import io.georep.replicator.AgentSettings;
+import io.georep.replicator.codec.BatchCodec;
+import io.georep.replicator.codec.WireBatch;
+import io.georep.replicator.internal.TransactionSize;
+import io.georep.replicator.internal.metrics.AgentMetrics;
+import io.georep.replicator.internal.status.AgentState;
+import io.georep.replicator.internal.transport.StreamRecords;
+import io.georep.vectorclock.GeorepException;
+import io.georep.vectorclock.RetriableGeorepException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Ships what the local capture produces to this region's changes stream: the capture's {@link
+ * TransactionHandler}, batching, encoding and producing, and the acknowledgements back to the
+ * capture.
+ *
+ * <h2>Design</h2>
+ *
+ * <p>Invariant: <b>the slot's confirmed position never passes a transaction Kafka has not
+ * acknowledged</b> (DESIGN.md §3), so a crash anywhere loses nothing — the capture re-delivers
+ * every unacknowledged transaction and the stream may hold duplicates, which receivers drop by
+ * {@code seq} (each transaction's causal context names its predecessor in the stream, so a receiver
+ * also recognises a gap).
+ *
+ * <ul>
+ *   <li>Threads: the capture thread calls {@link #onTransaction}; it takes one permit per
+ *       transaction from a semaphore of {@code shipping.max.in.flight.transactions}, and its
+ *       estimated size from one of {@code shipping.max.in.flight.bytes}, and blocks when they run
+ *       out — backpressure reaches the capture and memory stays bounded while Kafka is unreachable.
+ *       One shipping thread drains the queue into batches (up to {@code
+ *       shipping.batch.max.transactions}/{@code .changes}, or {@code shipping.linger} after the
+ *       first), encodes each with the wire codec (LZ4 inside the frame; the producer compresses
+ *       nothing) and hands it to the producer, so the capture thread never blocks inside Kafka.
+ *   <li>Acknowledgements: the producer is idempotent with {@code acks=all} on a single partition,
+ *       so callbacks come in send order. Each successful callback calls {@link
+ *       ChangeSource#acknowledge} with the batch's last seq and releases its permits. The first
+ *       failed callback poisons the session: no later batch is acknowledged (a later batch may have
+ *       been written after an epoch bump, leaving a gap the receivers detect and skip), and the
+ *       failure goes to the owner, which restarts capture and producer from the slot's confirmed
+ *       position.
+ * </ul>
+ *
+ * <p>Large transactions arrive whole (this handler is not a {@code FragmentHandler}); a transaction
+ * whose frame exceeds {@code topics.max.message.bytes} fails the session with a clear error.
+ */
+public final class Shipper implements TransactionHandler, AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Shipper.class);
+
+  private final AgentSettings settings;
+  private final String topic;
+  private final Producer<byte[], byte[]> producer;
+  private final BatchCodec codec;
+  private final AgentMetrics metrics;
+  private final AgentState state;
+  private final Consumer<GeorepException> onFailure;
+  private final LocalFolder folder;
+  private final Semaphore permits;
+  private final Semaphore kibPermits;
+  private final int maxKib;
+  private final LinkedBlockingQueue<SourceTransaction> queue = new LinkedBlockingQueue<>();
+  private final Thread thread;
+  private volatile ChangeSource source;
+  private volatile boolean failed;
+  private volatile boolean closed;
+
+  /**
+   * Creates a shipper and starts its shipping thread.
+   *
+   * @param settings the agent's settings
+   * @param producer the producer of the local changes topic
+   * @param metrics the meters
+   * @param state the agent state
+   * @param onFailure receives the first failure of the session (capture or Kafka)
+   * @param folder folds each captured transaction into the local row metadata
+   */
+  Shipper(
+      AgentSettings settings,
+      Producer<byte[], byte[]> producer,
+      AgentMetrics metrics,
+      AgentState state,
+      Consumer<GeorepException> onFailure,
+      LocalFolder folder) {
+    this.settings = settings;
+    this.topic = settings.topics().changes(settings.region());
+    this.producer = producer;
+    this.codec = BatchCodec.create();
+    this.metrics = metrics;
+    this.state = state;
+    this.onFailure = onFailure;
+    this.folder = folder;
+    this.permits = new Semaphore(settings.shipping().maxInFlightTransactions());
+    this.maxKib = (int) Math.min(Integer.MAX_VALUE, settings.shipping().maxInFlightBytes() >> 10);
+    this.kibPermits = new Semaphore(maxKib);
+    this.thread = new Thread(this::run, "georep-ship-" + settings.region());
+    this.thread.setDaemon(true);
+    state.shipQueue.set(0);
+    this.thread.start();
+  }
+
+  /**
+   * Sets the source to acknowledge; called once, before the source starts.
+   *
+   * @param source the source
+   */
+  public void attach(ChangeSource source) {
+    this.source = Objects.requireNonNull(source, "source");
+  }
+
+  @Override
+  public void onTransaction(SourceTransaction transaction) {
+    int kib = weight(transaction);
+    try {
+      while (!permits.tryAcquire(100, TimeUnit.MILLISECONDS)) {
+        if (closed || failed) {
+          throw new RetriableGeorepException("shipping stopped");
+        }
+      }
+      while (!kibPermits.tryAcquire(kib, 100, TimeUnit.MILLISECONDS)) {
+        if (closed || failed) {
+          permits.release();
+          throw new RetriableGeorepException("shipping stopped");
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new RetriableGeorepException("interrupted waiting to ship", e);
+    }
+    state.capturedSeq.set(transaction.seq());
+    metrics.captured(1, transaction.changes().size());
+    state.shipQueue.incrementAndGet();
+    queue.add(transaction);
+  }
+
+  private int weight(SourceTransaction tx) {
+    return Math.min(maxKib, TransactionSize.kib(tx));
+  }
+
+  @Override
+  public void onFailure(GeorepException failure) {
+    fail(failure);
+  }
+
+  private void fail(GeorepException failure) {
+    if (!failed && !closed) {
+      failed = true;
+      onFailure.accept(failure);
+    }
+  }
+
+  private void run() {
+    AgentSettings.Shipping shipping = settings.shipping();
+    try {
+      while (!closed && !failed) {
+        SourceTransaction first = queue.poll(100, TimeUnit.MILLISECONDS);
+        if (first == null) {
+          continue;
+        }
+        List<SourceTransaction> batch = new ArrayList<>();
+        batch.add(first);
+        int changes = first.changes().size();
+        long deadline = System.nanoTime() + shipping.linger().toNanos();
+        while (batch.size() < shipping.maxBatchTransactions()
+            && changes < shipping.maxBatchChanges()) {
+          long wait = deadline - System.nanoTime();
+          SourceTransaction next =
+              wait <= 0 ? queue.poll() : queue.poll(wait, TimeUnit.NANOSECONDS);
+          if (next == null) {
+            break;
+          }
+          batch.add(next);
+          changes += next.changes().size();
+        }
+        state.shipQueue.addAndGet(-batch.size());
+        folder.submit(batch);
+        send(batch, changes);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (GeorepException e) {
+      fail(e);
+    } catch (RuntimeException e) {
+      fail(new RetriableGeorepException("shipping to " + topic + " failed: " + e, e));
+    }
+  }
+
+  private void send(List<SourceTransaction> batch, int changes) {
+    WireBatch wire = new WireBatch(batch);
+    byte[] frame = codec.encode(wire);
+    if (frame.length > settings.topics().maxMessageBytes()) {
+      throw new GeorepException(
+          "a batch of "
+              + batch.size()
+              + " transactions from "
+              + wire.firstSeq()
+              + " encodes to "
+              + frame.length
+              + " bytes, more than topics.max.message.bytes ("
+              + settings.topics().maxMessageBytes()
+              + "); raise it (and the topic's max.message.bytes) or lower"
+              + " shipping.batch.max.changes");
+    }
+    long uncompressed = StreamRecords.uncompressedLength(frame);
+    long last = wire.lastSeq();
+    long wall = batch.get(batch.size() - 1).commitTimestamp().wallTimeMillis();
+    ProducerRecord<byte[], byte[]> record =
+        new ProducerRecord<>(topic, 0, (byte[]) null, frame, StreamRecords.headers(wire));
+    int n = batch.size();
+    int kib = 0;
+    for (SourceTransaction tx : batch) {
+      kib += weight(tx);
+    }
+    int releaseKib = kib;
+    java.util.concurrent.Future<?> unused =
+        producer.send(
+            record,
+            (metadata, error) -> {
+              if (error != null) {
+                fail(
+                    new RetriableGeorepException(
+                        "Kafka did not acknowledge the batch up to seq "
+                            + last
+                            + " on "
+                            + topic
+                            + ": "
+                            + error
+                            + "; capture restarts from the last acknowledged position",
+                        error));
+                return;
+              }
+              if (failed || closed) {
+                return;
+              }
+              ChangeSource s = source;
+              if (s != null) {
+                s.acknowledge(last);
+              }
+              state.shippedSeq.accumulateAndGet(last, Math::max);
+              state.shippedWallMillis.set(wall);
+              state.transactionsShipped.addAndGet(n);
+              metrics.shipped(n, changes, frame.length, uncompressed);
+              permits.release(n);
+              kibPermits.release(releaseKib);
+              if (LOG.isDebugEnabled()) {
+                LOG.debug(
+                    "shipped {} transactions up to {} at offset {}", n, last, metadata.offset());
+              }
+            });
+  }
+
+  /** Stops the shipping thread; unshipped transactions are re-delivered by the next capture. */
+  @Override
+  public void close() {
+    closed = true;
+    thread.interrupt();
+    try {
+      thread.join(5_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,129 @@
+package io.georep.replicator.internal.status;
+
+import io.georep.vectorclock.ReplicaId;
+import io.georep.vectorclock.VersionVector;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * The agent's shared, thread-safe view of itself: the actors and threads write their state here,
+ * the HTTP endpoint and {@link io.georep.replicator.Agent#status()} read it. Only plain values and
+ * concurrent maps; no component reads another's state through it to make a decision, except the
+ * control stream, which publishes the applied vector.
+ */
+public final class AgentState {
+
+  /** The state of a stream (the capture, or one origin's apply). */
+  public enum StreamState {
+    /** Starting or restarting after a transient failure. */
+    STARTING,
+    /** Running. */
+    RUNNING,
+    /** Stopped by a permanent failure; needs an operator. */
+    HALTED
+  }
+
+  /** The capture's state. */
+  public final AtomicReference<StreamState> captureState =
+      new AtomicReference<>(StreamState.STARTING);
+
+  /** The capture's last failure. */
+  public final AtomicReference<String> captureError = new AtomicReference<>();
+
+  /** The last captured seq. */
+  public final AtomicLong capturedSeq = new AtomicLong();
+
+  /** The last seq Kafka acknowledged. */
+  public final AtomicLong shippedSeq = new AtomicLong();
+
+  /** The commit wall time (ms) of the last shipped transaction. */
+  public final AtomicLong shippedWallMillis = new AtomicLong();
+
+  /** Captured transactions waiting to be batched and sent. */
+  public final AtomicLong shipQueue = new AtomicLong();
+
+  /** Transactions acknowledged since start. */
+  public final AtomicLong transactionsShipped = new AtomicLong();
+
+  /** Per origin: apply state. */
+  public final Map<ReplicaId, OriginState> origins = new ConcurrentHashMap<>();
+
+  /** The applied vector (watermark per origin), as the scheduler last published it. */
+  public final AtomicReference<VersionVector> applied =
+      new AtomicReference<>(VersionVector.empty());
+
+  /** The causally stable frontier last computed. */
+  public final AtomicReference<VersionVector> stableFrontier =
+      new AtomicReference<>(VersionVector.empty());
+
+  /** The latest heartbeat of each region, with the local time it arrived. */
+  public final Map<ReplicaId, SeenHeartbeat> heartbeats = new ConcurrentHashMap<>();
+
+  /**
+   * A heartbeat and when it arrived.
+   *
+   * @param heartbeat the heartbeat
+   * @param receivedAtMillis local wall time of arrival
+   */
+  public record SeenHeartbeat(Heartbeat heartbeat, long receivedAtMillis) {}
+
+  /** The apply state of one origin. */
+  public static final class OriginState {
+    /** Running, restarting or halted. */
+    public final AtomicReference<StreamState> state = new AtomicReference<>(StreamState.STARTING);
+
+    /** Why it halted (names topic, partition and offset for a poison record). */
+    public final AtomicReference<String> halt = new AtomicReference<>();
+
+    /** The applied watermark. */
+    public final AtomicLong appliedSeq = new AtomicLong();
+
+    /** Transactions applied since start. */
+    public final AtomicLong transactionsApplied = new AtomicLong();
+
+    /** Received, not yet applied. */
+    public final AtomicLong pending = new AtomicLong();
+
+    /** Commit wall time (ms) of the oldest pending transaction, 0 if none. */
+    public final AtomicLong oldestPendingWallMillis = new AtomicLong();
+
+    /** Records between the receiver's position and the end of the stream, -1 if unknown. */
+    public final AtomicLong recordsBehind = new AtomicLong(-1);
+  }
+
+  /**
+   * Returns the state of an origin, creating it.
+   *
+   * @param origin the origin
+   * @return its state
+   */
+  public OriginState origin(ReplicaId origin) {
+    return origins.computeIfAbsent(origin, o -> new OriginState());
+  }
+
+  /**
+   * Marks an origin halted.
+   *
+   * @param origin the origin
+   * @param reason why, naming topic, partition and offset where known
+   */
+  public void halt(ReplicaId origin, String reason) {
+    OriginState s = origin(origin);
+    s.halt.compareAndSet(null, reason);
+    s.state.set(StreamState.HALTED);
+  }
+
+  /**
+   * Returns why an origin halted, if it did.
+   *
+   * @param origin the origin
+   * @return the reason
+   */
+  public Optional<String> haltOf(ReplicaId origin) {
+    OriginState s = origins.get(origin);
+    return s == null ? Optional.empty() : Optional.ofNullable(s.halt.get());
+  }
+}

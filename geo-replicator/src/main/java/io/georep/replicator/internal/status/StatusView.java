@@ -1,0 +1,189 @@
+package io.georep.replicator.internal.status;
+
+import io.georep.replicator.AgentSettings;
+import io.georep.replicator.AgentStatus;
+import io.georep.replicator.internal.metrics.AgentMetrics;
+import io.georep.vectorclock.ReplicaId;
+import io.georep.vectorclock.VersionVector;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.function.LongSupplier;
+
+/**
+ * Builds {@link AgentStatus} snapshots and the {@code /health} and {@code /api/status} documents
+ * (plain maps and lists, rendered as JSON) from the agent state. Thread-safe.
+ */
+public final class StatusView {
+  private final AgentSettings settings;
+  private final AgentState state;
+  private final AgentMetrics metrics;
+  private final LongSupplier clock;
+
+  /**
+   * Creates the view.
+   *
+   * @param settings the settings
+   * @param state the state
+   * @param metrics the meters (conflict counts)
+   * @param clock the wall clock
+   */
+  public StatusView(
+      AgentSettings settings, AgentState state, AgentMetrics metrics, LongSupplier clock) {
+    this.settings = settings;
+    this.state = state;
+    this.metrics = metrics;
+    this.clock = clock;
+  }
+
+  /**
+   * Returns a snapshot.
+   *
+   * @return the status
+   */
+  public AgentStatus status() {
+    long now = clock.getAsLong();
+    Map<String, AgentStatus.OriginStatus> origins = new TreeMap<>();
+    List<String> alerts = new ArrayList<>();
+    boolean ready = state.captureState.get() == AgentState.StreamState.RUNNING;
+    if (state.captureState.get() == AgentState.StreamState.HALTED) {
+      alerts.add("capture halted: " + state.captureError.get());
+    }
+    for (AgentSettings.Region r : settings.remoteRegions()) {
+      AgentState.OriginState s = state.origin(r.name());
+      Optional<String> halt = Optional.ofNullable(s.halt.get());
+      halt.ifPresent(h -> alerts.add("apply of origin " + r.name() + " halted: " + h));
+      ready &= s.state.get() == AgentState.StreamState.RUNNING;
+      long oldest = s.oldestPendingWallMillis.get();
+      origins.put(
+          r.name().name(),
+          new AgentStatus.OriginStatus(
+              s.state.get().name().toLowerCase(java.util.Locale.ROOT),
+              s.appliedSeq.get(),
+              s.transactionsApplied.get(),
+              s.pending.get(),
+              oldest == 0 ? 0 : Math.max(0, now - oldest) / 1000.0,
+              halt));
+    }
+    Map<String, AgentStatus.RegionStatus> regions = new TreeMap<>();
+    for (AgentSettings.Region r : settings.regions()) {
+      AgentState.SeenHeartbeat seen = state.heartbeats.get(r.name());
+      if (seen == null) {
+        regions.put(
+            r.name().name(), new AgentStatus.RegionStatus(false, Optional.empty(), Map.of(), 0));
+      } else {
+        boolean up = now - seen.receivedAtMillis() <= settings.control().regionTimeout().toMillis();
+        regions.put(
+            r.name().name(),
+            new AgentStatus.RegionStatus(
+                up,
+                Optional.of(Instant.ofEpochMilli(seen.heartbeat().sentAtMillis())),
+                names(seen.heartbeat().applied()),
+                seen.heartbeat().shippedSeq()));
+      }
+    }
+    return new AgentStatus(
+        settings.region(),
+        ready,
+        new AgentStatus.CaptureStatus(
+            state.captureState.get().name().toLowerCase(java.util.Locale.ROOT),
+            state.capturedSeq.get(),
+            state.shippedSeq.get(),
+            state.transactionsShipped.get(),
+            Optional.ofNullable(state.captureError.get())),
+        origins,
+        regions,
+        names(state.stableFrontier.get()),
+        metrics.conflictCounts(),
+        alerts);
+  }
+
+  private static Map<String, Long> names(VersionVector v) {
+    Map<String, Long> m = new TreeMap<>();
+    for (Map.Entry<ReplicaId, Long> e : v.entries().entrySet()) {
+      m.put(e.getKey().name(), e.getValue());
+    }
+    return m;
+  }
+
+  /**
+   * Returns the {@code /health} document: {@code live} (the process serves), {@code ready} (every
+   * stream runs), the state of each stream and the alerts.
+   *
+   * @return the document
+   */
+  public Map<String, Object> health() {
+    AgentStatus s = status();
+    Map<String, Object> doc = new LinkedHashMap<>();
+    doc.put("status", s.ready() ? "UP" : "DOWN");
+    doc.put("live", true);
+    doc.put("ready", s.ready());
+    doc.put("region", s.region().name());
+    doc.put("capture", s.capture().state());
+    Map<String, Object> origins = new TreeMap<>();
+    s.origins()
+        .forEach(
+            (name, o) -> {
+              Map<String, Object> m = new LinkedHashMap<>();
+              m.put("state", o.state());
+              o.halt().ifPresent(h -> m.put("halt", h));
+              origins.put(name, m);
+            });
+    doc.put("origins", origins);
+    doc.put("alerts", s.alerts());
+    return doc;
+  }
+
+  /**
+   * Returns the {@code /api/status} document.
+   *
+   * @return the document
+   */
+  public Map<String, Object> document() {
+    AgentStatus s = status();
+    Map<String, Object> doc = new LinkedHashMap<>();
+    doc.put("region", s.region().name());
+    doc.put("ready", s.ready());
+    Map<String, Object> capture = new LinkedHashMap<>();
+    capture.put("state", s.capture().state());
+    capture.put("capturedSeq", s.capture().capturedSeq());
+    capture.put("shippedSeq", s.capture().shippedSeq());
+    capture.put("transactionsShipped", s.capture().transactionsShipped());
+    s.capture().error().ifPresent(e -> capture.put("error", e));
+    doc.put("capture", capture);
+    Map<String, Object> origins = new TreeMap<>();
+    s.origins()
+        .forEach(
+            (name, o) -> {
+              Map<String, Object> m = new LinkedHashMap<>();
+              m.put("state", o.state());
+              m.put("appliedSeq", o.appliedSeq());
+              m.put("transactionsApplied", o.transactionsApplied());
+              m.put("lagTransactions", o.pendingTransactions());
+              m.put("lagSeconds", o.lagSeconds());
+              o.halt().ifPresent(h -> m.put("halt", h));
+              origins.put(name, m);
+            });
+    doc.put("origins", origins);
+    Map<String, Object> regions = new TreeMap<>();
+    s.regions()
+        .forEach(
+            (name, r) -> {
+              Map<String, Object> m = new LinkedHashMap<>();
+              m.put("up", r.up());
+              r.lastHeartbeat().ifPresent(t -> m.put("lastHeartbeat", t.toString()));
+              m.put("applied", r.applied());
+              m.put("shippedSeq", r.shippedSeq());
+              regions.put(name, m);
+            });
+    doc.put("regions", regions);
+    doc.put("stableFrontier", s.stableFrontier());
+    doc.put("conflicts", s.conflicts());
+    doc.put("alerts", s.alerts());
+    return doc;
+  }
+}

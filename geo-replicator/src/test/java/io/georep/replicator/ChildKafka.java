@@ -1,0 +1,209 @@
+package io.georep.replicator;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+
+/**
+ * A real Kafka broker (one combined KRaft node) in a child JVM started from the Kafka jars on the
+ * test class path ({@code kafka.tools.StorageTool format}, then {@code kafka.Kafka
+ * server.properties}): it can be killed and started again on the same ports and data, for fault
+ * tests.
+ *
+ * <p>Two client listeners: {@code PLAINTEXT} advertises itself; {@code PROXIED} advertises a port
+ * of the caller's choice (a {@link TcpProxy} in front of it), so that the clients of one agent
+ * reach the broker only through the proxy — Kafka hands clients the advertised address of the
+ * listener they bootstrapped from.
+ */
+final class ChildKafka implements AutoCloseable {
+  private final Path dir;
+  private final Path properties;
+  private final int port;
+  private final int proxiedPort;
+  private Process process;
+
+  private ChildKafka(Path dir, Path properties, int port, int proxiedPort) {
+    this.dir = dir;
+    this.properties = properties;
+    this.port = port;
+    this.proxiedPort = proxiedPort;
+  }
+
+  /**
+   * Formats and starts a broker.
+   *
+   * @param advertisedProxyPort the port the {@code PROXIED} listener advertises
+   */
+  static ChildKafka start(int advertisedProxyPort) throws Exception {
+    Path dir = Files.createTempDirectory("georep-kafka-");
+    int port = freePort();
+    int proxied = freePort();
+    int controller = freePort();
+    Properties p = new Properties();
+    p.put("process.roles", "broker,controller");
+    p.put("node.id", "1");
+    p.put("controller.quorum.voters", "1@127.0.0.1:" + controller);
+    p.put(
+        "listeners",
+        "PLAINTEXT://127.0.0.1:"
+            + port
+            + ",PROXIED://127.0.0.1:"
+            + proxied
+            + ",CONTROLLER://127.0.0.1:"
+            + controller);
+    p.put(
+        "advertised.listeners",
+        "PLAINTEXT://127.0.0.1:" + port + ",PROXIED://127.0.0.1:" + advertisedProxyPort);
+    p.put(
+        "listener.security.protocol.map",
+        "PLAINTEXT:PLAINTEXT,PROXIED:PLAINTEXT,CONTROLLER:PLAINTEXT");
+    p.put("controller.listener.names", "CONTROLLER");
+    p.put("inter.broker.listener.name", "PLAINTEXT");
+    p.put("log.dirs", dir.resolve("data").toString());
+    p.put("offsets.topic.replication.factor", "1");
+    p.put("transaction.state.log.replication.factor", "1");
+    p.put("transaction.state.log.min.isr", "1");
+    p.put("group.initial.rebalance.delay.ms", "0");
+    p.put("auto.create.topics.enable", "false");
+    p.put("message.max.bytes", String.valueOf(16 << 20));
+    Path properties = dir.resolve("server.properties");
+    try (var out = Files.newBufferedWriter(properties)) {
+      p.store(out, "georep fault-test broker");
+    }
+    run(
+        dir,
+        "format",
+        List.of(
+            "kafka.tools.StorageTool",
+            "format",
+            "-t",
+            org.apache.kafka.common.Uuid.randomUuid().toString(),
+            "-c",
+            properties.toString()),
+        Duration.ofMinutes(1));
+    ChildKafka kafka = new ChildKafka(dir, properties, port, proxied);
+    try {
+      kafka.startProcess();
+    } catch (Exception | AssertionError e) {
+      kafka.close();
+      throw e;
+    }
+    return kafka;
+  }
+
+  static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  private static List<String> java(List<String> args) {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.add("-Xmx512m");
+    cmd.add("-cp");
+    cmd.add(System.getProperty("java.class.path"));
+    cmd.add("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn");
+    cmd.addAll(args);
+    return cmd;
+  }
+
+  private static void run(Path dir, String name, List<String> args, Duration timeout)
+      throws Exception {
+    Process format =
+        new ProcessBuilder(java(args))
+            .redirectErrorStream(true)
+            .redirectOutput(dir.resolve(name + ".log").toFile())
+            .start();
+    if (!format.waitFor(timeout.toSeconds(), TimeUnit.SECONDS) || format.exitValue() != 0) {
+      format.destroyForcibly();
+      throw new IllegalStateException(
+          name + " failed: " + Files.readString(dir.resolve(name + ".log")));
+    }
+  }
+
+  private void startProcess() throws Exception {
+    process =
+        new ProcessBuilder(java(List.of("kafka.Kafka", properties.toString())))
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("broker.log").toFile()))
+            .start();
+    Await.until(
+        "the child broker serves",
+        Duration.ofMinutes(1),
+        () -> {
+          if (!process.isAlive()) {
+            throw new IllegalStateException(
+                "the broker exited: " + Files.readString(dir.resolve("broker.log")));
+          }
+          try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), port), 200);
+          }
+          try (Admin admin =
+              Admin.create(
+                  Map.of(
+                      "bootstrap.servers",
+                      bootstrapServers(),
+                      "request.timeout.ms",
+                      "3000",
+                      "default.api.timeout.ms",
+                      "3000"))) {
+            return admin.describeCluster().nodes().get(3, TimeUnit.SECONDS).size() == 1;
+          }
+        });
+  }
+
+  /** Kills the broker process (SIGKILL): no clean shutdown. */
+  void kill() throws InterruptedException {
+    process.destroyForcibly();
+    process.waitFor(30, TimeUnit.SECONDS);
+  }
+
+  /** Starts the broker again on the same ports and data. */
+  void restart() throws Exception {
+    startProcess();
+  }
+
+  String bootstrapServers() {
+    return "127.0.0.1:" + port;
+  }
+
+  /** The local port of the {@code PROXIED} listener (what a proxy forwards to). */
+  int proxiedPort() {
+    return proxiedPort;
+  }
+
+  @Override
+  public void close() {
+    try {
+      if (process != null) {
+        kill();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    try (var files = Files.walk(dir)) {
+      files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** An unused id, for unique names. */
+  static String id() {
+    return UUID.randomUUID().toString();
+  }
+}

@@ -1,0 +1,283 @@
+package io.georep.replicator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.georep.publication.Publication;
+import io.georep.publication.PublicationParser;
+import io.georep.vectorclock.ReplicaId;
+import java.nio.charset.StandardCharsets;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.function.UnaryOperator;
+
+/**
+ * Three regions for integration tests: one PostgreSQL per region with the workload schema, and one
+ * agent per region; every region's stream on the given Kafka bootstrap servers (one shared broker,
+ * or per-region addresses such as a TCP proxy). Closing stops the agents and the databases.
+ */
+final class Topology implements AutoCloseable {
+  static final List<String> REGIONS = List.of("eu-west", "sa-east", "us-east");
+
+  static final String SCHEMA =
+      """
+      CREATE TABLE items (id int PRIMARY KEY, name text, qty bigint NOT NULL DEFAULT 0,
+                          tags text[] NOT NULL DEFAULT '{}');
+      ALTER TABLE items REPLICA IDENTITY FULL;
+      CREATE TABLE counters (id int PRIMARY KEY, n bigint NOT NULL DEFAULT 0);
+      ALTER TABLE counters REPLICA IDENTITY FULL;
+      CREATE TABLE accounts (id int PRIMARY KEY, email text NOT NULL UNIQUE, note text);
+      CREATE TABLE parents (id int PRIMARY KEY, name text NOT NULL);
+      CREATE TABLE children (id int PRIMARY KEY,
+                             parent_id int NOT NULL REFERENCES parents (id) DEFERRABLE,
+                             v text);
+      CREATE TABLE markers (region text PRIMARY KEY, v int NOT NULL);
+      """;
+
+  static final String PUBLICATION =
+      """
+      publication: workload
+      regions: all
+      operations: [insert, update, delete]
+      tables:
+        - table: public.items
+          resolver: lww
+          column-resolvers:
+            qty: counter
+            tags: or-set
+        - table: public.counters
+          column-resolvers:
+            n: counter
+        - table: public.accounts
+        - table: public.parents
+        - table: public.children
+        - table: public.markers
+      """;
+
+  /** The comparable content of every table, sets sorted, in key order. */
+  static final List<String> SNAPSHOT_QUERIES =
+      List.of(
+          "SELECT id, name, qty, ARRAY(SELECT DISTINCT t FROM unnest(tags) t ORDER BY 1) AS tags"
+              + " FROM items ORDER BY id",
+          "SELECT id, n FROM counters ORDER BY id",
+          "SELECT id, email, note FROM accounts ORDER BY id",
+          "SELECT id, name FROM parents ORDER BY id",
+          "SELECT id, parent_id, v FROM children ORDER BY id",
+          "SELECT region, v FROM markers ORDER BY region");
+
+  final Map<String, RegionDatabase> databases = new LinkedHashMap<>();
+  final Map<String, Agent> agents = new LinkedHashMap<>();
+  final Map<String, AgentSettings> settings = new LinkedHashMap<>();
+  private final Function<String, String> bootstrapOf;
+  private final UnaryOperator<AgentSettings> customize;
+
+  private Topology(Function<String, String> bootstrapOf, UnaryOperator<AgentSettings> customize) {
+    this.bootstrapOf = bootstrapOf;
+    this.customize = customize;
+  }
+
+  static Publication publication() {
+    return PublicationParser.create()
+        .parse("workload.yaml", PUBLICATION.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /**
+   * Starts three databases and agents.
+   *
+   * @param bootstrapOf the bootstrap servers an agent of region (first) uses for every region
+   * @param customize adjusts each agent's settings
+   */
+  static Topology start(
+      Function<String, String> bootstrapOf, UnaryOperator<AgentSettings> customize)
+      throws Exception {
+    Topology t = new Topology(bootstrapOf, customize);
+    try {
+      for (String region : REGIONS) {
+        RegionDatabase db = RegionDatabase.start();
+        db.execute(SCHEMA);
+        t.databases.put(region, db);
+      }
+      for (String region : REGIONS) {
+        t.startAgent(region);
+      }
+      t.awaitReady(Duration.ofMinutes(1));
+      return t;
+    } catch (Exception e) {
+      t.close();
+      throw e;
+    }
+  }
+
+  AgentSettings settingsOf(String region) {
+    List<AgentSettings.Region> regions = new ArrayList<>();
+    for (String r : REGIONS) {
+      regions.add(AgentSettings.Region.of(r, bootstrapOf.apply(region)));
+    }
+    AgentSettings s =
+        AgentSettings.of(
+                ReplicaId.of(region),
+                new AgentSettings.Database(databases.get(region).jdbcUrl(), "postgres", "", null),
+                List.of(publication()),
+                regions)
+            .withHttp(new AgentSettings.Http(true, "127.0.0.1", 0))
+            .withTopics(new AgentSettings.Topics("georep", 1, 1, Duration.ofDays(1), 8 << 20))
+            .withControl(
+                new AgentSettings.Control(
+                    Duration.ofMillis(200), Duration.ofSeconds(5), Duration.ofSeconds(2)))
+            .withApply(
+                new AgentSettings.Apply(
+                    4, 20, 2_000, 16L << 20, Duration.ofMillis(20), Duration.ofSeconds(1)));
+    return customize.apply(s);
+  }
+
+  Agent startAgent(String region) {
+    AgentSettings s = settingsOf(region);
+    settings.put(region, s);
+    Agent agent = Agent.start(s);
+    agents.put(region, agent);
+    return agent;
+  }
+
+  /** Waits until every agent's streams run (capture has its slot: later writes are captured). */
+  void awaitReady(Duration timeout) throws Exception {
+    Await.until(
+        "every agent is ready",
+        timeout,
+        () -> agents.values().stream().allMatch(a -> a.status().ready()));
+  }
+
+  void stopAgent(String region) {
+    Agent a = agents.remove(region);
+    if (a != null) {
+      a.close();
+    }
+  }
+
+  RegionDatabase db(String region) {
+    return databases.get(region);
+  }
+
+  /**
+   * Waits until every region has applied everything every other region shipped, after a final
+   * marker transaction in each region (everything committed before a region's marker is shipped
+   * once its marker is, since capture is in commit order).
+   */
+  void awaitQuiescence(Duration timeout) throws Exception {
+    try {
+      awaitMarkersAndApplied(timeout);
+    } catch (AssertionError e) {
+      for (Agent a : agents.values()) {
+        System.out.println("status at timeout: " + a.status());
+        a.scrapeMetrics()
+            .lines()
+            .filter(l -> l.startsWith("georep_queue") || l.startsWith("georep_replication_lag"))
+            .forEach(l -> System.out.println("  " + l));
+      }
+      throw e;
+    }
+  }
+
+  private void awaitMarkersAndApplied(Duration timeout) throws Exception {
+    int round = (int) (System.nanoTime() & 0x3fffffff);
+    for (String region : REGIONS) {
+      db(region)
+          .execute(
+              "INSERT INTO markers (region, v) VALUES ('"
+                  + region
+                  + "', "
+                  + round
+                  + ") ON CONFLICT (region) DO UPDATE SET v = excluded.v");
+    }
+    Await.until(
+        "every region has every marker",
+        timeout,
+        () -> {
+          for (String region : REGIONS) {
+            List<String> rows = db(region).rows("SELECT region, v FROM markers ORDER BY region");
+            if (rows.size() != REGIONS.size()) {
+              return false;
+            }
+            for (String row : rows) {
+              if (!row.endsWith("v=" + round)) {
+                return false;
+              }
+            }
+          }
+          return true;
+        });
+    awaitApplied(timeout);
+  }
+
+  private void awaitApplied(Duration timeout) throws Exception {
+    Await.until(
+        "applied vectors cover every shipped seq",
+        timeout,
+        () -> {
+          for (String region : REGIONS) {
+            Agent a = agents.get(region);
+            for (String other : REGIONS) {
+              if (!other.equals(region)
+                  && a.appliedVector().get(ReplicaId.of(other)) < agents.get(other).shippedSeq()) {
+                return false;
+              }
+            }
+          }
+          return true;
+        });
+  }
+
+  /** Asserts that all regions hold identical rows in every table. */
+  void assertConverged() throws SQLException {
+    for (String query : SNAPSHOT_QUERIES) {
+      List<String> first = db(REGIONS.get(0)).rows(query);
+      for (String region : REGIONS.subList(1, REGIONS.size())) {
+        if (!db(region).rows(query).equals(first)) {
+          dumpConflicts();
+        }
+        assertThat(db(region).rows(query))
+            .as("%s in %s vs %s", query, region, REGIONS.get(0))
+            .containsExactlyElementsOf(first);
+      }
+    }
+  }
+
+  /** Writes every region's conflict log to target/ for the failure's diagnosis. */
+  private void dumpConflicts() throws SQLException {
+    try (java.io.PrintWriter out =
+        new java.io.PrintWriter(
+            java.nio.file.Files.newBufferedWriter(
+                java.nio.file.Path.of("target", "conflicts-" + System.nanoTime() + ".txt")))) {
+      for (String region : REGIONS) {
+        out.println("== " + region);
+        for (String row :
+            db(region)
+                .rows(
+                    "SELECT id, type, table_name, row_key, resolver, winner, columns, local,"
+                        + " remote FROM georep.conflict_log ORDER BY id")) {
+          out.println(row);
+        }
+      }
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  @Override
+  public void close() {
+    for (String region : List.copyOf(agents.keySet())) {
+      stopAgent(region);
+    }
+    for (RegionDatabase db : databases.values()) {
+      try {
+        db.close();
+      } catch (Exception e) {
+        // Best effort: the data directory is temporary; the failure shows in the log.
+        System.err.println("cannot stop database: " + e);
+      }
+    }
+  }
+}

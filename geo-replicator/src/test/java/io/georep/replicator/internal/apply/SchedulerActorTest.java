@@ -1,0 +1,210 @@
+package io.georep.replicator.internal.apply;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.georep.connector.ColumnSchema;
+import io.georep.connector.RowChange;
+import io.georep.connector.ScalarType;
+import io.georep.connector.SourceTransaction;
+import io.georep.connector.TableId;
+import io.georep.connector.TableSchema;
+import io.georep.connector.Value;
+import io.georep.connectors.postgres.ApplyException;
+import io.georep.connectors.postgres.ApplyRetryException;
+import io.georep.connectors.postgres.OriginProgress;
+import io.georep.publication.PublicationParser;
+import io.georep.replicator.AgentSettings;
+import io.georep.replicator.internal.metrics.AgentMetrics;
+import io.georep.replicator.internal.receive.ReceiverActor;
+import io.georep.replicator.internal.status.AgentState;
+import io.georep.vectorclock.HybridTimestamp;
+import io.georep.vectorclock.ReplicaId;
+import io.georep.vectorclock.VersionVector;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The scheduler actor with stand-in workers (a test probe) and receivers (this test). */
+class SchedulerActorTest {
+  private static final ReplicaId A = ReplicaId.of("a");
+  private static final ReplicaId B = ReplicaId.of("b");
+  private static final TableSchema T =
+      TableSchema.of(
+          TableId.of("public", "t"),
+          List.of(
+              ColumnSchema.key("id", ScalarType.INT4, 1),
+              ColumnSchema.of("v", ScalarType.TEXT, true)));
+
+  private ActorTestKit kit;
+  private TestProbe<WorkerActor.Apply> workers;
+  private final Map<ReplicaId, Window> windows = new ConcurrentHashMap<>();
+  private final AtomicReference<ActorRef<SchedulerActor.Command>> scheduler =
+      new AtomicReference<>();
+  private AgentState state;
+
+  @BeforeEach
+  void start() {
+    kit = ActorTestKit.create();
+    workers = kit.createTestProbe();
+    state = new AgentState();
+    AgentSettings settings =
+        AgentSettings.of(
+                ReplicaId.of("here"),
+                new AgentSettings.Database("jdbc:postgresql://127.0.0.1:1/x", "u", "", null),
+                List.of(
+                    PublicationParser.create()
+                        .parse(
+                            "p.yaml",
+                            "publication: p\ntables:\n  - table: public.t\n"
+                                .getBytes(StandardCharsets.UTF_8))),
+                List.of(
+                    AgentSettings.Region.of("here", "127.0.0.1:1"),
+                    AgentSettings.Region.of("a", "127.0.0.1:1"),
+                    AgentSettings.Region.of("b", "127.0.0.1:1")))
+            .withApply(
+                new AgentSettings.Apply(
+                    1, 10, 100, 1L << 20, Duration.ofMillis(10), Duration.ofMillis(50)));
+    AgentMetrics metrics = new AgentMetrics(settings.region(), () -> 0L, state);
+    ActorRef<WorkerActor.Apply> probe = workers.getRef();
+    SchedulerActor.Environment env =
+        new SchedulerActor.Environment() {
+          @Override
+          public Map<ReplicaId, OriginProgress> progress() {
+            return Map.of();
+          }
+
+          @Override
+          public Behavior<WorkerActor.Command> worker(int index) {
+            return Behaviors.receive(WorkerActor.Command.class)
+                .onMessage(
+                    WorkerActor.Apply.class,
+                    m -> {
+                      probe.tell(m);
+                      return Behaviors.same();
+                    })
+                .build();
+          }
+
+          @Override
+          public Behavior<ReceiverActor.Command> receiver(
+              ReplicaId origin, Window window, ActorRef<SchedulerActor.Command> ref) {
+            windows.put(origin, window);
+            scheduler.set(ref);
+            return Behaviors.empty();
+          }
+
+          @Override
+          public void close() {}
+        };
+    kit.spawn(SchedulerActor.create(settings, state, metrics, () -> env));
+  }
+
+  @AfterEach
+  void stop() {
+    kit.shutdownTestKit();
+  }
+
+  private static Received tx(ReplicaId origin, long seq, long previous, int id) {
+    VersionVector context =
+        previous == 0 ? VersionVector.empty() : VersionVector.empty().advance(origin, previous);
+    RowChange insert =
+        new RowChange.Insert(T, Map.of("id", new Value.Int4(id), "v", new Value.Text("x")));
+    return new Received(
+        new SourceTransaction(
+            origin, seq, new HybridTimestamp(seq, 0, origin), context, List.of(insert)),
+        previous,
+        seq,
+        1);
+  }
+
+  /** Admits as a receiver does: takes a window permit per transaction first. */
+  private void admit(ReplicaId origin, Received... txs) throws Exception {
+    awaitReceivers();
+    for (Received r : txs) {
+      assertThat(windows.get(origin).tryAcquire(r.weightKib(), 1_000)).isTrue();
+    }
+    scheduler.get().tell(new SchedulerActor.Admit(List.of(txs)));
+  }
+
+  private void awaitReceivers() {
+    workers.awaitAssert(
+        Duration.ofSeconds(5),
+        () -> {
+          assertThat(windows).containsKeys(A, B);
+          return null;
+        });
+  }
+
+  @Test
+  void admit_appliedByAWorker_advancesTheVectorAndReturnsThePermits() throws Exception {
+    admit(A, tx(A, 10, 0, 1), tx(A, 20, 10, 2));
+
+    WorkerActor.Apply apply = workers.receiveMessage(Duration.ofSeconds(5));
+    assertThat(apply.group()).extracting(Entry::toString).containsExactly("a:10", "a:20");
+    apply.replyTo().tell(new SchedulerActor.WorkerApplied(0, apply.group()));
+
+    workers.awaitAssert(
+        Duration.ofSeconds(5),
+        () -> {
+          assertThat(state.applied.get()).isEqualTo(VersionVector.empty().advance(A, 20));
+          assertThat(windows.get(A).availableTransactions()).isEqualTo(100);
+          return null;
+        });
+  }
+
+  @Test
+  void workerFailsTransiently_theTransactionIsRetried() throws Exception {
+    admit(A, tx(A, 10, 0, 1));
+    WorkerActor.Apply first = workers.receiveMessage(Duration.ofSeconds(5));
+    first
+        .replyTo()
+        .tell(
+            new SchedulerActor.WorkerFailed(
+                0,
+                first.group(),
+                new ApplyRetryException(ApplyRetryException.Reason.UNAVAILABLE, "down", null)));
+
+    WorkerActor.Apply retry = workers.receiveMessage(Duration.ofSeconds(5));
+
+    assertThat(retry.group()).extracting(Entry::toString).containsExactly("a:10");
+  }
+
+  @Test
+  void poisonTransaction_haltsOnlyItsOrigin() throws Exception {
+    admit(A, tx(A, 10, 0, 1));
+    WorkerActor.Apply poison = workers.receiveMessage(Duration.ofSeconds(5));
+    poison
+        .replyTo()
+        .tell(
+            new SchedulerActor.WorkerPoisoned(
+                0, poison.group(), new ApplyException("table public.t has no column v")));
+
+    workers.awaitAssert(
+        Duration.ofSeconds(5),
+        () -> {
+          assertThat(state.haltOf(A))
+              .hasValueSatisfying(
+                  h ->
+                      assertThat(h)
+                          .contains("poison transaction a:10")
+                          .contains("topic georep.a.changes partition 0 offset 10"));
+          return null;
+        });
+    admit(B, tx(B, 5, 0, 1));
+    assertThat(workers.receiveMessage(Duration.ofSeconds(5)).group())
+        .extracting(Entry::toString)
+        .containsExactly("b:5");
+    assertThat(state.haltOf(B)).isEmpty();
+  }
+}
