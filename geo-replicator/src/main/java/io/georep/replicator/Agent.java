@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.slf4j.Logger;
@@ -71,12 +72,15 @@ public final class Agent implements AutoCloseable {
   public static Agent start(AgentSettings settings) {
     Objects.requireNonNull(settings, "settings");
     LongSupplier clock = System::currentTimeMillis;
-    AgentState state = new AgentState();
+    AgentState state = new AgentState(clock);
     AgentMetrics metrics = new AgentMetrics(settings.region(), clock, state);
     for (AgentSettings.Region r : settings.remoteRegions()) {
       metrics.registerOrigin(r.name(), state.origin(r.name()), clock);
     }
     metrics.queue("ship", settings.region().name(), state.shipQueue);
+    // The scheduler registers its own queues when it starts; until then they read zero.
+    metrics.queue("gate", "all", new AtomicLong());
+    metrics.queue("ready", "all", new AtomicLong());
     AgentSettings.Database db = settings.database();
     PostgresSourceConfig source =
         PostgresSourceConfig.of(

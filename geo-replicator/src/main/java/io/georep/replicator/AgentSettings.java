@@ -377,12 +377,17 @@ public record AgentSettings(
    * Batching of captured transactions into stream records ({@code shipping.*}).
    *
    * @param maxBatchTransactions {@code shipping.batch.max.transactions}: transactions per record
-   * @param maxBatchChanges {@code shipping.batch.max.changes}: row changes per record
+   * @param maxBatchChanges {@code shipping.batch.max.changes}: row changes per record; also caps
+   *     the capture's hand-off batch ({@code source.postgres.stamp.batch.changes}), which the
+   *     shipping permits do not cover
    * @param linger {@code shipping.linger}: how long a partial batch waits for more
    * @param maxInFlightTransactions {@code shipping.max.in.flight.transactions}: captured
    *     transactions not yet acknowledged by Kafka; beyond it the capture waits (backpressure)
    * @param maxInFlightBytes {@code shipping.max.in.flight.bytes}: the same bound in estimated heap
-   *     bytes of those transactions; at least 1 MiB
+   *     bytes of those transactions (they keep their permits until the local folding is done with
+   *     them too); also the producer's {@code buffer.memory} (at least {@code
+   *     topics.max.message.bytes}), and a quarter of it caps a record's estimated size; at least 1
+   *     MiB
    */
   public record Shipping(
       int maxBatchTransactions,
@@ -434,7 +439,8 @@ public record AgentSettings(
    *     yet part of its applied prefix; beyond it the receiver stops reading (backpressure); also
    *     bounds the applier's above-set (at most 10,000)
    * @param windowBytes {@code apply.window.bytes}: the same window in estimated heap bytes of those
-   *     transactions; at least 1 MiB
+   *     transactions (a transaction larger than the window takes all of it and is received alone);
+   *     an eighth of it sizes the consumer's fetches; at least 1 MiB
    * @param retryMin {@code apply.retry.min}: first backoff of a retriable failure
    * @param retryMax {@code apply.retry.max}: longest backoff
    */

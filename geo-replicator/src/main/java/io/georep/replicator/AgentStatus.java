@@ -18,6 +18,8 @@ import java.util.Optional;
  * @param stableFrontier the causally stable frontier last used for garbage collection (by origin
  *     name)
  * @param conflicts conflicts counted since start, by table, then conflict type
+ * @param initialCopy the initial copy's progress by table, if the capture's slot started with one
+ *     since the agent started; empty otherwise
  * @param alerts active alerts, one line each
  */
 public record AgentStatus(
@@ -28,6 +30,7 @@ public record AgentStatus(
     Map<String, RegionStatus> regions,
     Map<String, Long> stableFrontier,
     Map<String, Map<String, Long>> conflicts,
+    Map<String, TableCopy> initialCopy,
     List<String> alerts) {
 
   /** Copies the collections. */
@@ -36,8 +39,19 @@ public record AgentStatus(
     regions = Map.copyOf(regions);
     stableFrontier = Map.copyOf(stableFrontier);
     conflicts = Map.copyOf(conflicts);
+    initialCopy = Map.copyOf(initialCopy);
     alerts = List.copyOf(alerts);
   }
+
+  /**
+   * The initial copy's progress for one table.
+   *
+   * @param rowsCopied rows read so far
+   * @param estimatedRows the server's estimate of the table's rows when the copy started, or -1
+   * @param percent 0 to 100 as far as the estimate tells (100 when done), or -1 if unknown
+   * @param done whether the table is complete
+   */
+  public record TableCopy(long rowsCopied, long estimatedRows, int percent, boolean done) {}
 
   /**
    * The local capture and shipping.
@@ -62,6 +76,7 @@ public record AgentStatus(
    * @param appliedSeq the applied watermark (every transaction up to it is applied here)
    * @param transactionsApplied transactions applied since start
    * @param pendingTransactions received but not yet applied (the lag in transactions)
+   * @param recordsBehind stream records of the origin not yet read, or -1 if unknown
    * @param lagSeconds how far behind the origin this region's apply is, in seconds
    * @param halt why the origin's stream halted (a poison record: topic, partition, offset), if it
    *     did
@@ -71,6 +86,7 @@ public record AgentStatus(
       long appliedSeq,
       long transactionsApplied,
       long pendingTransactions,
+      long recordsBehind,
       double lagSeconds,
       Optional<String> halt) {}
 

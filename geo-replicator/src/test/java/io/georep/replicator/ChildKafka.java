@@ -141,6 +141,9 @@ final class ChildKafka implements AutoCloseable {
             .redirectErrorStream(true)
             .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("broker.log").toFile()))
             .start();
+    // A test JVM that dies (an OutOfMemoryError, a kill) must not leave its broker behind.
+    Process started = process;
+    Runtime.getRuntime().addShutdownHook(new Thread(started::destroyForcibly, "kill-broker"));
     Await.until(
         "the child broker serves",
         Duration.ofMinutes(1),

@@ -33,7 +33,7 @@ import org.junit.jupiter.api.TestInstance;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ThreeRegionConvergenceIT {
-  private static final int TRANSACTIONS_PER_REGION = 300;
+  private static final int TRANSACTIONS_PER_REGION = 400;
 
   private TestKafka kafka;
   private Topology topology;
@@ -104,14 +104,25 @@ class ThreeRegionConvergenceIT {
           .hasSize((int) expected);
     }
     long conflicts = 0;
+    double scraped = 0;
     for (Agent agent : topology.agents.values()) {
       for (Map<String, Long> byType : agent.status().conflicts().values()) {
         conflicts += byType.values().stream().mapToLong(Long::longValue).sum();
       }
-      assertThat(agent.scrapeMetrics()).contains("georep_transactions_applied_total");
+      String scrape = agent.scrapeMetrics();
+      assertThat(scrape).contains("georep_transactions_applied_total");
+      java.util.regex.Matcher m =
+          java.util.regex.Pattern.compile("(?m)^georep_conflicts_total\\{[^}]*} (\\S+)$")
+              .matcher(scrape);
+      while (m.find()) {
+        scraped += Double.parseDouble(m.group(1));
+      }
     }
     System.out.println("ThreeRegionConvergenceIT conflicts counted: " + conflicts);
     assertThat(conflicts).as("conflicts counted (seed %d)", seed).isPositive();
+    assertThat((long) scraped)
+        .as("georep_conflicts_total on /metrics agrees with the status (seed %d)", seed)
+        .isEqualTo(conflicts);
   }
 
   /** Creates the counter rows in one region and waits until every region has them. */

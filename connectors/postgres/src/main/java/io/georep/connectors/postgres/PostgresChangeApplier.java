@@ -260,6 +260,21 @@ public final class PostgresChangeApplier implements ChangeApplier {
         }
       }
     }
+    // The initial copy has no stamp: it is one transaction shipping the rows of a snapshot.
+    try (PreparedStatement q =
+        c.prepareStatement("SELECT 1 FROM georep.initial_copy WHERE origin = ? AND seq = ?")) {
+      for (SourceTransaction t : transactions) {
+        if (!xids.containsKey(t.seq())) {
+          q.setString(1, t.origin().name());
+          q.setLong(2, t.seq());
+          try (ResultSet rs = q.executeQuery()) {
+            if (rs.next()) {
+              xids.put(t.seq(), ApplyTransaction.INITIAL_COPY);
+            }
+          }
+        }
+      }
+    }
     return xids;
   }
 

@@ -53,8 +53,9 @@ public final class SchedulerActor {
    * Transactions from a receiver, in stream order.
    *
    * @param transactions the transactions
+   * @param window the window the receiver took their permits from
    */
-  public record Admit(List<Received> transactions) implements Command {}
+  public record Admit(List<Received> transactions, Window window) implements Command {}
 
   /**
    * A receiver halted its origin (a poison record).
@@ -170,7 +171,7 @@ public final class SchedulerActor {
               return p == null ? new OriginProgress(0, 0, -1) : p;
             },
             window,
-            list -> scheduler.tell(new Admit(list)),
+            list -> scheduler.tell(new Admit(list, window)),
             reason -> scheduler.tell(new OriginHalted(origin, reason)),
             metrics,
             state.origin(origin));
@@ -304,12 +305,15 @@ public final class SchedulerActor {
 
   private Behavior<Command> onAdmit(Admit m) {
     for (Received r : m.transactions()) {
+      if (windows.get(r.transaction().origin()) != m.window()) {
+        // Sent before this scheduler (re)started: its permits belong to a window that is gone, and
+        // admitting it would let the new window's permits run over (the new receiver reads it again
+        // from the durable position).
+        continue;
+      }
       Schedule.Admission a = schedule.admit(r);
       if (a != Schedule.Admission.ADMITTED) {
-        Window w = windows.get(r.transaction().origin());
-        if (w != null) {
-          w.release(1, r.weightKib());
-        }
+        m.window().release(1, r.weightKib());
         if (a == Schedule.Admission.GAP) {
           LOG.warn(
               "transaction {} of {} follows {} which was never received (a batch lost after a"

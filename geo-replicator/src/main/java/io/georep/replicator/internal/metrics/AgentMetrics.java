@@ -14,12 +14,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongSupplier;
 
 /**
  * The agent's Micrometer meters, registered in a Prometheus registry. Names follow Micrometer's
  * dotted convention; Prometheus renders {@code georep.transactions.applied} as {@code
- * georep_transactions_applied_total}. Every meter is listed in {@code docs/metrics.md}.
+ * georep_transactions_applied_total}. Every meter is listed in {@code docs/metrics.md}, and every
+ * one is registered when the agent starts (for the local stream in the constructor, for each remote
+ * origin in {@link #registerOrigin}), so a scrape shows it at zero; only {@code
+ * georep_conflicts_total} appears with the first conflict of its table, type and resolver.
  * Thread-safe.
  */
 public final class AgentMetrics {
@@ -27,6 +31,7 @@ public final class AgentMetrics {
   private final String region;
   private final Map<String, Counter> counters = new ConcurrentHashMap<>();
   private final Map<String, AtomicLong> gauges = new ConcurrentHashMap<>();
+  private final Map<String, AtomicReference<AtomicLong>> queues = new ConcurrentHashMap<>();
   private final Map<String, Map<String, AtomicLong>> conflictCounts = new ConcurrentHashMap<>();
   private final Timer applyBatch;
 
@@ -60,6 +65,11 @@ public final class AgentMetrics {
                     : Math.max(0, clock.getAsLong() - s.shippedWallMillis.get()) / 1000.0)
         .description("Seconds since the last acknowledged transaction while others wait")
         .register(registry);
+    // Registered eagerly, so that a scrape shows every meter of the local stream at zero before
+    // the first transaction.
+    captured(0, 0);
+    shipped(0, 0, 0, 0);
+    restarted("capture", 0);
   }
 
   /**
@@ -98,6 +108,9 @@ public final class AgentMetrics {
         .tag("origin", o)
         .description("1 when the origin's stream is halted by a permanent failure")
         .register(registry);
+    applied(origin, 0, 0);
+    received(origin, 0, 0);
+    restarted("receiver-" + o, 0);
   }
 
   /**
@@ -140,17 +153,29 @@ public final class AgentMetrics {
   }
 
   private void wire(String direction, String origin, long frame, long uncompressed) {
-    Counter.builder("georep.wire.bytes")
-        .description("Frame bytes on the wire (LZ4-compressed batches)")
-        .tags("direction", direction, "origin", origin)
-        .register(registry)
-        .increment((double) frame);
-    Counter.builder("georep.wire.uncompressed.bytes")
-        .description("Envelope bytes before LZ4; divided by georep_wire_bytes: compression ratio")
-        .tags("direction", direction, "origin", origin)
-        .register(registry)
-        .increment((double) uncompressed);
     String key = direction + "|" + origin;
+    counters
+        .computeIfAbsent(
+            "wire|" + key,
+            k ->
+                Counter.builder("georep.wire.bytes")
+                    .description("Frame bytes on the wire (LZ4-compressed batches)")
+                    .baseUnit("bytes")
+                    .tags("direction", direction, "origin", origin)
+                    .register(registry))
+        .increment((double) frame);
+    counters
+        .computeIfAbsent(
+            "wire-uncompressed|" + key,
+            k ->
+                Counter.builder("georep.wire.uncompressed")
+                    .description(
+                        "Envelope bytes before LZ4; divided by georep_wire_bytes_total: the"
+                            + " compression ratio")
+                    .baseUnit("bytes")
+                    .tags("direction", direction, "origin", origin)
+                    .register(registry))
+        .increment((double) uncompressed);
     AtomicLong ratio =
         gauges.computeIfAbsent(
             "ratio|" + key,
@@ -162,7 +187,9 @@ public final class AgentMetrics {
                   .register(registry);
               return v;
             });
-    ratio.set(frame == 0 ? 0 : uncompressed * 1000 / frame);
+    if (frame > 0) {
+      ratio.set(uncompressed * 1000 / frame);
+    }
   }
 
   /**
@@ -196,10 +223,15 @@ public final class AgentMetrics {
   public void conflicts(List<Conflict> conflicts) {
     for (Conflict c : conflicts) {
       String table = c.table().toString();
-      Counter.builder("georep.conflicts")
-          .description("Conflicts detected here, by table, type and resolver")
-          .tags("table", table, "type", c.type().tag(), "resolver", c.resolver())
-          .register(registry)
+      String type = c.type().tag();
+      counters
+          .computeIfAbsent(
+              "conflicts|" + table + "|" + type + "|" + c.resolver(),
+              k ->
+                  Counter.builder("georep.conflicts")
+                      .description("Conflicts detected here, by table, type and resolver")
+                      .tags("table", table, "type", type, "resolver", c.resolver())
+                      .register(registry))
           .increment();
       conflictCounts
           .computeIfAbsent(table, t -> new ConcurrentHashMap<>())
@@ -232,10 +264,21 @@ public final class AgentMetrics {
    * @param depth the depth
    */
   public void queue(String queue, String origin, AtomicLong depth) {
-    Gauge.builder("georep.queue.depth", depth, AtomicLong::get)
-        .description("Items waiting in an internal queue")
-        .tags("queue", queue, "origin", origin)
-        .register(registry);
+    // A restarted component registers a new counter under the same name and tags: the gauge reads
+    // whichever was registered last (Micrometer keeps the first gauge of a name and tags, and only
+    // a weak reference to what it reads).
+    AtomicReference<AtomicLong> current =
+        queues.computeIfAbsent(
+            queue + "|" + origin,
+            k -> {
+              AtomicReference<AtomicLong> ref = new AtomicReference<>(depth);
+              Gauge.builder("georep.queue.depth", ref, r -> r.get().get())
+                  .description("Items waiting in an internal queue")
+                  .tags("queue", queue, "origin", origin)
+                  .register(registry);
+              return ref;
+            });
+    current.set(depth);
   }
 
   /**
@@ -244,11 +287,19 @@ public final class AgentMetrics {
    * @param component the component
    */
   public void restarted(String component) {
-    Counter.builder("georep.restarts")
-        .description("Restarts of agent components after transient failures")
-        .tag("component", component)
-        .register(registry)
-        .increment();
+    restarted(component, 1);
+  }
+
+  private void restarted(String component, int n) {
+    counters
+        .computeIfAbsent(
+            "restarts|" + component,
+            k ->
+                Counter.builder("georep.restarts")
+                    .description("Restarts of agent components after transient failures")
+                    .tag("component", component)
+                    .register(registry))
+        .increment(n);
   }
 
   private Counter counter(String name, String description, String origin) {

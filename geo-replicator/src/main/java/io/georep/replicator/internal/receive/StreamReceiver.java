@@ -49,9 +49,13 @@ import org.slf4j.LoggerFactory;
  *       with the rows). Everything after the watermark is in that record or later; what was applied
  *       already is dropped by seq. No stored offset: from the beginning of the stream. An offset
  *       that retention deleted is not skipped silently: the origin halts with an alert.
- *   <li><b>Backpressure.</b> One permit of the origin's window per transaction handed on; the
- *       scheduler returns permits as the origin's applied prefix advances. Without permits this
- *       thread stops polling (no group, so no session to lose) and Kafka keeps the backlog.
+ *   <li><b>Backpressure.</b> One permit of the origin's window per transaction handed on, and its
+ *       estimated size in KiB; the scheduler returns permits as the origin's applied prefix
+ *       advances. Without permits this thread stops polling (no group, so no session to lose) and
+ *       Kafka keeps the backlog. Beyond the window it holds one decoded record at most (the rest of
+ *       the record whose transactions wait for permits; the origin's shipper caps a record's
+ *       estimated size) and the consumer's fetches, which {@link KafkaClients#changesConsumer}
+ *       sizes from the window.
  *   <li><b>Poison records.</b> A frame the codec rejects, or a batch of another origin, halts this
  *       origin only: one ERROR line names topic, partition, offset and the reason, {@code /health}
  *       shows it, and nothing after it is applied (skipping it would make the regions diverge).
@@ -142,8 +146,8 @@ public final class StreamReceiver implements Runnable {
       TopicProvisioner.ensureChanges(region, settings.topics(), topic);
       OriginProgress start = progress.get();
       try (KafkaConsumer<byte[], byte[]> c =
-          KafkaClients.consumer(
-              region, settings.topics(), "georep-" + settings.region() + "-from-" + origin)) {
+          KafkaClients.changesConsumer(
+              settings, region, "georep-" + settings.region() + "-from-" + origin)) {
         consumer = c;
         c.assign(List.of(tp));
         if (start.streamOffset() >= 0) {

@@ -61,17 +61,20 @@ public final class CaptureActor {
               ActorRef<Command> self = context.getSelf();
               String topic = settings.topics().changes(settings.region());
               TopicProvisioner.ensureChanges(settings.localRegion(), settings.topics(), topic);
+              // The producer only ever holds frames of transactions that hold shipping permits.
               KafkaProducer<byte[], byte[]> producer =
                   KafkaClients.producer(
                       settings.localRegion(),
                       settings.topics(),
                       "georep-ship-" + settings.region(),
-                      16L << 20);
+                      settings.shipping().maxInFlightBytes());
               LocalFolder folder = new LocalFolder(sink, metrics, state, settings.region().name());
               Shipper shipper =
                   new Shipper(
                       settings, producer, metrics, state, e -> self.tell(new Failed(e)), folder);
-              PostgresChangeSource capture = new PostgresChangeSource(source);
+              PostgresChangeSource capture =
+                  new PostgresChangeSource(handOffWithinShippingBatch(source, settings));
+              capture.setCopyProgressListener(state.copyProgress);
               shipper.attach(capture);
               try {
                 capture.start(shipper, 0);
@@ -108,6 +111,34 @@ public final class CaptureActor {
             RetriableGeorepException.class,
             SupervisorStrategy.restartWithBackoff(
                 settings.apply().retryMin().multipliedBy(4), settings.apply().retryMax(), 0.2));
+  }
+
+  /**
+   * Caps the capture's hand-off batch ({@code source.postgres.stamp.batch.changes}: converted
+   * transactions the capture holds until it stamps them and hands them on) at one shipping batch
+   * ({@code shipping.batch.max.changes}). That batch is held outside the shipping permits, and is
+   * bounded by a count of row changes only, so this keeps it to what one record ships.
+   */
+  static PostgresSourceConfig handOffWithinShippingBatch(
+      PostgresSourceConfig source, AgentSettings settings) {
+    int cap = settings.shipping().maxBatchChanges();
+    if (source.stampBatchChanges() <= cap) {
+      return source;
+    }
+    return new PostgresSourceConfig(
+        source.jdbcUrl(),
+        source.user(),
+        source.password(),
+        source.region(),
+        source.slotName(),
+        source.publications(),
+        source.statusInterval(),
+        source.fragmentChanges(),
+        source.spillThresholdBytes(),
+        source.spillDirectory(),
+        cap,
+        source.initialCopy(),
+        source.environment());
   }
 
   private static Behavior<Command> halted(AgentState state, GeorepException e) {

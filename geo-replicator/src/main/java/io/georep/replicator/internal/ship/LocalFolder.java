@@ -9,8 +9,8 @@ import io.georep.replicator.internal.status.AgentState;
 import io.georep.vectorclock.RetriableGeorepException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,19 +23,24 @@ import org.slf4j.LoggerFactory;
  * The agent's appliers run with {@code agentFoldsLocalWrites}, so an apply that meets a local write
  * not folded yet retries until this has caught up.
  *
- * <p>Bounded: the queue holds at most 1,000 transactions; the shipping thread blocks when it is
- * full (backpressure to the capture). Re-delivered transactions after a restart are skipped by the
- * applier (idempotent).
+ * <p>Bounded by the shipping permits ({@link InFlight}): every transaction queued or being folded
+ * here still holds its {@code shipping.max.in.flight.*} permits, which return only once it is
+ * folded (and Kafka has acknowledged it), so a database that folds slowly or not at all stops the
+ * capture instead of growing this queue. The shipping thread never waits here. Transactions are
+ * folded in capture order, up to 200 (plus the rest of the last shipping batch taken) per database
+ * transaction. Re-delivered transactions after a restart are skipped by the applier (idempotent).
  */
 final class LocalFolder implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(LocalFolder.class);
-  private static final int CAPACITY = 1_000;
   private static final int BATCH = 200;
+
+  /** Transactions of one shipping batch and what to call once they are folded. */
+  private record Pending(List<SourceTransaction> transactions, Runnable folded) {}
 
   private final PostgresSinkConfig config;
   private final AgentMetrics metrics;
   private final AgentState state;
-  private final BlockingQueue<SourceTransaction> queue = new ArrayBlockingQueue<>(CAPACITY);
+  private final BlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
   private final Thread thread;
   private volatile boolean closed;
 
@@ -48,30 +53,36 @@ final class LocalFolder implements AutoCloseable {
     this.thread.start();
   }
 
-  /** Queues transactions for folding; blocks while the queue is full. */
-  void submit(List<SourceTransaction> transactions) throws InterruptedException {
-    for (SourceTransaction tx : transactions) {
-      while (!queue.offer(tx, 100, TimeUnit.MILLISECONDS)) {
-        if (closed) {
-          return;
-        }
-      }
-    }
+  /**
+   * Queues transactions for folding, without waiting; they hold shipping permits, which bound the
+   * queue.
+   *
+   * @param transactions the transactions, in capture order
+   * @param folded called on the folding thread once all of them are folded; never if closed first
+   */
+  void submit(List<SourceTransaction> transactions, Runnable folded) {
+    queue.add(new Pending(List.copyOf(transactions), folded));
   }
 
   private void run() {
     PostgresChangeApplier applier = null;
     long backoff = 20;
+    List<Pending> taken = new ArrayList<>();
     List<SourceTransaction> batch = new ArrayList<>();
     try {
       while (!closed) {
         if (batch.isEmpty()) {
-          SourceTransaction first = queue.poll(100, TimeUnit.MILLISECONDS);
+          Pending first = queue.poll(100, TimeUnit.MILLISECONDS);
           if (first == null) {
             continue;
           }
-          batch.add(first);
-          queue.drainTo(batch, BATCH - 1);
+          taken.add(first);
+          batch.addAll(first.transactions());
+          Pending next;
+          while (batch.size() < BATCH && (next = queue.poll()) != null) {
+            taken.add(next);
+            batch.addAll(next.transactions());
+          }
         }
         try {
           if (applier == null) {
@@ -80,6 +91,10 @@ final class LocalFolder implements AutoCloseable {
           }
           fold(applier, batch);
           batch.clear();
+          for (Pending p : taken) {
+            p.folded().run();
+          }
+          taken.clear();
           backoff = 20;
         } catch (RetriableGeorepException e) {
           LOG.debug("folding local transactions is retried: {}", e.getMessage());

@@ -6,7 +6,6 @@ import io.georep.connector.spi.TransactionHandler;
 import io.georep.replicator.AgentSettings;
 import io.georep.replicator.codec.BatchCodec;
 import io.georep.replicator.codec.WireBatch;
-import io.georep.replicator.internal.TransactionSize;
 import io.georep.replicator.internal.metrics.AgentMetrics;
 import io.georep.replicator.internal.status.AgentState;
 import io.georep.replicator.internal.transport.StreamRecords;
@@ -16,7 +15,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.apache.kafka.clients.producer.Producer;
@@ -38,21 +36,27 @@ import org.slf4j.LoggerFactory;
  * also recognises a gap).
  *
  * <ul>
- *   <li>Threads: the capture thread calls {@link #onTransaction}; it takes one permit per
- *       transaction from a semaphore of {@code shipping.max.in.flight.transactions}, and its
- *       estimated size from one of {@code shipping.max.in.flight.bytes}, and blocks when they run
- *       out — backpressure reaches the capture and memory stays bounded while Kafka is unreachable.
- *       One shipping thread drains the queue into batches (up to {@code
- *       shipping.batch.max.transactions}/{@code .changes}, or {@code shipping.linger} after the
- *       first), encodes each with the wire codec (LZ4 inside the frame; the producer compresses
- *       nothing) and hands it to the producer, so the capture thread never blocks inside Kafka.
+ *   <li>Threads: the capture thread calls {@link #onTransaction}; it takes the transaction's {@link
+ *       InFlight} permits ({@code shipping.max.in.flight.transactions} and {@code
+ *       shipping.max.in.flight.bytes}) and blocks when they run out — backpressure reaches the
+ *       capture. One shipping thread drains the queue into batches (up to {@code
+ *       shipping.batch.max.transactions}/{@code .changes}, a quarter of {@code
+ *       shipping.max.in.flight.bytes} but at most {@code topics.max.message.bytes} of estimated
+ *       heap size, or what {@code shipping.linger} after the first collects), encodes each with the
+ *       wire codec (LZ4 inside the frame; the producer compresses nothing) and hands it to the
+ *       producer and to the {@link LocalFolder}, so the capture thread never blocks inside Kafka.
+ *   <li>Memory: a captured transaction keeps its permits until Kafka has acknowledged its record
+ *       <i>and</i> the folder has folded it, so everything between the capture and those two ends —
+ *       the queue, the batch being encoded, the producer's records, the folder's queue — stays
+ *       within {@code shipping.max.in.flight.*} whichever of Kafka or the database is slow. The
+ *       byte cap of a batch also bounds what a receiver decodes from one record.
  *   <li>Acknowledgements: the producer is idempotent with {@code acks=all} on a single partition,
  *       so callbacks come in send order. Each successful callback calls {@link
- *       ChangeSource#acknowledge} with the batch's last seq and releases its permits. The first
- *       failed callback poisons the session: no later batch is acknowledged (a later batch may have
- *       been written after an epoch bump, leaving a gap the receivers detect and skip), and the
- *       failure goes to the owner, which restarts capture and producer from the slot's confirmed
- *       position.
+ *       ChangeSource#acknowledge} with the batch's last seq and lets go of its permits (returned
+ *       once the folder has let go too). The first failed callback poisons the session: no later
+ *       batch is acknowledged (a later batch may have been written after an epoch bump, leaving a
+ *       gap the receivers detect and skip), and the failure goes to the owner, which restarts
+ *       capture and producer from the slot's confirmed position.
  * </ul>
  *
  * <p>Large transactions arrive whole (this handler is not a {@code FragmentHandler}); a transaction
@@ -69,10 +73,12 @@ public final class Shipper implements TransactionHandler, AutoCloseable {
   private final AgentState state;
   private final Consumer<GeorepException> onFailure;
   private final LocalFolder folder;
-  private final Semaphore permits;
-  private final Semaphore kibPermits;
-  private final int maxKib;
-  private final LinkedBlockingQueue<SourceTransaction> queue = new LinkedBlockingQueue<>();
+  private final InFlight inFlight;
+  private final int batchKib;
+
+  /** Captured transactions with their weights; bounded by the permits each one holds. */
+  private final LinkedBlockingQueue<Captured> queue = new LinkedBlockingQueue<>();
+
   private final Thread thread;
   private volatile ChangeSource source;
   private volatile boolean failed;
@@ -103,9 +109,10 @@ public final class Shipper implements TransactionHandler, AutoCloseable {
     this.state = state;
     this.onFailure = onFailure;
     this.folder = folder;
-    this.permits = new Semaphore(settings.shipping().maxInFlightTransactions());
-    this.maxKib = (int) Math.min(Integer.MAX_VALUE, settings.shipping().maxInFlightBytes() >> 10);
-    this.kibPermits = new Semaphore(maxKib);
+    this.inFlight =
+        new InFlight(
+            settings.shipping().maxInFlightTransactions(), settings.shipping().maxInFlightBytes());
+    this.batchKib = batchKib(settings);
     this.thread = new Thread(this::run, "georep-ship-" + settings.region());
     this.thread.setDaemon(true);
     state.shipQueue.set(0);
@@ -121,20 +128,23 @@ public final class Shipper implements TransactionHandler, AutoCloseable {
     this.source = Objects.requireNonNull(source, "source");
   }
 
+  /**
+   * Returns the most KiB of estimated heap one batch collects: a quarter of the in-flight bytes (so
+   * several batches are in flight at once) and at most {@code topics.max.message.bytes}. A single
+   * heavier transaction still makes a batch of its own.
+   */
+  static int batchKib(AgentSettings settings) {
+    long bytes =
+        Math.min(settings.topics().maxMessageBytes(), settings.shipping().maxInFlightBytes() / 4);
+    return (int) Math.max(1, bytes >> 10);
+  }
+
   @Override
   public void onTransaction(SourceTransaction transaction) {
-    int kib = weight(transaction);
+    int kib = inFlight.weight(transaction);
     try {
-      while (!permits.tryAcquire(100, TimeUnit.MILLISECONDS)) {
-        if (closed || failed) {
-          throw new RetriableGeorepException("shipping stopped");
-        }
-      }
-      while (!kibPermits.tryAcquire(kib, 100, TimeUnit.MILLISECONDS)) {
-        if (closed || failed) {
-          permits.release();
-          throw new RetriableGeorepException("shipping stopped");
-        }
+      if (!inFlight.acquire(kib, () -> closed || failed)) {
+        throw new RetriableGeorepException("shipping stopped");
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -143,12 +153,11 @@ public final class Shipper implements TransactionHandler, AutoCloseable {
     state.capturedSeq.set(transaction.seq());
     metrics.captured(1, transaction.changes().size());
     state.shipQueue.incrementAndGet();
-    queue.add(transaction);
+    queue.add(new Captured(transaction, kib));
   }
 
-  private int weight(SourceTransaction tx) {
-    return Math.min(maxKib, TransactionSize.kib(tx));
-  }
+  /** A captured transaction and the KiB permits it holds. */
+  private record Captured(SourceTransaction transaction, int kib) {}
 
   @Override
   public void onFailure(GeorepException failure) {
@@ -164,30 +173,41 @@ public final class Shipper implements TransactionHandler, AutoCloseable {
 
   private void run() {
     AgentSettings.Shipping shipping = settings.shipping();
+    Captured carried = null;
     try {
       while (!closed && !failed) {
-        SourceTransaction first = queue.poll(100, TimeUnit.MILLISECONDS);
+        Captured first = carried != null ? carried : queue.poll(100, TimeUnit.MILLISECONDS);
+        carried = null;
         if (first == null) {
           continue;
         }
         List<SourceTransaction> batch = new ArrayList<>();
-        batch.add(first);
-        int changes = first.changes().size();
+        batch.add(first.transaction());
+        int changes = first.transaction().changes().size();
+        int kib = first.kib();
         long deadline = System.nanoTime() + shipping.linger().toNanos();
         while (batch.size() < shipping.maxBatchTransactions()
-            && changes < shipping.maxBatchChanges()) {
+            && changes < shipping.maxBatchChanges()
+            && kib < batchKib) {
           long wait = deadline - System.nanoTime();
-          SourceTransaction next =
-              wait <= 0 ? queue.poll() : queue.poll(wait, TimeUnit.NANOSECONDS);
+          Captured next = wait <= 0 ? queue.poll() : queue.poll(wait, TimeUnit.NANOSECONDS);
           if (next == null) {
             break;
           }
-          batch.add(next);
-          changes += next.changes().size();
+          if (kib + next.kib() > batchKib) {
+            // Starts the next batch: this one stays within the byte cap.
+            carried = next;
+            break;
+          }
+          batch.add(next.transaction());
+          changes += next.transaction().changes().size();
+          kib += next.kib();
         }
         state.shipQueue.addAndGet(-batch.size());
-        folder.submit(batch);
-        send(batch, changes);
+        // Released when Kafka has acknowledged the batch and the folder has folded it.
+        InFlight.Hold hold = inFlight.hold(batch.size(), kib, 2);
+        folder.submit(batch, hold::done);
+        send(batch, changes, hold);
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -198,7 +218,7 @@ public final class Shipper implements TransactionHandler, AutoCloseable {
     }
   }
 
-  private void send(List<SourceTransaction> batch, int changes) {
+  private void send(List<SourceTransaction> batch, int changes, InFlight.Hold hold) {
     WireBatch wire = new WireBatch(batch);
     byte[] frame = codec.encode(wire);
     if (frame.length > settings.topics().maxMessageBytes()) {
@@ -220,11 +240,6 @@ public final class Shipper implements TransactionHandler, AutoCloseable {
     ProducerRecord<byte[], byte[]> record =
         new ProducerRecord<>(topic, 0, (byte[]) null, frame, StreamRecords.headers(wire));
     int n = batch.size();
-    int kib = 0;
-    for (SourceTransaction tx : batch) {
-      kib += weight(tx);
-    }
-    int releaseKib = kib;
     java.util.concurrent.Future<?> unused =
         producer.send(
             record,
@@ -253,8 +268,7 @@ public final class Shipper implements TransactionHandler, AutoCloseable {
               state.shippedWallMillis.set(wall);
               state.transactionsShipped.addAndGet(n);
               metrics.shipped(n, changes, frame.length, uncompressed);
-              permits.release(n);
-              kibPermits.release(releaseKib);
+              hold.done();
               if (LOG.isDebugEnabled()) {
                 LOG.debug(
                     "shipped {} transactions up to {} at offset {}", n, last, metadata.offset());

@@ -7,6 +7,7 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.LongSupplier;
 
 /**
  * The agent's shared, thread-safe view of itself: the actors and threads write their state here,
@@ -15,6 +16,20 @@ import java.util.concurrent.atomic.AtomicReference;
  * control stream, which publishes the applied vector.
  */
 public final class AgentState {
+
+  /** Creates the state of an agent that reads the system's wall clock. */
+  public AgentState() {
+    this(System::currentTimeMillis);
+  }
+
+  /**
+   * Creates the state of an agent.
+   *
+   * @param clock the wall clock in milliseconds
+   */
+  public AgentState(LongSupplier clock) {
+    this.copyProgress = new CopyProgress(clock);
+  }
 
   /** The state of a stream (the capture, or one origin's apply). */
   public enum StreamState {
@@ -47,6 +62,9 @@ public final class AgentState {
 
   /** Transactions acknowledged since start. */
   public final AtomicLong transactionsShipped = new AtomicLong();
+
+  /** The progress of the initial copy, if the capture's slot started with one. */
+  public final CopyProgress copyProgress;
 
   /** Per origin: apply state. */
   public final Map<ReplicaId, OriginState> origins = new ConcurrentHashMap<>();

@@ -66,6 +66,7 @@ public final class StatusView {
               s.appliedSeq.get(),
               s.transactionsApplied.get(),
               s.pending.get(),
+              s.recordsBehind.get(),
               oldest == 0 ? 0 : Math.max(0, now - oldest) / 1000.0,
               halt));
     }
@@ -99,7 +100,22 @@ public final class StatusView {
         regions,
         names(state.stableFrontier.get()),
         metrics.conflictCounts(),
+        copies(),
         alerts);
+  }
+
+  private Map<String, AgentStatus.TableCopy> copies() {
+    Map<String, AgentStatus.TableCopy> out = new TreeMap<>();
+    state
+        .copyProgress
+        .tables()
+        .forEach(
+            (table, t) ->
+                out.put(
+                    table,
+                    new AgentStatus.TableCopy(
+                        t.rowsCopied(), t.estimatedRows(), t.percent(), t.done())));
+    return out;
   }
 
   private static Map<String, Long> names(VersionVector v) {
@@ -165,6 +181,7 @@ public final class StatusView {
               m.put("transactionsApplied", o.transactionsApplied());
               m.put("lagTransactions", o.pendingTransactions());
               m.put("lagSeconds", o.lagSeconds());
+              m.put("lagRecords", o.recordsBehind());
               o.halt().ifPresent(h -> m.put("halt", h));
               origins.put(name, m);
             });
@@ -183,6 +200,18 @@ public final class StatusView {
     doc.put("regions", regions);
     doc.put("stableFrontier", s.stableFrontier());
     doc.put("conflicts", s.conflicts());
+    Map<String, Object> copy = new TreeMap<>();
+    s.initialCopy()
+        .forEach(
+            (table, t) -> {
+              Map<String, Object> m = new LinkedHashMap<>();
+              m.put("rowsCopied", t.rowsCopied());
+              m.put("estimatedRows", t.estimatedRows());
+              m.put("percent", t.percent());
+              m.put("done", t.done());
+              copy.put(table, m);
+            });
+    doc.put("initialCopy", copy);
     doc.put("alerts", s.alerts());
     return doc;
   }

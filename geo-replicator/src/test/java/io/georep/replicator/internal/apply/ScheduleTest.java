@@ -98,6 +98,35 @@ class ScheduleTest {
     assertThat(s.dispatch()).hasSize(2);
   }
 
+  @Test
+  void applied_outOfStreamOrder_returnsWindowPermitsOnlyAsThePrefixPassesThem() {
+    Schedule s = schedule(2, 1);
+    String[] tables = tablesOnDifferentWorkers(2);
+    s.admit(weighted(tx(A, 10, 0, VersionVector.empty(), insert(tables[0], 1)), 30));
+    s.admit(weighted(tx(A, 20, 10, VersionVector.empty(), insert(tables[1], 1)), 50));
+    List<Schedule.Dispatch> both = s.dispatch();
+    assertThat(both).hasSize(2);
+    boolean tenFirst = group(both.get(0)).get(0).seq() == 10;
+    Schedule.Dispatch first = both.get(tenFirst ? 0 : 1);
+    Schedule.Dispatch second = both.get(tenFirst ? 1 : 0);
+
+    s.applied(second.worker(), group(second));
+
+    assertThat(s.drainReleased()).isEmpty();
+    assertThat(s.pending(A)).isEqualTo(2);
+
+    s.applied(first.worker(), group(first));
+
+    Map<ReplicaId, long[]> released = s.drainReleased();
+    assertThat(released).containsOnlyKeys(A);
+    assertThat(released.get(A)).containsExactly(2L, 80L);
+    assertThat(s.drainReleased()).isEmpty();
+  }
+
+  private static Received weighted(Received r, int kib) {
+    return new Received(r.transaction(), r.previousSeq(), r.offset(), kib);
+  }
+
   private static String[] tablesOnDifferentWorkers(int workers) {
     String first = "t0";
     int w = Math.floorMod(TableId.of("public", first).hashCode(), workers);

@@ -134,7 +134,7 @@ class SchedulerActorTest {
     for (Received r : txs) {
       assertThat(windows.get(origin).tryAcquire(r.weightKib(), 1_000)).isTrue();
     }
-    scheduler.get().tell(new SchedulerActor.Admit(List.of(txs)));
+    scheduler.get().tell(new SchedulerActor.Admit(List.of(txs), windows.get(origin)));
   }
 
   private void awaitReceivers() {
@@ -161,6 +161,21 @@ class SchedulerActorTest {
           assertThat(windows.get(A).availableTransactions()).isEqualTo(100);
           return null;
         });
+  }
+
+  @Test
+  void admit_withPermitsOfAnotherWindow_isIgnored() throws Exception {
+    awaitReceivers();
+    // As a receiver of an earlier start of the scheduler would: its window is not the current one.
+    Window stale = new Window(100, 1L << 20);
+    assertThat(stale.tryAcquire(1, 0)).isTrue();
+    scheduler.get().tell(new SchedulerActor.Admit(List.of(tx(A, 10, 0, 1)), stale));
+    admit(B, tx(B, 5, 0, 2));
+
+    WorkerActor.Apply apply = workers.receiveMessage(Duration.ofSeconds(5));
+
+    assertThat(apply.group()).extracting(Entry::toString).containsExactly("b:5");
+    assertThat(windows.get(A).availableTransactions()).isEqualTo(100);
   }
 
   @Test

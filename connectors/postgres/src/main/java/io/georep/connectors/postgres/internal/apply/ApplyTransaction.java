@@ -87,6 +87,10 @@ import org.postgresql.util.PSQLException;
  */
 public final class ApplyTransaction {
   private static final long MASK32 = 0xFFFFFFFFL;
+
+  /** The {@code xid32} argument of {@link #foldLocal} for the initial copy transaction. */
+  public static final long INITIAL_COPY = -1;
+
   private static final int MAX_CLASH_ROUNDS = 16;
 
   /** Where the apply is, for error messages. */
@@ -724,7 +728,13 @@ public final class ApplyTransaction {
    * keeps its old synchronisation point: that later write is folded in its turn.
    *
    * @param tx a local transaction as the capture handed it on
-   * @param xid32 the low 32 bits of its xid (from its stamp)
+   *     <p>The initial copy ({@code xid32} = {@link #INITIAL_COPY}) has no xid of its own: it ships
+   *     the row versions visible in the slot's exported snapshot. A row whose {@code xmin} has no
+   *     stamp predates the capture, so it still shows the copied version; a row written since
+   *     carries the stamp of a later local or apply transaction, which is folded or applied in its
+   *     turn.
+   * @param tx a local transaction as the capture handed it on
+   * @param xid32 the low 32 bits of its xid (from its stamp), or {@link #INITIAL_COPY}
    * @throws SQLException on a database failure
    */
   public void foldLocal(SourceTransaction tx, long xid32) throws SQLException {
@@ -747,7 +757,10 @@ public final class ApplyTransaction {
         h.dirty = true;
         any = true;
       }
-      boolean current = h.db.isPresent() ? h.xmin == xid32 : write.kind() == RowChange.Kind.DELETE;
+      boolean current =
+          h.db.isPresent()
+              ? (xid32 == INITIAL_COPY ? !stamped(h.xmin) : h.xmin == xid32)
+              : write.kind() == RowChange.Kind.DELETE;
       if (current && h.state != null) {
         h.dirty = true;
         writeBack(h, sql, policy, visible(h, policy));
@@ -757,6 +770,17 @@ public final class ApplyTransaction {
     currentKey = null;
     if (any) {
       folded.add(tx);
+    }
+  }
+
+  /** Whether a stamp (of a local or an apply transaction) has the given low 32 xid bits. */
+  private boolean stamped(long xmin) throws SQLException {
+    try (PreparedStatement q =
+        connection.prepareStatement("SELECT 1 FROM georep.xid_stamp WHERE xid32 = ? LIMIT 1")) {
+      q.setLong(1, xmin);
+      try (ResultSet rs = q.executeQuery()) {
+        return rs.next();
+      }
     }
   }
 

@@ -1,0 +1,109 @@
+package io.georep.replicator.internal.status;
+
+import io.georep.connector.TableId;
+import io.georep.connectors.postgres.CopyProgressListener;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The progress of the initial copy a new replication slot starts with: logged (one INFO line per
+ * table when it starts and when it is done, and at most one every {@link #LOG_INTERVAL_MILLIS} in
+ * between) and kept for {@code /api/status} and {@code georep status}. Thread-safe: the capture
+ * thread reports, the HTTP threads read.
+ */
+public final class CopyProgress implements CopyProgressListener {
+  private static final Logger LOG = LoggerFactory.getLogger(CopyProgress.class);
+
+  /** The shortest interval between two progress lines of the same table. */
+  static final long LOG_INTERVAL_MILLIS = 5_000;
+
+  /**
+   * The progress of one table.
+   *
+   * @param rowsCopied rows read so far
+   * @param estimatedRows the server's estimate when the copy started, or -1 if unknown
+   * @param done whether the table is complete
+   */
+  public record Table(long rowsCopied, long estimatedRows, boolean done) {
+    /**
+     * Returns the percentage done, as far as the estimate tells.
+     *
+     * @return 0 to 100, 100 when done; -1 if unknown
+     */
+    public int percent() {
+      if (done) {
+        return 100;
+      }
+      if (estimatedRows <= 0) {
+        return -1;
+      }
+      return (int) Math.min(99, rowsCopied * 100 / estimatedRows);
+    }
+  }
+
+  private final LongSupplier clock;
+  private final Map<String, Table> tables = new LinkedHashMap<>();
+  private final Map<String, Long> lastLogged = new LinkedHashMap<>();
+
+  /**
+   * Creates an empty progress.
+   *
+   * @param clock the wall clock in milliseconds, for spacing the log lines
+   */
+  public CopyProgress(LongSupplier clock) {
+    this.clock = clock;
+  }
+
+  @Override
+  public void onProgress(TableId table, long rowsCopied, long estimatedRows, boolean done) {
+    String name = table.toString();
+    Table now = new Table(rowsCopied, estimatedRows, done);
+    long at = clock.getAsLong();
+    boolean log;
+    int completed;
+    int known;
+    synchronized (this) {
+      Table before = tables.put(name, now);
+      Long last = lastLogged.get(name);
+      log = before == null || done || last == null || at - last >= LOG_INTERVAL_MILLIS;
+      if (log) {
+        lastLogged.put(name, at);
+      }
+      completed = (int) tables.values().stream().filter(Table::done).count();
+      known = tables.size();
+    }
+    if (!log) {
+      return;
+    }
+    if (done) {
+      LOG.info(
+          "initial copy: {} done, {} rows ({} tables done so far)",
+          name,
+          String.format(Locale.ROOT, "%,d", rowsCopied),
+          completed);
+    } else {
+      LOG.info(
+          "initial copy: {} {} rows{} (table {} of the copy)",
+          name,
+          String.format(Locale.ROOT, "%,d", rowsCopied),
+          now.percent() < 0
+              ? ""
+              : String.format(Locale.ROOT, " of about %,d (%d%%)", estimatedRows, now.percent()),
+          known);
+    }
+  }
+
+  /**
+   * Returns the progress of every table the copy has reached, in copy order.
+   *
+   * @return table name to progress; empty if no copy ran since start
+   */
+  public synchronized Map<String, Table> tables() {
+    return Collections.unmodifiableMap(new LinkedHashMap<>(tables));
+  }
+}

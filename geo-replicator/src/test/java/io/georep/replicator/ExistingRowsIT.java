@@ -1,0 +1,90 @@
+package io.georep.replicator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * Starting next to a database that already holds rows: eu-west's agent copies them to the other
+ * regions (the initial copy), and afterwards every region updates those rows concurrently. The
+ * copied rows carry no stamp (their writers predate the capture), so the agent's fold of the copy
+ * must recognise them as the copied versions; otherwise every remote write to such a row would wait
+ * forever for a fold that never comes, and the regions would not converge.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ExistingRowsIT {
+  private static final int ROWS = 40;
+
+  private TestKafka kafka;
+  private Topology topology;
+
+  @BeforeAll
+  void start() throws Exception {
+    kafka = TestKafka.start();
+    topology =
+        Topology.start(
+            region -> kafka.bootstrapServers(),
+            s -> s,
+            Map.of(
+                "eu-west",
+                "INSERT INTO items (id, name, qty, tags) SELECT g, 'seed-' || g, g, '{a}'"
+                    + " FROM generate_series(1, "
+                    + ROWS
+                    + ") g;"
+                    + " INSERT INTO accounts (id, email) SELECT g, 'user' || g || '@example.com'"
+                    + " FROM generate_series(1, "
+                    + ROWS
+                    + ") g"));
+  }
+
+  @AfterAll
+  void stop() {
+    if (topology != null) {
+      topology.close();
+    }
+    if (kafka != null) {
+      kafka.close();
+    }
+  }
+
+  @Test
+  void rowsPredatingTheAgents_areCopied_andLaterWritesToThemConverge() throws Exception {
+    for (String region : Topology.REGIONS) {
+      Await.until(
+          region + " holds the copied rows",
+          Duration.ofMinutes(1),
+          () ->
+              topology.db(region).rows("SELECT id FROM items").size() == ROWS
+                  && topology.db(region).rows("SELECT id FROM accounts").size() == ROWS);
+    }
+
+    for (String region : Topology.REGIONS) {
+      topology
+          .db(region)
+          .execute(
+              "UPDATE items SET name = '" + region + "', qty = qty + 1 WHERE id % 2 = 0",
+              "UPDATE items SET tags = tags || '{" + region + "}' WHERE id % 3 = 0",
+              "UPDATE accounts SET note = '" + region + "' WHERE id <= 10",
+              "DELETE FROM items WHERE id = " + (Topology.REGIONS.indexOf(region) + 1));
+    }
+
+    topology.awaitQuiescence(Duration.ofMinutes(2));
+    topology.assertConverged();
+    assertThat(topology.db("us-east").rows("SELECT sum(qty) AS s FROM items WHERE id > 3"))
+        .containsExactly("s=" + expectedQty());
+  }
+
+  /** Seeds 4..ROWS, plus one increment per region on every even id. */
+  private static long expectedQty() {
+    long sum = 0;
+    for (int id = 4; id <= ROWS; id++) {
+      sum += id + (id % 2 == 0 ? Topology.REGIONS.size() : 0);
+    }
+    return sum;
+  }
+}

@@ -1,0 +1,154 @@
+package io.georep.replicator.internal.metrics;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.georep.connector.RowChange;
+import io.georep.connector.RowKey;
+import io.georep.connector.TableId;
+import io.georep.connector.Value;
+import io.georep.replicator.internal.status.AgentState;
+import io.georep.resolver.Conflict;
+import io.georep.resolver.ConflictType;
+import io.georep.resolver.spi.Version;
+import io.georep.vectorclock.Dot;
+import io.georep.vectorclock.HybridTimestamp;
+import io.georep.vectorclock.ReplicaId;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/** The meters against {@code docs/metrics.md}: names, tags, and presence before any traffic. */
+class AgentMetricsTest {
+  private static final Pattern DOC_ROW = Pattern.compile("(?m)^\\| `(georep_[a-z_]+)` \\|");
+
+  /** The meter names the table of {@code docs/metrics.md} lists. */
+  static List<String> documentedNames() throws IOException {
+    Matcher m = DOC_ROW.matcher(Files.readString(Path.of("..", "docs", "metrics.md")));
+    List<String> names = new ArrayList<>();
+    while (m.find()) {
+      names.add(m.group(1));
+    }
+    return names;
+  }
+
+  private static AgentMetrics metrics() {
+    AgentState state = new AgentState(() -> 1_000L);
+    AgentMetrics metrics = new AgentMetrics(ReplicaId.of("eu-west"), () -> 1_000L, state);
+    metrics.registerOrigin(
+        ReplicaId.of("us-east"), state.origin(ReplicaId.of("us-east")), () -> 1L);
+    metrics.queue("ship", "eu-west", state.shipQueue);
+    metrics.queue("gate", "all", new AtomicLong());
+    metrics.queue("ready", "all", new AtomicLong());
+    return metrics;
+  }
+
+  private static boolean exposes(String scrape, String name) {
+    return Pattern.compile("(?m)^" + name + "(_bucket|_count|_sum|_max)?[{ ]")
+        .matcher(scrape)
+        .find();
+  }
+
+  @Test
+  void scrape_beforeAnyTraffic_showsEveryDocumentedMeterButConflicts() throws IOException {
+    String scrape = metrics().scrape();
+
+    assertThat(documentedNames()).hasSizeGreaterThan(15);
+    assertThat(documentedNames())
+        .filteredOn(name -> !name.equals("georep_conflicts_total"))
+        .filteredOn(name -> !exposes(scrape, name))
+        .as("documented meters missing from a scrape before any traffic")
+        .isEmpty();
+    assertThat(scrape)
+        .contains("georep_transactions_applied_total{origin=\"us-east\",region=\"eu-west\"} 0.0")
+        .contains("georep_restarts_total{component=\"receiver-us-east\",region=\"eu-west\"} 0.0");
+  }
+
+  @Test
+  void scrape_exposesOnlyDocumentedMeters() throws IOException {
+    AgentMetrics metrics = metrics();
+    metrics.conflicts(List.of(conflict()));
+    List<String> documented = documentedNames();
+
+    Matcher m =
+        Pattern.compile("(?m)^(georep_[a-z_]+?)(_bucket|_count|_sum|_max)?[{ ]")
+            .matcher(metrics.scrape());
+    List<String> undocumented = new ArrayList<>();
+    while (m.find()) {
+      String name = m.group(1);
+      if (!documented.contains(name)) {
+        undocumented.add(m.group(0));
+      }
+    }
+    assertThat(undocumented).as("meters not in docs/metrics.md").isEmpty();
+  }
+
+  private static Version version(String origin, long seq) {
+    return new Version(
+        Dot.of(origin, seq),
+        new HybridTimestamp(seq, 0, ReplicaId.of(origin)),
+        RowChange.Kind.UPDATE,
+        Map.of("name", new Value.Text(origin)));
+  }
+
+  private static Conflict conflict() {
+    return new Conflict(
+        ConflictType.UPDATE_UPDATE_SAME_COLUMNS,
+        TableId.of("public", "items"),
+        RowKey.of(new Value.Int4(1)),
+        version("eu-west", 10),
+        version("us-east", 20),
+        Conflict.Winner.REMOTE,
+        "lww",
+        List.of("name"),
+        Optional.empty());
+  }
+
+  @Test
+  void conflicts_areCountedByTableTypeAndResolver() {
+    AgentMetrics metrics = metrics();
+
+    metrics.conflicts(List.of(conflict(), conflict()));
+
+    assertThat(metrics.scrape())
+        .contains(
+            "georep_conflicts_total{region=\"eu-west\",resolver=\"lww\",table=\"public.items\","
+                + "type=\"update-update-same-columns\"} 2.0");
+    assertThat(metrics.conflictCounts())
+        .containsEntry("public.items", Map.of("update-update-same-columns", 2L));
+  }
+
+  @Test
+  void queue_registeredAgainAfterARestart_readsTheNewDepth() {
+    AgentMetrics metrics = metrics();
+    AtomicLong restarted = new AtomicLong(7);
+
+    metrics.queue("gate", "all", restarted);
+
+    assertThat(metrics.scrape())
+        .contains("georep_queue_depth{origin=\"all\",queue=\"gate\",region=\"eu-west\"} 7.0");
+  }
+
+  @Test
+  void wire_compressionRatio_isUncompressedOverFrameBytes() {
+    AgentMetrics metrics = metrics();
+
+    metrics.shipped(3, 30, 1_000, 4_000);
+
+    assertThat(metrics.scrape())
+        .contains(
+            "georep_wire_compression_ratio{direction=\"sent\",origin=\"eu-west\",region=\"eu-west\"}"
+                + " 4.0")
+        .contains(
+            "georep_wire_bytes_total{direction=\"sent\",origin=\"eu-west\",region=\"eu-west\"}"
+                + " 1000.0")
+        .contains("georep_transactions_shipped_total{origin=\"eu-west\",region=\"eu-west\"} 3.0");
+  }
+}
