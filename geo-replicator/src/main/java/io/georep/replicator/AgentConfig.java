@@ -6,6 +6,7 @@ import io.georep.publication.Publication;
 import io.georep.publication.PublicationException;
 import io.georep.publication.PublicationParser;
 import io.georep.publication.SourcePosition;
+import io.georep.publication.YamlSyntax;
 import io.georep.vectorclock.ReplicaId;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -40,7 +41,6 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.snakeyaml.engine.v2.api.LoadSettings;
 import org.snakeyaml.engine.v2.api.lowlevel.Compose;
 import org.snakeyaml.engine.v2.common.ScalarStyle;
-import org.snakeyaml.engine.v2.exceptions.Mark;
 import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
 import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
 import org.snakeyaml.engine.v2.nodes.MappingNode;
@@ -1002,40 +1002,7 @@ public final class AgentConfig {
     }
 
     private void syntaxProblem(MarkedYamlEngineException e) {
-      Optional<Mark> mark = e.getProblemMark().or(e::getContextMark);
-      SourcePosition at =
-          mark.map(m -> new SourcePosition(file, m.getLine() + 1, m.getColumn() + 1))
-              .orElse(SourcePosition.startOf(file));
-      String problem = e.getProblem() == null ? "" : e.getProblem();
-      if (problem.contains("\\t") || problem.contains("\t") || charAt(at) == '\t') {
-        problem(
-            at,
-            "tab character in indentation",
-            "indent with spaces; YAML does not allow tabs for indentation");
-        return;
-      }
-      String context = e.getContext() == null ? "" : e.getContext();
-      if (context.contains("quoted scalar") && e.getContextMark().isPresent()) {
-        Mark quote = e.getContextMark().get();
-        problem(
-            new SourcePosition(file, quote.getLine() + 1, quote.getColumn() + 1),
-            "quoted string is never closed",
-            "add the closing quote; inside a string, double a single quote ('') or escape a"
-                + " double quote (\\\")");
-        return;
-      }
-      problem(
-          at,
-          "YAML syntax error: " + (context.isEmpty() ? "" : context + ": ") + problem,
-          "check indentation, colons and quotes near this position");
-    }
-
-    private int charAt(SourcePosition at) {
-      if (at.line() - 1 >= lines.size()) {
-        return -1;
-      }
-      String line = lines.get(at.line() - 1);
-      return at.column() - 1 < line.length() ? line.charAt(at.column() - 1) : -1;
+      problems.add(YamlSyntax.problem(file, lines, e));
     }
 
     // ---- keys ----

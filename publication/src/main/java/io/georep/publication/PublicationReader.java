@@ -135,47 +135,7 @@ final class PublicationReader {
   }
 
   private void syntaxProblem(MarkedYamlEngineException e) {
-    Optional<Mark> mark = e.getProblemMark().or(e::getContextMark);
-    SourcePosition at =
-        mark.map(m -> new SourcePosition(file, m.getLine() + 1, m.getColumn() + 1))
-            .orElse(SourcePosition.startOf(file));
-    String problem = e.getProblem() == null ? "" : e.getProblem();
-    boolean tab =
-        problem.contains("\\t")
-            || problem.contains("\t")
-            || problem.contains("TAB")
-            || charAt(at) == '\t';
-    if (tab) {
-      problem(
-          at,
-          "tab character in indentation",
-          "indent with spaces; YAML does not allow tabs for indentation");
-      return;
-    }
-    String context = e.getContext() == null ? "" : e.getContext();
-    if (context.contains("quoted scalar") && e.getContextMark().isPresent()) {
-      Mark quote = e.getContextMark().get();
-      problem(
-          new SourcePosition(file, quote.getLine() + 1, quote.getColumn() + 1),
-          "quoted string is never closed",
-          "add the closing quote; inside a string, double a single quote ('') or escape a double"
-              + " quote (\\\")");
-      return;
-    }
-    context = context.isEmpty() ? "" : context + ": ";
-    problem(
-        at,
-        "YAML syntax error: " + context + problem,
-        "check indentation, colons and quotes near this position");
-  }
-
-  private int charAt(SourcePosition at) {
-    if (at.line() - 1 >= source.lines().size()) {
-      return -1;
-    }
-    String line = source.lines().get(at.line() - 1);
-    int[] points = line.codePoints().toArray();
-    return at.column() - 1 < points.length ? points[at.column() - 1] : -1;
+    problems.add(YamlSyntax.problem(file, source.lines(), e));
   }
 
   // ---- publication ----
