@@ -2,6 +2,7 @@ package io.georep.connectors.postgres.internal.apply;
 
 import io.georep.connector.ColumnType;
 import io.georep.connector.RowKey;
+import io.georep.connector.ScalarType;
 import io.georep.connector.Value;
 import io.georep.connectors.postgres.internal.capture.TextValueParser;
 import io.georep.vectorclock.encoding.CompactWriter;
@@ -87,14 +88,29 @@ public final class SqlValues {
   }
 
   /**
-   * Parses a column's text output.
+   * Parses a column's text as the applier reads it ({@code column::text}).
+   *
+   * <p>The cast to text is the type's output function for every type but {@code boolean}, whose
+   * cast writes {@code true}/{@code false} where the output function (and so pgoutput) writes
+   * {@code t}/{@code f}; both are accepted here.
    *
    * @param type the column type
    * @param text the text, or null for NULL
    * @return the value
    */
   public static Value parse(ColumnType type, String text) {
-    return text == null ? Value.NULL : TextValueParser.parse(type, text);
+    if (text == null) {
+      return Value.NULL;
+    }
+    if (type == ScalarType.BOOL) {
+      if (text.equals("true")) {
+        return new Value.Bool(true);
+      }
+      if (text.equals("false")) {
+        return new Value.Bool(false);
+      }
+    }
+    return TextValueParser.parse(type, text);
   }
 
   /**
