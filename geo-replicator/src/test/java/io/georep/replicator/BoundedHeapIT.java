@@ -104,7 +104,7 @@ class BoundedHeapIT {
     for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
       ((NotificationEmitter) gc).addNotificationListener(listener, null, null);
     }
-    kafka = ChildKafka.start(ChildKafka.freePort());
+    kafka = ChildKafka.start();
     topology =
         Topology.start(
             region -> kafka.bootstrapServers(),

@@ -33,25 +33,30 @@ final class ChildKafka implements AutoCloseable {
   private final Path properties;
   private final int port;
   private final int proxiedPort;
+  private final int advertisedProxyPort;
   private Process process;
 
-  private ChildKafka(Path dir, Path properties, int port, int proxiedPort) {
+  private ChildKafka(
+      Path dir, Path properties, int port, int proxiedPort, int advertisedProxyPort) {
     this.dir = dir;
     this.properties = properties;
     this.port = port;
     this.proxiedPort = proxiedPort;
+    this.advertisedProxyPort = advertisedProxyPort;
   }
 
   /**
-   * Formats and starts a broker.
-   *
-   * @param advertisedProxyPort the port the {@code PROXIED} listener advertises
+   * Formats and starts a broker. Its three listeners and the port its {@code PROXIED} listener
+   * advertises ({@link #advertisedProxyPort()}, where a proxy is to listen) are four distinct free
+   * loopback ports.
    */
-  static ChildKafka start(int advertisedProxyPort) throws Exception {
+  static ChildKafka start() throws Exception {
     Path dir = Files.createTempDirectory("georep-kafka-");
-    int port = freePort();
-    int proxied = freePort();
-    int controller = freePort();
+    int[] ports = freePorts(4);
+    int port = ports[0];
+    int proxied = ports[1];
+    int controller = ports[2];
+    int advertisedProxyPort = ports[3];
     Properties p = new Properties();
     p.put("process.roles", "broker,controller");
     p.put("node.id", "1");
@@ -94,7 +99,7 @@ final class ChildKafka implements AutoCloseable {
             "-c",
             properties.toString()),
         Duration.ofMinutes(1));
-    ChildKafka kafka = new ChildKafka(dir, properties, port, proxied);
+    ChildKafka kafka = new ChildKafka(dir, properties, port, proxied, advertisedProxyPort);
     try {
       kafka.startProcess();
     } catch (Exception | AssertionError e) {
@@ -104,9 +109,24 @@ final class ChildKafka implements AutoCloseable {
     return kafka;
   }
 
-  static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
+  /**
+   * Returns {@code n} distinct free loopback ports: all sockets stay bound until every port is
+   * chosen, so the operating system cannot hand out the same port twice.
+   */
+  private static int[] freePorts(int n) throws IOException {
+    List<ServerSocket> sockets = new ArrayList<>();
+    try {
+      int[] ports = new int[n];
+      for (int i = 0; i < n; i++) {
+        ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
+        sockets.add(s);
+        ports[i] = s.getLocalPort();
+      }
+      return ports;
+    } finally {
+      for (ServerSocket s : sockets) {
+        s.close();
+      }
     }
   }
 
@@ -182,6 +202,11 @@ final class ChildKafka implements AutoCloseable {
 
   String bootstrapServers() {
     return "127.0.0.1:" + port;
+  }
+
+  /** The port the {@code PROXIED} listener advertises to its clients (where a proxy listens). */
+  int advertisedProxyPort() {
+    return advertisedProxyPort;
   }
 
   /** The local port of the {@code PROXIED} listener (what a proxy forwards to). */

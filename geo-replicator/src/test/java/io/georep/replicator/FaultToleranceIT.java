@@ -43,8 +43,8 @@ class FaultToleranceIT {
   @BeforeAll
   void start() throws Exception {
     System.out.println("FaultToleranceIT seed=" + seed + " (replay: -Dgeorep.seed=" + seed + ")");
-    int proxyPort = ChildKafka.freePort();
-    kafka = ChildKafka.start(proxyPort);
+    kafka = ChildKafka.start();
+    int proxyPort = kafka.advertisedProxyPort();
     proxy = new TcpProxy(proxyPort, kafka.proxiedPort());
     topology =
         Topology.start(
