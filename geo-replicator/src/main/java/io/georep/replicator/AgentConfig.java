@@ -1,5 +1,8 @@
 package io.georep.replicator;
 
+import static io.georep.publication.YamlSyntax.describe;
+import static io.georep.publication.YamlSyntax.isNull;
+
 import io.georep.publication.DidYouMean;
 import io.georep.publication.Problem;
 import io.georep.publication.Publication;
@@ -40,7 +43,6 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.snakeyaml.engine.v2.api.LoadSettings;
 import org.snakeyaml.engine.v2.api.lowlevel.Compose;
-import org.snakeyaml.engine.v2.common.ScalarStyle;
 import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
 import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
 import org.snakeyaml.engine.v2.nodes.MappingNode;
@@ -48,7 +50,6 @@ import org.snakeyaml.engine.v2.nodes.Node;
 import org.snakeyaml.engine.v2.nodes.NodeTuple;
 import org.snakeyaml.engine.v2.nodes.ScalarNode;
 import org.snakeyaml.engine.v2.nodes.SequenceNode;
-import org.snakeyaml.engine.v2.nodes.Tag;
 import org.snakeyaml.engine.v2.schema.CoreSchema;
 
 /**
@@ -1800,35 +1801,6 @@ public final class AgentConfig {
         }
       }
       return null;
-    }
-
-    private boolean isNull(Node node) {
-      return node instanceof ScalarNode s
-          && Tag.NULL.equals(s.getTag())
-          && s.getScalarStyle() == ScalarStyle.PLAIN;
-    }
-
-    private String describe(Node node) {
-      if (node instanceof MappingNode) {
-        return "a mapping";
-      }
-      if (node instanceof SequenceNode) {
-        return "a list";
-      }
-      ScalarNode scalar = (ScalarNode) node;
-      if (isNull(scalar)) {
-        return "nothing (null)";
-      }
-      Tag tag = scalar.getTag();
-      String kind =
-          Tag.INT.equals(tag) || Tag.FLOAT.equals(tag)
-              ? "the number"
-              : Tag.BOOL.equals(tag) ? "the boolean" : "the string";
-      String value = scalar.getValue();
-      if (value.contains("${")) {
-        return kind + " '" + value.replaceAll("\\$\\{[^}]*}", "\\${…}") + "'";
-      }
-      return kind + " '" + (value.length() > 60 ? value.substring(0, 57) + "…" : value) + "'";
     }
 
     private SourcePosition position(Node node) {

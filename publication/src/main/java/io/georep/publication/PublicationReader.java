@@ -1,5 +1,8 @@
 package io.georep.publication;
 
+import static io.georep.publication.YamlSyntax.describe;
+import static io.georep.publication.YamlSyntax.isNull;
+
 import io.georep.publication.internal.SourceText;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -14,7 +17,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.snakeyaml.engine.v2.api.LoadSettings;
 import org.snakeyaml.engine.v2.api.lowlevel.Compose;
-import org.snakeyaml.engine.v2.common.ScalarStyle;
 import org.snakeyaml.engine.v2.exceptions.Mark;
 import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
 import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
@@ -927,29 +929,6 @@ final class PublicationReader {
       return Optional.empty();
     }
     return Optional.of(sequence.getValue());
-  }
-
-  private static boolean isNull(ScalarNode scalar) {
-    return Tag.NULL.equals(scalar.getTag()) && scalar.getScalarStyle() == ScalarStyle.PLAIN;
-  }
-
-  private static String describe(Node node) {
-    if (node instanceof MappingNode) {
-      return "a mapping";
-    }
-    if (node instanceof SequenceNode) {
-      return "a list";
-    }
-    ScalarNode scalar = (ScalarNode) node;
-    if (isNull(scalar)) {
-      return "nothing (null)";
-    }
-    Tag tag = scalar.getTag();
-    String kind =
-        Tag.INT.equals(tag) || Tag.FLOAT.equals(tag)
-            ? "the number"
-            : Tag.BOOL.equals(tag) ? "the boolean" : "the string";
-    return kind + " '" + scalar.getValue() + "'";
   }
 
   private SourcePosition position(Node node) {

@@ -2,13 +2,20 @@ package io.georep.publication;
 
 import java.util.List;
 import java.util.Optional;
+import org.snakeyaml.engine.v2.common.ScalarStyle;
 import org.snakeyaml.engine.v2.exceptions.Mark;
 import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
+import org.snakeyaml.engine.v2.nodes.MappingNode;
+import org.snakeyaml.engine.v2.nodes.Node;
+import org.snakeyaml.engine.v2.nodes.ScalarNode;
+import org.snakeyaml.engine.v2.nodes.SequenceNode;
+import org.snakeyaml.engine.v2.nodes.Tag;
 
 /**
- * Turns a YAML parser error into a {@link Problem} a person can act on: where, what, and how to fix
- * it (tabs in indentation and unclosed quotes are named as such). Shared by every georep YAML file:
- * publication files and {@code agent.yaml}.
+ * What every georep YAML file (publication files and {@code agent.yaml}) says about its syntax:
+ * parser errors turned into a {@link Problem} a person can act on (where, what, and how to fix it;
+ * tabs in indentation and unclosed quotes are named as such), and nodes described in error
+ * messages.
  */
 public final class YamlSyntax {
   private YamlSyntax() {}
@@ -51,6 +58,49 @@ public final class YamlSyntax {
         at,
         "YAML syntax error: " + (context.isEmpty() ? "" : context + ": ") + problem,
         "check indentation, colons and quotes near this position");
+  }
+
+  /**
+   * Tells whether a node is YAML's null: a plain (unquoted) {@code null}, {@code ~} or nothing.
+   *
+   * @param node the node
+   * @return true for a null
+   */
+  public static boolean isNull(Node node) {
+    return node instanceof ScalarNode s
+        && Tag.NULL.equals(s.getTag())
+        && s.getScalarStyle() == ScalarStyle.PLAIN;
+  }
+
+  /**
+   * Describes a node for an error message ("found the number '3'"): its kind and, for a scalar, its
+   * value cut to 60 characters, with every {@code ${…}} reference hidden, as it may resolve to a
+   * secret.
+   *
+   * @param node the node
+   * @return e.g. {@code a mapping}, {@code nothing (null)}, {@code the string 'x'}
+   */
+  public static String describe(Node node) {
+    if (node instanceof MappingNode) {
+      return "a mapping";
+    }
+    if (node instanceof SequenceNode) {
+      return "a list";
+    }
+    ScalarNode scalar = (ScalarNode) node;
+    if (isNull(scalar)) {
+      return "nothing (null)";
+    }
+    Tag tag = scalar.getTag();
+    String kind =
+        Tag.INT.equals(tag) || Tag.FLOAT.equals(tag)
+            ? "the number"
+            : Tag.BOOL.equals(tag) ? "the boolean" : "the string";
+    String value = scalar.getValue();
+    if (value.contains("${")) {
+      return kind + " '" + value.replaceAll("\\$\\{[^}]*}", "\\${…}") + "'";
+    }
+    return kind + " '" + (value.length() > 60 ? value.substring(0, 57) + "…" : value) + "'";
   }
 
   private static int codePointAt(List<String> lines, SourcePosition at) {

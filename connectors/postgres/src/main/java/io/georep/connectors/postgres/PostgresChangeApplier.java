@@ -20,6 +20,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -47,6 +48,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class PostgresChangeApplier implements ChangeApplier {
   private static final Logger LOG = LoggerFactory.getLogger(PostgresChangeApplier.class);
+  private static final Duration FOLD_ROW_LOCK_TIMEOUT = Duration.ofMillis(200);
 
   private final PostgresSinkConfig config;
   private final HikariDataSource pool;
@@ -81,6 +83,10 @@ public final class PostgresChangeApplier implements ChangeApplier {
     hikari.setConnectionTimeout(config.connectionTimeout().toMillis());
     hikari.setPoolName("georep-apply-" + config.region());
     hikari.setInitializationFailTimeout(-1);
+    // The applier sends row writes and metadata upserts as JDBC batches; PgJDBC sends a batch of
+    // inserts as multi-row inserts, which PostgreSQL parses, plans and executes once per statement
+    // instead of once per row.
+    hikari.addDataSourceProperty("reWriteBatchedInserts", "true");
     HikariDataSource pool = new HikariDataSource(hikari);
     try (Connection c = pool.getConnection()) {
       MetadataSchema.migrate(c);
@@ -207,6 +213,12 @@ public final class PostgresChangeApplier implements ChangeApplier {
                 schema -> statements(c, schema),
                 config.uniqueClash());
         tx.begin();
+        // Folding locks rows the applications write. Give up waiting for one (retriably) sooner
+        // than PostgreSQL's deadlock detection (deadlock_timeout, 1 s by default) would pick a
+        // victim, so that in a deadlock with an application transaction the fold yields, never
+        // the application.
+        tx.setRowLockTimeout(FOLD_ROW_LOCK_TIMEOUT);
+        tx.prefetch(transactions);
         Map<Long, Long> xids = localXids(c, transactions);
         for (SourceTransaction t : transactions) {
           if (!t.origin().equals(config.region())) {
@@ -344,6 +356,7 @@ public final class PostgresChangeApplier implements ChangeApplier {
                 config.uniqueClash());
         tx.setAgentFolds(config.agentFoldsLocalWrites());
         tx.begin();
+        tx.prefetch(transactions);
         for (int i = 0; i < transactions.size(); i++) {
           SourceTransaction t = transactions.get(i);
           PositionedTransaction position = positions.get(i);

@@ -391,6 +391,26 @@ class ApplyIT {
   }
 
   @Test
+  void uniqueClash_thenBatchedWrite_recordsTheRowsRealXmin() throws Exception {
+    // One database transaction: a clash rolls back to its savepoint, then a table without other
+    // unique keys is written as a batch. The batch's rows must carry the xid recorded as their
+    // writer, or the next apply would take them for an unfolded local write.
+    eu.apply(
+        List.of(
+            tx(US, 85, 1000, context(), insert(UNIQ, 30, "email", "clash@example.com")),
+            tx(SA, 85, 2000, context(), insert(UNIQ, 31, "email", "clash@example.com")),
+            tx(SA, 86, 3000, context(SA, 85), insert(LWW, 30, "a", "after", "b", "clash"))));
+    assertThat(
+            query(
+                one,
+                "SELECT count(*) AS n FROM georep.row_meta WHERE table_name = 'lww_t'"
+                    + " AND writer_xid32 = (SELECT xmin::text::bigint FROM lww_t WHERE id = 30)"))
+        .containsExactly("n=1");
+    eu.apply(List.of(tx(US, 86, 4000, context(US, 85, SA, 86), update(LWW, 30, "a", "later"))));
+    assertThat(query(one, "SELECT a FROM lww_t WHERE id = 30")).containsExactly("a=later");
+  }
+
+  @Test
   void foreignKey_nonDeferrable_childWaitsForParent() throws Exception {
     SourceTransaction parent = tx(US, 90, 1000, context(), insert(PARENT_ND, 1));
     SourceTransaction child =

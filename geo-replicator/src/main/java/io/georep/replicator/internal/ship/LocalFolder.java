@@ -27,12 +27,16 @@ import org.slf4j.LoggerFactory;
  * here still holds its {@code shipping.max.in.flight.*} permits, which return only once it is
  * folded (and Kafka has acknowledged it), so a database that folds slowly or not at all stops the
  * capture instead of growing this queue. The shipping thread never waits here. Transactions are
- * folded in capture order, up to 200 (plus the rest of the last shipping batch taken) per database
- * transaction. Re-delivered transactions after a restart are skipped by the applier (idempotent).
+ * folded in capture order, whole shipping batches at a time, per database transaction until 200
+ * transactions or 10,000 row changes are taken (one shipping batch may exceed either; it is folded
+ * whole): a fold holds every row it touches, with its merge state, in memory and locked in the
+ * database until it commits. Re-delivered transactions after a restart are skipped by the applier
+ * (idempotent).
  */
 final class LocalFolder implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(LocalFolder.class);
-  private static final int BATCH = 200;
+  private static final int BATCH_TRANSACTIONS = 200;
+  private static final int BATCH_CHANGES = 10_000;
 
   /** Transactions of one shipping batch and what to call once they are folded. */
   private record Pending(List<SourceTransaction> transactions, Runnable folded) {}
@@ -78,10 +82,14 @@ final class LocalFolder implements AutoCloseable {
           }
           taken.add(first);
           batch.addAll(first.transactions());
+          int changes = changes(first);
           Pending next;
-          while (batch.size() < BATCH && (next = queue.poll()) != null) {
+          while (batch.size() < BATCH_TRANSACTIONS
+              && changes < BATCH_CHANGES
+              && (next = queue.poll()) != null) {
             taken.add(next);
             batch.addAll(next.transactions());
+            changes += changes(next);
           }
         }
         try {
@@ -109,6 +117,14 @@ final class LocalFolder implements AutoCloseable {
         applier.close();
       }
     }
+  }
+
+  private static int changes(Pending p) {
+    int n = 0;
+    for (SourceTransaction tx : p.transactions()) {
+      n += tx.changes().size();
+    }
+    return n;
   }
 
   private void fold(PostgresChangeApplier applier, List<SourceTransaction> batch) {

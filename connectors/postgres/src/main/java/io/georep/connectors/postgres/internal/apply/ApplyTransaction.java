@@ -33,7 +33,9 @@ import java.sql.Savepoint;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -60,7 +62,11 @@ import org.postgresql.util.PSQLException;
  *       the row, including the case where neither the row nor its metadata exists yet; {@code
  *       SELECT … FOR UPDATE} then locks the table row against local writers. A local insert of an
  *       absent key can still race the apply's insert: the primary-key violation aborts the whole
- *       transaction as retriable, and the retry folds the local row.
+ *       transaction as retriable, and the retry folds the local row. Row lockers first take a
+ *       shared advisory lock on the table; a transaction with more than {@link #ESCALATION_ROWS}
+ *       rows of a table takes that lock exclusively instead of one lock per row, because advisory
+ *       locks fill PostgreSQL's shared lock table. {@link #prefetch} takes the table locks, then
+ *       the row locks, each in hash order, and reads the rows a few statements per table.
  *   <li><b>Fold local writes.</b> The metadata records the table row's {@code xmin} when the
  *       applier last synchronised it ({@code writer_xid32}). A different {@code xmin}, or a row
  *       without metadata, means an application in this region wrote it since: its dot, HLC and
@@ -113,15 +119,38 @@ public final class ApplyTransaction {
   private final Map<ReplicaId, Progress> progress = new TreeMap<>();
   private final List<SourceTransaction> applied = new ArrayList<>();
   private final Map<RowRef, Map<String, Value>> keyChangeSources = new HashMap<>();
+  private final IdentityHashMap<SourceTransaction, List<Write>> writes = new IdentityHashMap<>();
+  private final IdentityHashMap<RowKey, byte[]> keyBytes = new IdentityHashMap<>();
+  private final List<PendingWrite> pendingWrites = new ArrayList<>();
+
+  /** The tables this transaction holds a table-level lock on: true if exclusive (escalated). */
+  private final Map<TableId, Boolean> tableLocks = new HashMap<>();
+
   private long xid;
   private long lsn;
   private long writtenXmin;
+  private Duration rowLockTimeout = Duration.ZERO;
 
   /** A row's identity: table and key bytes. */
   private record RowRef(TableId table, ByteBuffer key) {}
 
   /** A local transaction's stamp. */
   private record LocalStamp(Dot dot, HybridTimestamp timestamp, VersionVector context) {}
+
+  /** A table write not sent yet: sent in order, consecutive equal statements as one JDBC batch. */
+  private record PendingWrite(String statement, List<String> parameters) {}
+
+  /** Keys per statement when {@link #prefetch} locks and reads rows. */
+  static final int PREFETCH_CHUNK = 2_000;
+
+  /**
+   * Rows of one table that one database transaction locks one by one; beyond it, {@link #prefetch}
+   * locks the whole table instead (lock escalation). Advisory locks live in PostgreSQL's shared
+   * lock table, sized {@code max_locks_per_transaction × max_connections} (about 7,000 by default)
+   * for all sessions: a transaction that took one per row could not apply more rows than that at
+   * all ({@code out of shared memory}, retried forever).
+   */
+  static final int ESCALATION_ROWS = 500;
 
   /**
    * An origin's progress row. Locked at first use for in-order applies; read unlocked and locked
@@ -152,6 +181,11 @@ public final class ApplyTransaction {
     long xmin;
     boolean dirty;
 
+    /** The visible row of {@link #visibleOf}: computed once per state (it runs the resolvers). */
+    RowState visibleOf;
+
+    VisibleRow visibleRow;
+
     RowHandle(TableSchema table, RowKey key, byte[] keyBytes) {
       this.table = table;
       this.key = key;
@@ -179,8 +213,12 @@ public final class ApplyTransaction {
     this.connection = connection;
     this.region = region;
     this.stampWait = stampWait;
-    this.policies = policies;
-    this.statements = statements;
+    // Per-row lookups by the change's schema instance: a schema's hashCode and equals walk all of
+    // its columns, and a transaction's changes share a few instances.
+    IdentityHashMap<TableSchema, TablePolicy> policyByInstance = new IdentityHashMap<>();
+    IdentityHashMap<TableSchema, TableSql> sqlByInstance = new IdentityHashMap<>();
+    this.policies = t -> policyByInstance.computeIfAbsent(t, policies);
+    this.statements = t -> sqlByInstance.computeIfAbsent(t, statements);
     this.clashPolicy = clashPolicy;
   }
 
@@ -258,15 +296,18 @@ public final class ApplyTransaction {
     if (tx.seq() <= p.watermark
         || AboveSet.contains(p.above, tx.seq())
         || AboveSet.contains(p.pending, tx.seq())) {
+      writes.remove(tx);
       return false;
     }
     keyChangeSources.clear();
     Map<RowRef, RowRef> keyChanges = keyChanges(tx);
-    for (Write write : Write.of(tx)) {
+    for (Write write : writesOf(tx)) {
       currentTable = write.table().id();
       currentKey = write.key();
       applyWrite(write, keyChanges);
     }
+    // Applied: its writes are not needed again (a group may hold many large transactions).
+    writes.remove(tx);
     currentTable = null;
     currentKey = null;
     if (previousSeq == IN_ORDER) {
@@ -292,6 +333,7 @@ public final class ApplyTransaction {
    */
   public void finish() throws SQLException {
     currentDot = null;
+    flushWrites();
     writeMetadata();
     if (applied.isEmpty()) {
       if (rowsWritten && !folded.isEmpty()) {
@@ -524,15 +566,16 @@ public final class ApplyTransaction {
     TableSql sql = statements.apply(write.table());
     RowHandle h = lock(sql, write.table(), write.key());
     fold(h, policy);
-    RowRef self = ref(write.table(), write.key());
-    if (write.kind() == RowChange.Kind.DELETE && keyChanges.containsValue(self)) {
+    // Only a transaction with key-changing updates needs the row's identity here.
+    RowRef self = keyChanges.isEmpty() ? null : ref(write.table(), write.key());
+    if (self != null && write.kind() == RowChange.Kind.DELETE && keyChanges.containsValue(self)) {
       // The old key of a key-changing update: its values complete the new key's insert.
       VisibleRow before = visible(h, policy);
       if (before.exists()) {
         keyChangeSources.put(self, before.values());
       }
     }
-    RowRef source = keyChanges.get(self);
+    RowRef source = self == null ? null : keyChanges.get(self);
     if (write.kind() == RowChange.Kind.INSERT && source != null) {
       Map<String, Value> old = keyChangeSources.get(source);
       if (old != null) {
@@ -562,6 +605,7 @@ public final class ApplyTransaction {
     }
     MergeResult result = RowMerge.merge(Optional.ofNullable(h.state), write, policy);
     conflicts.addAll(result.conflicts());
+    remember(h, result);
     if (!result.applied()) {
       if (h.dirty) {
         writeBack(h, sql, policy, visible(h, policy));
@@ -574,8 +618,23 @@ public final class ApplyTransaction {
     writeBack(h, sql, policy, result.row());
   }
 
+  // Identity on purpose: a state is immutable, and the cache is for this very instance.
+  @SuppressWarnings("ReferenceEquality")
   private static VisibleRow visible(RowHandle h, TablePolicy policy) {
-    return h.state == null ? VisibleRow.ABSENT : RowMerge.visible(h.state, policy, h.key);
+    if (h.state == null) {
+      return VisibleRow.ABSENT;
+    }
+    if (h.visibleOf != h.state) {
+      h.visibleRow = RowMerge.visible(h.state, policy, h.key);
+      h.visibleOf = h.state;
+    }
+    return h.visibleRow;
+  }
+
+  /** Remembers a merge's visible row, which is its state's. */
+  private static void remember(RowHandle h, MergeResult r) {
+    h.visibleOf = r.state();
+    h.visibleRow = r.row();
   }
 
   private static void noteWrite(RowHandle h, Dot dot, HybridTimestamp ts) {
@@ -585,22 +644,248 @@ public final class ApplyTransaction {
     }
   }
 
+  /** Returns a key's bytes, computed once per key instance. */
+  private byte[] keyBytesOf(RowKey key) {
+    return keyBytes.computeIfAbsent(key, SqlValues::keyBytes);
+  }
+
+  /** Returns a transaction's row writes, computed once per transaction. */
+  private List<Write> writesOf(SourceTransaction tx) {
+    return writes.computeIfAbsent(tx, Write::of);
+  }
+
+  /**
+   * Locks and reads, a few statements per table instead of three per row, every row the given
+   * transactions write (as {@link #apply} and {@link #foldLocal} would, one row at a time): the
+   * rows' advisory locks in ascending order of their hashes, their metadata, and their table rows
+   * {@code FOR UPDATE}. Rows locked before are left alone; rows of another schema of an already
+   * locked table are left to {@link #lock}, which reports them. Optional: a transaction applied
+   * without it locks its rows one by one.
+   *
+   * @param transactions the transactions about to be applied or folded
+   * @throws SQLException on a database failure
+   */
+  public void prefetch(List<SourceTransaction> transactions) throws SQLException {
+    Map<TableSchema, LinkedHashMap<ByteBuffer, RowKey>> byTable = new LinkedHashMap<>();
+    Map<TableSchema, Dot> firstWriter = new HashMap<>();
+    for (SourceTransaction tx : transactions) {
+      for (Write w : writesOf(tx)) {
+        ByteBuffer key = ByteBuffer.wrap(keyBytesOf(w.key()));
+        if (!rows.containsKey(new RowRef(w.table().id(), key))) {
+          byTable.computeIfAbsent(w.table(), t -> new LinkedHashMap<>()).putIfAbsent(key, w.key());
+          firstWriter.putIfAbsent(w.table(), tx.dot());
+        }
+      }
+    }
+    // Table-level locks first, in one order for every applier: exclusive for a table with more
+    // rows to lock than ESCALATION_ROWS, shared (intention) otherwise.
+    Map<TableId, Integer> counts = new java.util.TreeMap<>();
+    for (Map.Entry<TableSchema, LinkedHashMap<ByteBuffer, RowKey>> e : byTable.entrySet()) {
+      counts.merge(e.getKey().id(), e.getValue().size(), Integer::sum);
+    }
+    List<TableId> order = new ArrayList<>(counts.keySet());
+    order.sort(java.util.Comparator.comparingLong(ApplyTransaction::tableHash));
+    for (TableId t : order) {
+      if (!tableLocks.containsKey(t)) {
+        lockTable(t, counts.get(t) > ESCALATION_ROWS);
+      }
+    }
+    // Row locks next, of every table at once in one global order (ascending hash), so that two
+    // appliers or an applier and a fold that lock overlapping rows of several tables cannot
+    // deadlock on them. They wait without a time limit: only georep's own transactions take them.
+    Map<TableSchema, List<Map.Entry<ByteBuffer, RowKey>>> toRead = new LinkedHashMap<>();
+    List<Long> hashes = new ArrayList<>();
+    for (Map.Entry<TableSchema, LinkedHashMap<ByteBuffer, RowKey>> e : byTable.entrySet()) {
+      TableSchema table = e.getKey();
+      List<Map.Entry<ByteBuffer, RowKey>> keys = new ArrayList<>();
+      for (Map.Entry<ByteBuffer, RowKey> k : e.getValue().entrySet()) {
+        if (!rows.containsKey(new RowRef(table.id(), k.getKey()))) {
+          keys.add(k);
+          if (!Boolean.TRUE.equals(tableLocks.get(table.id()))) {
+            hashes.add(hash(table.id(), k.getKey().array()));
+          }
+        }
+      }
+      toRead.put(table, keys);
+    }
+    Collections.sort(hashes);
+    for (int from = 0; from < hashes.size(); from += PREFETCH_CHUNK) {
+      Object[] chunk =
+          hashes.subList(from, Math.min(hashes.size(), from + PREFETCH_CHUNK)).toArray();
+      withoutLockTimeout(
+          () -> {
+            try (PreparedStatement lock =
+                connection.prepareStatement(
+                    "SELECT pg_advisory_xact_lock(h) FROM unnest(?::bigint[]) h")) {
+              lock.setArray(1, connection.createArrayOf("bigint", chunk));
+              try (ResultSet rs = lock.executeQuery()) {
+                while (rs.next()) {
+                  // Each row is one lock taken.
+                }
+              }
+            }
+          });
+    }
+    for (Map.Entry<TableSchema, List<Map.Entry<ByteBuffer, RowKey>>> e : toRead.entrySet()) {
+      TableSchema table = e.getKey();
+      // Errors name the first transaction that writes the table.
+      currentDot = firstWriter.get(table);
+      currentTable = table.id();
+      TableSql sql = statements.apply(table);
+      List<Map.Entry<ByteBuffer, RowKey>> keys = e.getValue();
+      for (int from = 0; from < keys.size(); from += PREFETCH_CHUNK) {
+        readAll(sql, table, keys.subList(from, Math.min(keys.size(), from + PREFETCH_CHUNK)));
+      }
+    }
+    currentDot = null;
+    currentTable = null;
+  }
+
+  /**
+   * Sets a limit on waiting for the table rows' locks ({@code SELECT … FOR UPDATE}), which the
+   * applications' transactions hold: beyond it the transaction fails retriably. Georep's own locks
+   * (advisory locks, which only appliers and folds take) are always waited for.
+   *
+   * @param timeout the limit; zero for none (PostgreSQL's deadlock detection then decides)
+   * @throws SQLException on a database failure
+   */
+  public void setRowLockTimeout(Duration timeout) throws SQLException {
+    rowLockTimeout = timeout;
+    setLockTimeout(timeout);
+  }
+
+  private void setLockTimeout(Duration timeout) throws SQLException {
+    try (Statement s = connection.createStatement()) {
+      s.execute("SET LOCAL lock_timeout = '" + timeout.toMillis() + "ms'");
+    }
+  }
+
+  /** Runs a statement that takes advisory locks with no lock timeout in force. */
+  private void withoutLockTimeout(SqlAction action) throws SQLException {
+    if (rowLockTimeout.isZero()) {
+      action.run();
+      return;
+    }
+    setLockTimeout(Duration.ZERO);
+    try {
+      action.run();
+    } finally {
+      setLockTimeout(rowLockTimeout);
+    }
+  }
+
+  /** A database action. */
+  @FunctionalInterface
+  private interface SqlAction {
+    void run() throws SQLException;
+  }
+
+  /** Reads the metadata and the table rows of keys whose advisory locks are held. */
+  private void readAll(TableSql sql, TableSchema table, List<Map.Entry<ByteBuffer, RowKey>> keys)
+      throws SQLException {
+    byte[][] keyBytes = new byte[keys.size()][];
+    RowHandle[] handles = new RowHandle[keys.size()];
+    Map<ByteBuffer, RowHandle> byKey = new HashMap<>();
+    for (int i = 0; i < keys.size(); i++) {
+      keyBytes[i] = keys.get(i).getKey().array();
+      handles[i] = new RowHandle(table, keys.get(i).getValue(), keyBytes[i]);
+      handles[i].db = Optional.empty();
+      byKey.put(keys.get(i).getKey(), handles[i]);
+    }
+    try (PreparedStatement meta =
+        connection.prepareStatement(
+            "SELECT row_key, state, suppressed, writer_xid32, sync_lsn, last_origin, last_seq,"
+                + " last_wall, last_logical FROM georep.row_meta"
+                + " WHERE table_schema = ? AND table_name = ? AND row_key = ANY(?)")) {
+      meta.setString(1, table.id().schema());
+      meta.setString(2, table.id().name());
+      meta.setArray(3, connection.createArrayOf("bytea", keyBytes));
+      try (ResultSet rs = meta.executeQuery()) {
+        while (rs.next()) {
+          RowHandle h = byKey.get(ByteBuffer.wrap(rs.getBytes(1)));
+          if (h != null) {
+            readMeta(rs, 2, h);
+          }
+        }
+      }
+    }
+    List<ColumnSchema> keyColumns = table.keyColumns();
+    try (PreparedStatement select = connection.prepareStatement(sql.selectRows())) {
+      for (int k = 0; k < keyColumns.size(); k++) {
+        String[] texts = new String[keys.size()];
+        for (int i = 0; i < keys.size(); i++) {
+          texts[i] = SqlValues.text(keys.get(i).getValue().get(k));
+        }
+        select.setArray(k + 1, connection.createArrayOf("text", texts));
+      }
+      try (ResultSet rs = select.executeQuery()) {
+        while (rs.next()) {
+          RowHandle h = handles[rs.getInt(1) - 1];
+          h.xmin = rs.getLong(2) & MASK32;
+          h.db = Optional.of(values(table, rs, 3));
+        }
+      }
+    }
+    for (RowHandle h : handles) {
+      rows.put(new RowRef(table.id(), ByteBuffer.wrap(h.keyBytes)), h);
+    }
+  }
+
+  /** Reads a row_meta row's columns from {@code state} on, starting at column {@code from}. */
+  private static void readMeta(ResultSet rs, int from, RowHandle h) throws SQLException {
+    h.state = RowState.fromBytes(rs.getBytes(from));
+    h.suppressed = rs.getBoolean(from + 1);
+    long w = rs.getLong(from + 2);
+    h.writerXid32 = rs.wasNull() ? null : w;
+    h.syncLsn = rs.getLong(from + 3);
+    ReplicaId origin = ReplicaId.of(rs.getString(from + 4));
+    h.lastDot = new Dot(origin, rs.getLong(from + 5));
+    h.lastTimestamp = new HybridTimestamp(rs.getLong(from + 6), rs.getInt(from + 7), origin);
+  }
+
+  /** Parses a table row's columns, read as text from column {@code from} on. */
+  private static Map<String, Value> values(TableSchema table, ResultSet rs, int from)
+      throws SQLException {
+    Map<String, Value> values = new LinkedHashMap<>();
+    for (int i = 0; i < table.columnCount(); i++) {
+      ColumnSchema c = table.column(i);
+      values.put(c.name(), SqlValues.parse(c.type(), rs.getString(from + i)));
+    }
+    return values;
+  }
+
+  /** Tells whether two schemas are equal; the same instance, the common case, without a walk. */
+  @SuppressWarnings("ReferenceEquality")
+  private static boolean sameSchema(TableSchema a, TableSchema b) {
+    return a == b || a.equals(b);
+  }
+
   /** Locks a row and reads its metadata and database values; reuses a row locked before. */
   private RowHandle lock(TableSql sql, TableSchema table, RowKey key) throws SQLException {
-    byte[] keyBytes = SqlValues.keyBytes(key);
+    byte[] keyBytes = keyBytesOf(key);
     RowRef ref = new RowRef(table.id(), ByteBuffer.wrap(keyBytes));
     RowHandle h = rows.get(ref);
     if (h != null) {
-      if (!h.table.equals(table)) {
+      if (!sameSchema(h.table, table)) {
         throw new IllegalArgumentException(
             "two schemas of table " + table.id() + " in one apply transaction; apply them apart");
       }
       return h;
     }
     h = new RowHandle(table, key, keyBytes);
-    try (PreparedStatement lock = connection.prepareStatement("SELECT pg_advisory_xact_lock(?)")) {
-      lock.setLong(1, hash(table.id(), keyBytes));
-      lock.execute();
+    if (!tableLocks.containsKey(table.id())) {
+      lockTable(table.id(), false);
+    }
+    if (!tableLocks.get(table.id())) {
+      long rowHash = hash(table.id(), keyBytes);
+      withoutLockTimeout(
+          () -> {
+            try (PreparedStatement lock =
+                connection.prepareStatement("SELECT pg_advisory_xact_lock(?)")) {
+              lock.setLong(1, rowHash);
+              lock.execute();
+            }
+          });
     }
     try (PreparedStatement meta =
         connection.prepareStatement(
@@ -612,14 +897,7 @@ public final class ApplyTransaction {
       meta.setBytes(3, keyBytes);
       try (ResultSet rs = meta.executeQuery()) {
         if (rs.next()) {
-          h.state = RowState.fromBytes(rs.getBytes(1));
-          h.suppressed = rs.getBoolean(2);
-          long w = rs.getLong(3);
-          h.writerXid32 = rs.wasNull() ? null : w;
-          h.syncLsn = rs.getLong(4);
-          ReplicaId origin = ReplicaId.of(rs.getString(5));
-          h.lastDot = new Dot(origin, rs.getLong(6));
-          h.lastTimestamp = new HybridTimestamp(rs.getLong(7), rs.getInt(8), origin);
+          readMeta(rs, 1, h);
         }
       }
     }
@@ -634,12 +912,7 @@ public final class ApplyTransaction {
       try (ResultSet rs = select.executeQuery()) {
         if (rs.next()) {
           h.xmin = rs.getLong(1) & MASK32;
-          Map<String, Value> values = new LinkedHashMap<>();
-          for (int i = 0; i < h.table.columnCount(); i++) {
-            ColumnSchema c = h.table.column(i);
-            values.put(c.name(), SqlValues.parse(c.type(), rs.getString(i + 2)));
-          }
-          h.db = Optional.of(values);
+          h.db = Optional.of(values(h.table, rs, 2));
         } else {
           h.db = Optional.empty();
         }
@@ -651,6 +924,37 @@ public final class ApplyTransaction {
     for (int k = 0; k < key.size(); k++) {
       s.setString(from + k, SqlValues.text(key.get(k)));
     }
+  }
+
+  /**
+   * Takes the table-level advisory lock of a table: shared (the intention to lock rows of it one by
+   * one) or exclusive (instead of locking its rows). Row lockers and escalated transactions thus
+   * exclude each other; row lockers of disjoint rows do not.
+   */
+  private void lockTable(TableId table, boolean exclusive) throws SQLException {
+    withoutLockTimeout(
+        () -> {
+          try (PreparedStatement lock =
+              connection.prepareStatement(
+                  exclusive
+                      ? "SELECT pg_advisory_xact_lock(?)"
+                      : "SELECT pg_advisory_xact_lock_shared(?)")) {
+            lock.setLong(1, tableHash(table));
+            lock.execute();
+          }
+        });
+    tableLocks.put(table, exclusive);
+  }
+
+  /** FNV-1a over a table's name, in a key space of its own: the table-level advisory lock. */
+  private static long tableHash(TableId table) {
+    long h = 0xcbf29ce484222325L;
+    for (byte b :
+        ("georep.table\0" + table.schema() + "\0" + table.name())
+            .getBytes(StandardCharsets.UTF_8)) {
+      h = (h ^ (b & 0xff)) * 0x100000001b3L;
+    }
+    return h;
   }
 
   /** FNV-1a over table and key: the advisory lock of a row. */
@@ -667,7 +971,6 @@ public final class ApplyTransaction {
 
   /** Folds a local write made since the row was last synchronised into its state. */
   private void fold(RowHandle h, TablePolicy policy) throws SQLException {
-    VisibleRow visible = visible(h, policy);
     LocalStamp stamp;
     if (h.db.isPresent()) {
       if (h.state != null && h.writerXid32 != null && h.writerXid32 == h.xmin) {
@@ -678,7 +981,7 @@ public final class ApplyTransaction {
       }
       stamp = awaitStamp(h, true);
     } else {
-      if (h.state == null || !visible.exists() || h.suppressed) {
+      if (h.state == null || !visible(h, policy).exists() || h.suppressed) {
         return;
       }
       if (agentFolds) {
@@ -687,7 +990,14 @@ public final class ApplyTransaction {
       stamp = awaitStamp(h, false);
     }
     Optional<Write> local =
-        Write.diff(policy, h.key, visible, h.db, stamp.dot(), stamp.timestamp(), stamp.context());
+        Write.diff(
+            policy,
+            h.key,
+            visible(h, policy),
+            h.db,
+            stamp.dot(),
+            stamp.timestamp(),
+            stamp.context());
     h.dirty = true;
     h.writerXid32 = h.db.isPresent() ? h.xmin : null;
     if (local.isEmpty()) {
@@ -695,6 +1005,7 @@ public final class ApplyTransaction {
     }
     MergeResult r = RowMerge.merge(Optional.ofNullable(h.state), local.get(), policy);
     conflicts.addAll(r.conflicts());
+    remember(h, r);
     if (r.applied()) {
       h.state = r.state();
       noteWrite(h, stamp.dot(), stamp.timestamp());
@@ -740,7 +1051,7 @@ public final class ApplyTransaction {
   public void foldLocal(SourceTransaction tx, long xid32) throws SQLException {
     currentDot = tx.dot();
     boolean any = false;
-    for (Write write : Write.of(tx)) {
+    for (Write write : writesOf(tx)) {
       currentTable = write.table().id();
       currentKey = write.key();
       TablePolicy policy = policies.apply(write.table());
@@ -751,6 +1062,7 @@ public final class ApplyTransaction {
       }
       MergeResult r = RowMerge.merge(Optional.ofNullable(h.state), write, policy);
       conflicts.addAll(r.conflicts());
+      remember(h, r);
       if (r.applied()) {
         h.state = r.state();
         noteWrite(h, write.dot(), write.timestamp());
@@ -768,6 +1080,7 @@ public final class ApplyTransaction {
     }
     currentTable = null;
     currentKey = null;
+    writes.remove(tx);
     if (any) {
       folded.add(tx);
     }
@@ -871,7 +1184,7 @@ public final class ApplyTransaction {
           columns.add(e.getKey());
           values.add(e.getValue());
         }
-        statement = sql.insert(columns);
+        statement = sql.uniques().isEmpty() ? sql.insertBatched(columns) : sql.insert(columns);
       } else {
         for (Map.Entry<String, Value> e : row.values().entrySet()) {
           ColumnSchema c = h.table.column(h.table.indexOf(e.getKey()));
@@ -885,7 +1198,7 @@ public final class ApplyTransaction {
           h.writerXid32 = h.xmin;
           return;
         }
-        statement = sql.update(columns);
+        statement = sql.uniques().isEmpty() ? sql.updateBatched(columns) : sql.update(columns);
       }
       String clash =
           execute(
@@ -916,7 +1229,25 @@ public final class ApplyTransaction {
    */
   private String execute(String statement, List<Value> values, RowKey key, TableSql clashes)
       throws SQLException {
-    Savepoint savepoint = clashes == null ? null : connection.setSavepoint();
+    rowsWritten = true;
+    if (clashes == null) {
+      // No clash to catch: the write joins the pending batch, sent before anything that could
+      // observe it (flushWrites). Outside a savepoint the new row version's xmin is our own xid.
+      List<String> parameters = new ArrayList<>(values.size() + (key == null ? 0 : key.size()));
+      for (Value v : values) {
+        parameters.add(SqlValues.text(v));
+      }
+      if (key != null) {
+        for (int k = 0; k < key.size(); k++) {
+          parameters.add(SqlValues.text(key.get(k)));
+        }
+      }
+      pendingWrites.add(new PendingWrite(statement, parameters));
+      writtenXmin = xid & MASK32;
+      return null;
+    }
+    flushWrites();
+    Savepoint savepoint = connection.setSavepoint();
     try (PreparedStatement s = connection.prepareStatement(statement)) {
       int i = 1;
       for (Value v : values) {
@@ -925,7 +1256,6 @@ public final class ApplyTransaction {
       if (key != null) {
         bindKey(s, i, key);
       }
-      rowsWritten = true;
       if (s.execute()) {
         try (ResultSet rs = s.getResultSet()) {
           if (rs.next()) {
@@ -934,22 +1264,56 @@ public final class ApplyTransaction {
           }
         }
       }
-      if (savepoint != null) {
-        connection.releaseSavepoint(savepoint);
-      }
+      connection.releaseSavepoint(savepoint);
       return null;
     } catch (PSQLException e) {
       String constraint =
           e.getServerErrorMessage() == null ? null : e.getServerErrorMessage().getConstraint();
-      if (savepoint != null
-          && "23505".equals(e.getSQLState())
+      if ("23505".equals(e.getSQLState())
           && constraint != null
           && clashes.uniques().containsKey(constraint)) {
         connection.rollback(savepoint);
+        // ROLLBACK TO SAVEPOINT keeps the savepoint, and what follows would run in a new
+        // subtransaction whose xid becomes the xmin of the rows written next; the batched writes
+        // record the top-level xid as theirs, so the savepoint must end here.
+        connection.releaseSavepoint(savepoint);
         return constraint;
       }
       throw e;
     }
+  }
+
+  /**
+   * Sends the pending table writes in their order, consecutive writes with the same statement as
+   * one JDBC batch (one round trip).
+   */
+  private void flushWrites() throws SQLException {
+    int from = 0;
+    while (from < pendingWrites.size()) {
+      String statement = pendingWrites.get(from).statement();
+      int to = from + 1;
+      while (to < pendingWrites.size() && pendingWrites.get(to).statement().equals(statement)) {
+        to++;
+      }
+      try (PreparedStatement s = connection.prepareStatement(statement)) {
+        for (int w = from; w < to; w++) {
+          List<String> parameters = pendingWrites.get(w).parameters();
+          for (int i = 0; i < parameters.size(); i++) {
+            s.setString(i + 1, parameters.get(i));
+          }
+          if (to - from > 1) {
+            s.addBatch();
+          }
+        }
+        if (to - from > 1) {
+          s.executeBatch();
+        } else {
+          s.executeUpdate();
+        }
+      }
+      from = to;
+    }
+    pendingWrites.clear();
   }
 
   /**
@@ -1063,7 +1427,7 @@ public final class ApplyTransaction {
         upsert.setString(2, h.table.id().name());
         upsert.setBytes(3, h.keyBytes);
         upsert.setBytes(4, h.state.toBytes());
-        upsert.setBoolean(5, RowMerge.visible(h.state, policy, h.key).exists());
+        upsert.setBoolean(5, visible(h, policy).exists());
         upsert.setBoolean(6, h.suppressed);
         if (h.writerXid32 == null) {
           upsert.setNull(7, java.sql.Types.BIGINT);

@@ -25,6 +25,7 @@ public final class TableSql {
   private final String quoted;
   private final String keyPredicate;
   private final String selectRow;
+  private final String selectRows;
   private final String delete;
   private final String primaryKey;
   private final Map<String, List<String>> uniques;
@@ -32,6 +33,8 @@ public final class TableSql {
   private final boolean foreignKeysDeferrable;
   private final Map<List<String>, String> inserts = new ConcurrentHashMap<>();
   private final Map<List<String>, String> updates = new ConcurrentHashMap<>();
+  private final Map<List<String>, String> batchedInserts = new ConcurrentHashMap<>();
+  private final Map<List<String>, String> batchedUpdates = new ConcurrentHashMap<>();
 
   private TableSql(
       TableSchema table,
@@ -57,6 +60,31 @@ public final class TableSql {
     this.selectRow =
         select.append(" FROM ").append(quoted).append(" WHERE ").append(keyPredicate)
             + " FOR UPDATE";
+    // Many rows at once: the keys come as one text array per key column, joined by position.
+    StringBuilder many = new StringBuilder("SELECT u.ord, t.xmin::text::bigint");
+    for (ColumnSchema c : table.columns()) {
+      many.append(", t.").append(TableId.quote(c.name())).append("::text");
+    }
+    List<String> arrays = new ArrayList<>();
+    List<String> names = new ArrayList<>();
+    List<String> join = new ArrayList<>();
+    List<ColumnSchema> keyColumns = table.keyColumns();
+    for (int k = 0; k < keyColumns.size(); k++) {
+      ColumnSchema c = keyColumns.get(k);
+      arrays.add("?::text[]");
+      names.add("k" + k);
+      join.add("t." + TableId.quote(c.name()) + " = u.k" + k + "::" + cast(c));
+    }
+    this.selectRows =
+        many.append(" FROM ")
+                .append(quoted)
+                .append(" t JOIN unnest(")
+                .append(String.join(", ", arrays))
+                .append(") WITH ORDINALITY AS u(")
+                .append(String.join(", ", names))
+                .append(", ord) ON ")
+                .append(String.join(" AND ", join))
+            + " FOR UPDATE OF t";
     this.delete = "DELETE FROM " + quoted + " WHERE " + keyPredicate;
   }
 
@@ -147,6 +175,16 @@ public final class TableSql {
     return selectRow;
   }
 
+  /**
+   * Returns {@code SELECT ord, xmin, every column as text … FOR UPDATE} of many rows: one {@code
+   * text[]} parameter per key column (the keys' text forms, in key-column order), joined by
+   * position; {@code ord} is the 1-based position of the row's key in the arrays. Rows that do not
+   * exist are simply absent from the result.
+   */
+  public String selectRows() {
+    return selectRows;
+  }
+
   /** Returns the key-column predicate with one parameter per key column, in key order. */
   public String keyPredicate() {
     return keyPredicate;
@@ -182,6 +220,34 @@ public final class TableSql {
               + String.join(", ", params)
               + ") RETURNING xmin::text::bigint";
         });
+  }
+
+  /**
+   * Returns an insert of the given columns like {@link #insert}, but returning nothing, for JDBC
+   * batches (the applier knows the new row's {@code xmin} when no savepoint is open: its own xid).
+   *
+   * @param columns column names
+   * @return the statement text
+   */
+  public String insertBatched(List<String> columns) {
+    return batchedInserts.computeIfAbsent(
+        List.copyOf(columns), cols -> withoutReturning(insert(cols)));
+  }
+
+  /**
+   * Returns an update of the given non-key columns like {@link #update}, but returning nothing, for
+   * JDBC batches.
+   *
+   * @param columns column names
+   * @return the statement text
+   */
+  public String updateBatched(List<String> columns) {
+    return batchedUpdates.computeIfAbsent(
+        List.copyOf(columns), cols -> withoutReturning(update(cols)));
+  }
+
+  private static String withoutReturning(String statement) {
+    return statement.substring(0, statement.lastIndexOf(" RETURNING "));
   }
 
   /**
