@@ -359,6 +359,44 @@ class ApplyIT {
     return new Value.CounterDelta(BigDecimal.valueOf(d));
   }
 
+  @Test
+  void keyChangingUpdate_movesTheRowWithItsValues_exactlyOnce() throws Exception {
+    SourceTransaction create =
+        tx(US, 95, 1000, context(), insert(LWW, 50, "a", "moved", "b", "along"));
+    SourceTransaction move =
+        tx(US, 96, 2000, context(US, 95), update(LWW, 50, "id", 51, "b", "changed"));
+    for (PostgresChangeApplier applier : List.of(eu, ap)) {
+      applier.apply(List.of(create));
+      applier.apply(List.of(move));
+      applier.apply(List.of(move));
+    }
+    assertThat(query(one, "SELECT * FROM lww_t WHERE id IN (50, 51) ORDER BY id"))
+        .containsExactly("id=51,a=moved,b=changed");
+    assertConverged("SELECT * FROM lww_t WHERE id IN (50, 51) ORDER BY id");
+    // A later write to the new key applies; the old key stays deleted.
+    eu.apply(List.of(tx(US, 97, 3000, context(US, 96), update(LWW, 51, "a", "again"))));
+    assertThat(query(one, "SELECT * FROM lww_t WHERE id IN (50, 51) ORDER BY id"))
+        .containsExactly("id=51,a=again,b=changed");
+  }
+
+  @Test
+  void keyChangingUpdate_concurrentUpdateOfOldKey_converges() throws Exception {
+    SourceTransaction create =
+        tx(US, 98, 1000, context(), insert(LWW, 60, "a", "first", "b", "row"));
+    eu.apply(List.of(create));
+    ap.apply(List.of(create));
+    // The capture ships a key-changing update with the whole new row (CaptureIT), so that no
+    // region completes it from its own copy of the old row, which a concurrent update changed in
+    // one region and not yet in the other.
+    bothOrders(
+        List.of(
+            tx(US, 99, 2000, context(US, 98), update(LWW, 60, "id", 61, "a", "first", "b", "row")),
+            tx(SA, 99, 1500, context(US, 98), update(LWW, 60, "a", "concurrent"))));
+    assertThat(query(one, "SELECT * FROM lww_t WHERE id IN (60, 61) ORDER BY id"))
+        .containsExactly("id=61,a=first,b=row");
+    assertConverged("SELECT * FROM lww_t WHERE id IN (60, 61) ORDER BY id");
+  }
+
   // ---- unique keys and foreign keys ----
 
   @Test

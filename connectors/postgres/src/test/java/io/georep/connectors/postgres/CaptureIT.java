@@ -154,6 +154,31 @@ class CaptureIT {
   }
 
   @Test
+  void capture_keyChangingUpdate_shipsTheWholeNewRow() throws Exception {
+    RecordingHandler handler = new RecordingHandler();
+    try (PostgresChangeSource source =
+        new PostgresChangeSource(config(database, "t_keymove", publication))) {
+      source.start(handler, 0);
+      execute(
+          connection,
+          "INSERT INTO wide VALUES (2, 'a', 2, 3, 'd', true, 1.5, '2024-01-02')",
+          "UPDATE wide SET id = 3, c3 = 31 WHERE id = 2");
+      List<SourceTransaction> txs = handler.awaitCount(2);
+      RowChange.Update move = (RowChange.Update) txs.get(1).changes().get(0);
+      // Other regions insert the new key from this alone, never from their copy of the old row.
+      assertThat(move.key().values()).containsExactly(new Value.Int4(2));
+      assertThat(move.changed())
+          .hasSize(8)
+          .containsEntry("id", new Value.Int4(3))
+          .containsEntry("c1", new Value.Text("a"))
+          .containsEntry("c3", new Value.Int4(31))
+          .containsEntry("c7", new Value.Date(java.time.LocalDate.of(2024, 1, 2)));
+    }
+    execute(connection, "DELETE FROM wide WHERE id = 3");
+    CaptureFixture.dropSlot(connection, "t_keymove");
+  }
+
+  @Test
   void capture_toastedValues_unchangedIsNeverNull() throws Exception {
     SplittableRandom random = new SplittableRandom(Seeds.of("toast").findFirst().getAsLong());
     byte[] bytes = new byte[5000];

@@ -34,10 +34,10 @@ import java.util.Set;
  * there is one, else every column; under {@code USING INDEX} the index's columns); a table whose
  * identity is {@code NOTHING}, or {@code DEFAULT} without a primary key, is refused naming both
  * fixes. An update with the whole old row ({@code FULL}) carries only the columns whose text
- * differs; without it, every column of the new row, with unchanged TOAST values as {@link
- * Value#UNCHANGED} — never NULL. Counter columns carry {@code new − old} and or-set/g-set columns
- * the added and removed elements, both of which need the old row ({@code FULL}, which publication
- * validation requires).
+ * differs, unless it changes the key: then every column of the new row; without it, every column of
+ * the new row, with unchanged TOAST values as {@link Value#UNCHANGED} — never NULL. Counter columns
+ * carry {@code new − old} and or-set/g-set columns the added and removed elements, both of which
+ * need the old row ({@code FULL}, which publication validation requires).
  *
  * <p>The capture's own publication rules ({@link CaptureRules}) apply here too: a change whose row
  * the filters reject is dropped, an update whose old row passes and new row does not becomes a
@@ -377,6 +377,22 @@ public final class ChangeConverter {
     }
     RowKey key = key(r, old != null ? old : next, lsn);
     Value[] changed = new Value[r.emitted.columnCount()];
+    if (full && !key.equals(key(r, next, lsn))) {
+      // A key-changing update moves the row: other regions apply it as a delete of the old key and
+      // an insert of the new one, which must carry the whole row. Completed from each region's own
+      // copy of the old row, it would take in whatever concurrent writes that region had merged
+      // there, and regions would disagree.
+      for (int i = 0; i < r.types.length; i++) {
+        int j = r.emittedIndex[i];
+        if (j >= 0) {
+          changed[j] =
+              next.kind(i) == TupleData.Kind.UNCHANGED_TOAST
+                  ? shipped(r, old, i, lsn)
+                  : shipped(r, next, i, lsn);
+        }
+      }
+      return RowChange.Update.of(r.emitted, key, changed);
+    }
     for (int i = 0; i < r.types.length; i++) {
       int j = r.emittedIndex[i];
       if (j < 0) {
