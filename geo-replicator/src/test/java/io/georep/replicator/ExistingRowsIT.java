@@ -3,6 +3,7 @@ package io.georep.replicator;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -14,7 +15,8 @@ import org.junit.jupiter.api.TestInstance;
  * regions (the initial copy), and afterwards every region updates those rows concurrently. The
  * copied rows carry no stamp (their writers predate the capture), so the agent's fold of the copy
  * must recognise them as the copied versions; otherwise every remote write to such a row would wait
- * forever for a fold that never comes, and the regions would not converge.
+ * forever for a fold that never comes, and the regions would not converge. The same holds for rows
+ * an application writes inside savepoints, whose xmin is a subtransaction's xid.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ExistingRowsIT {
@@ -75,8 +77,45 @@ class ExistingRowsIT {
 
     topology.awaitQuiescence(Duration.ofMinutes(2));
     topology.assertConverged();
-    assertThat(topology.db("us-east").rows("SELECT sum(qty) AS s FROM items WHERE id > 3"))
+    assertThat(
+            topology
+                .db("us-east")
+                .rows("SELECT sum(qty) AS s FROM items WHERE id > 3 AND id <= " + ROWS))
         .containsExactly("s=" + expectedQty());
+  }
+
+  @Test
+  void rowsWrittenInsideApplicationSavepoints_areFolded_andLaterWritesToThemConverge()
+      throws Exception {
+    // Rows written inside a savepoint carry the subtransaction's xid as xmin, not the xid of the
+    // transaction the capture stamped. The fold must still recognise them as that transaction's
+    // versions, or every remote write to them would wait forever.
+    topology
+        .db("eu-west")
+        .execute(
+            "BEGIN",
+            "INSERT INTO items (id, name, qty, tags) VALUES (1001, 'saved', 1, '{s}')",
+            "SAVEPOINT inner_write",
+            "INSERT INTO items (id, name, qty, tags) VALUES (1002, 'inner', 2, '{s}')",
+            "UPDATE items SET name = 'inner-updated' WHERE id = 1001",
+            "RELEASE SAVEPOINT inner_write",
+            "SAVEPOINT undone",
+            "UPDATE items SET name = 'rolled-back' WHERE id = 1002",
+            "ROLLBACK TO SAVEPOINT undone",
+            "UPDATE items SET qty = qty + 10 WHERE id = 1002",
+            "COMMIT");
+    topology.awaitQuiescence(Duration.ofMinutes(2));
+    // Only the other regions write them again: eu-west's versions stay the subtransactions'.
+    for (String region : List.of("sa-east", "us-east")) {
+      topology
+          .db(region)
+          .execute("UPDATE items SET qty = qty + 1, name = '" + region + "' WHERE id >= 1001");
+    }
+    topology.awaitQuiescence(Duration.ofMinutes(2));
+    topology.assertConverged();
+    assertThat(
+            topology.db("eu-west").rows("SELECT id, qty FROM items WHERE id >= 1001 ORDER BY id"))
+        .containsExactly("id=1001,qty=" + (1 + 2), "id=1002,qty=" + (12 + 2));
   }
 
   /** Seeds 4..ROWS, plus one increment per region on every even id. */

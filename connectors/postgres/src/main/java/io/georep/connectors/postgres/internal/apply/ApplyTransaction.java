@@ -131,6 +131,9 @@ public final class ApplyTransaction {
   private long writtenXmin;
   private Duration rowLockTimeout = Duration.ZERO;
 
+  /** Whether the server records commit timestamps; read when first needed. */
+  private Boolean commitTimestamps;
+
   /** A row's identity: table and key bytes. */
   private record RowRef(TableId table, ByteBuffer key) {}
 
@@ -872,7 +875,6 @@ public final class ApplyTransaction {
       }
       return h;
     }
-    h = new RowHandle(table, key, keyBytes);
     if (!tableLocks.containsKey(table.id())) {
       lockTable(table.id(), false);
     }
@@ -887,37 +889,8 @@ public final class ApplyTransaction {
             }
           });
     }
-    try (PreparedStatement meta =
-        connection.prepareStatement(
-            "SELECT state, suppressed, writer_xid32, sync_lsn, last_origin, last_seq, last_wall,"
-                + " last_logical FROM georep.row_meta"
-                + " WHERE table_schema = ? AND table_name = ? AND row_key = ?")) {
-      meta.setString(1, table.id().schema());
-      meta.setString(2, table.id().name());
-      meta.setBytes(3, keyBytes);
-      try (ResultSet rs = meta.executeQuery()) {
-        if (rs.next()) {
-          readMeta(rs, 1, h);
-        }
-      }
-    }
-    readRow(sql, h);
-    rows.put(ref, h);
-    return h;
-  }
-
-  private void readRow(TableSql sql, RowHandle h) throws SQLException {
-    try (PreparedStatement select = connection.prepareStatement(sql.selectRow())) {
-      bindKey(select, 1, h.key);
-      try (ResultSet rs = select.executeQuery()) {
-        if (rs.next()) {
-          h.xmin = rs.getLong(1) & MASK32;
-          h.db = Optional.of(values(h.table, rs, 2));
-        } else {
-          h.db = Optional.empty();
-        }
-      }
-    }
+    readAll(sql, table, List.of(Map.entry(ref.key(), key)));
+    return rows.get(ref);
   }
 
   private static void bindKey(PreparedStatement s, int from, RowKey key) throws SQLException {
@@ -1071,7 +1044,9 @@ public final class ApplyTransaction {
       }
       boolean current =
           h.db.isPresent()
-              ? (xid32 == INITIAL_COPY ? !stamped(h.xmin) : h.xmin == xid32)
+              ? (xid32 == INITIAL_COPY
+                  ? !stamped(h.xmin)
+                  : h.xmin == xid32 || subtransactionOf(h.xmin, xid32))
               : write.kind() == RowChange.Kind.DELETE;
       if (current && h.state != null) {
         h.dirty = true;
@@ -1083,6 +1058,38 @@ public final class ApplyTransaction {
     writes.remove(tx);
     if (any) {
       folded.add(tx);
+    }
+  }
+
+  /**
+   * Whether a row version's {@code xmin} is a subtransaction of the local transaction {@code top}
+   * (the application wrote the row inside a savepoint): it has no stamp of its own and committed at
+   * the very instant {@code top} did. PostgreSQL records one commit timestamp for a transaction and
+   * all its subtransactions, and two transactions that wrote the same row cannot commit at the same
+   * microsecond, as the second waits for the first's commit. Needs {@code track_commit_timestamp};
+   * without it such rows are never recognised, and remote writes to them wait (docs/apply.md).
+   */
+  private boolean subtransactionOf(long xmin, long top) throws SQLException {
+    if (commitTimestamps == null) {
+      try (Statement q = connection.createStatement();
+          ResultSet rs = q.executeQuery("SELECT current_setting('track_commit_timestamp')::bool")) {
+        commitTimestamps = rs.next() && rs.getBoolean(1);
+      }
+    }
+    if (!commitTimestamps) {
+      return false;
+    }
+    try (PreparedStatement q =
+        connection.prepareStatement(
+            "SELECT pg_xact_commit_timestamp(?::text::xid) = pg_xact_commit_timestamp(?::text::xid)"
+                + " AND NOT EXISTS (SELECT 1 FROM georep.xid_stamp WHERE xid32 = ?)")) {
+      q.setString(1, Long.toString(xmin));
+      q.setString(2, Long.toString(top));
+      q.setLong(3, xmin);
+      try (ResultSet rs = q.executeQuery()) {
+        // NULL (a commit time no longer or never recorded) reads as false.
+        return rs.next() && rs.getBoolean(1);
+      }
     }
   }
 

@@ -24,7 +24,6 @@ public final class TableSql {
   private final TableSchema table;
   private final String quoted;
   private final String keyPredicate;
-  private final String selectRow;
   private final String selectRows;
   private final String delete;
   private final String primaryKey;
@@ -53,13 +52,6 @@ public final class TableSql {
       key.add(TableId.quote(c.name()) + " = ?::" + cast(c));
     }
     this.keyPredicate = String.join(" AND ", key);
-    StringBuilder select = new StringBuilder("SELECT xmin::text::bigint");
-    for (ColumnSchema c : table.columns()) {
-      select.append(", ").append(TableId.quote(c.name())).append("::text");
-    }
-    this.selectRow =
-        select.append(" FROM ").append(quoted).append(" WHERE ").append(keyPredicate)
-            + " FOR UPDATE";
     // Many rows at once: the keys come as one text array per key column, joined by position.
     StringBuilder many = new StringBuilder("SELECT u.ord, t.xmin::text::bigint");
     for (ColumnSchema c : table.columns()) {
@@ -168,11 +160,6 @@ public final class TableSql {
   /** Returns the schema the statements were built for. */
   public TableSchema table() {
     return table;
-  }
-
-  /** Returns {@code SELECT xmin, every column as text … FOR UPDATE} by key. */
-  public String selectRow() {
-    return selectRow;
   }
 
   /**

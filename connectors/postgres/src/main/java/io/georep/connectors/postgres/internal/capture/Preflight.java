@@ -19,6 +19,8 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The checks the capture runs before it streams, each failing with a message that names the setting
@@ -26,12 +28,14 @@ import java.util.Optional;
  * publication plan; existing ones are brought in line with {@code ALTER PUBLICATION}) — the slot is
  * created over the replication connection by the caller when {@link Result#slotExists()} is false.
  *
- * <p>Checked: server version (14+), {@code wal_level = logical}, the {@code REPLICATION} attribute,
+ * <p>Checked: server version (14+), {@code wal_level = logical}, the {@code REPLICATION} attribute
+ * ({@code track_commit_timestamp = on} is recommended, with a warning: see {@code docs/apply.md}),
  * that every published table has a primary key or {@code REPLICA IDENTITY FULL}, and, for an
  * existing slot, its plugin ({@code pgoutput}), database, WAL ({@code wal_status <> 'lost'}) and
  * that no other process streams from it; for a missing slot, a free slot and WAL sender.
  */
 public final class Preflight {
+  private static final Logger LOG = LoggerFactory.getLogger(Preflight.class);
 
   /**
    * What the checks found.
@@ -69,6 +73,13 @@ public final class Preflight {
               + walLevel
               + "' but capture needs logical decoding; run ALTER SYSTEM SET wal_level = logical"
               + " and restart PostgreSQL");
+    }
+    if (!show(connection, "track_commit_timestamp").equals("on")) {
+      LOG.warn(
+          "track_commit_timestamp is off: a row an application writes inside a savepoint cannot"
+              + " be matched to its transaction, and remote changes to that row wait until it is"
+              + " written again outside a savepoint; run ALTER SYSTEM SET track_commit_timestamp ="
+              + " on and restart PostgreSQL");
     }
     try (PreparedStatement query =
             connection.prepareStatement(
