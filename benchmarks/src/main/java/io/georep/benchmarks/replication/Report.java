@@ -138,21 +138,19 @@ final class Report {
 
     md.append(
         "### Apply throughput (rows/s from the load's start until the target shows every row)\n\n");
-    List<List<String>> rows = new ArrayList<>();
-    for (String id : workloadIds()) {
-      Optional<WorkloadFigures> g = find(id, "georep");
-      Optional<WorkloadFigures> n = find(id, "native");
-      String title = g.or(() -> n).map(WorkloadFigures::title).orElse(id);
-      rows.add(
-          List.of(
-              "(" + id + ") " + title,
-              cell(g, f -> num(f.rowsPerSecond())),
-              cell(n, f -> num(f.rowsPerSecond())),
-              ratio(g, n, WorkloadFigures::rowsPerSecond),
-              String.format(Locale.ROOT, "≥ %.1f×", throughputGoal(id)),
-              cell(g, Report::times),
-              cell(n, Report::times)));
-    }
+    List<List<String>> rows =
+        perWorkload(
+            (id, g, n) -> {
+              String title = g.or(() -> n).map(WorkloadFigures::title).orElse(id);
+              return List.of(
+                  "(" + id + ") " + title,
+                  cell(g, f -> num(f.rowsPerSecond())),
+                  cell(n, f -> num(f.rowsPerSecond())),
+                  ratio(g, n, WorkloadFigures::rowsPerSecond),
+                  String.format(Locale.ROOT, "≥ %.1f×", throughputGoal(id)),
+                  cell(g, Report::times),
+                  cell(n, Report::times));
+            });
     table(
         md,
         1,
@@ -167,17 +165,14 @@ final class Report {
         rows);
 
     md.append("\n### Bytes shipped per change\n\n");
-    rows = new ArrayList<>();
-    for (String id : workloadIds()) {
-      Optional<WorkloadFigures> g = find(id, "georep");
-      Optional<WorkloadFigures> n = find(id, "native");
-      rows.add(
-          List.of(
-              "(" + id + ")",
-              cell(g, f -> dec(f.bytesPerChange())),
-              cell(n, f -> dec(f.bytesPerChange())),
-              ratio(g, n, WorkloadFigures::bytesPerChange)));
-    }
+    rows =
+        perWorkload(
+            (id, g, n) ->
+                List.of(
+                    "(" + id + ")",
+                    cell(g, f -> dec(f.bytesPerChange())),
+                    cell(n, f -> dec(f.bytesPerChange())),
+                    ratio(g, n, WorkloadFigures::bytesPerChange)));
     table(
         md,
         1,
@@ -185,23 +180,20 @@ final class Report {
         rows);
 
     md.append("\n### CPU seconds and heap per workload\n\n");
-    rows = new ArrayList<>();
-    for (String id : workloadIds()) {
-      Optional<WorkloadFigures> g = find(id, "georep");
-      Optional<WorkloadFigures> n = find(id, "native");
-      rows.add(
-          List.of(
-              "(" + id + ")",
-              cell(g, f -> dec(f.agentCpuSeconds())),
-              cell(g, f -> dec(f.harnessOtherCpuSeconds())),
-              cell(g, f -> dec(f.postgresCpuSeconds())),
-              cell(g, f -> dec(f.totalCpuSeconds())),
-              cell(n, f -> dec(f.postgresCpuSeconds())),
-              cell(n, f -> dec(f.harnessOtherCpuSeconds())),
-              cell(n, f -> dec(f.totalCpuSeconds())),
-              ratio(g, n, WorkloadFigures::totalCpuSeconds),
-              cell(g, f -> num(f.heapPeakBytes() / 1048576.0))));
-    }
+    rows =
+        perWorkload(
+            (id, g, n) ->
+                List.of(
+                    "(" + id + ")",
+                    cell(g, f -> dec(f.agentCpuSeconds())),
+                    cell(g, f -> dec(f.harnessOtherCpuSeconds())),
+                    cell(g, f -> dec(f.postgresCpuSeconds())),
+                    cell(g, f -> dec(f.totalCpuSeconds())),
+                    cell(n, f -> dec(f.postgresCpuSeconds())),
+                    cell(n, f -> dec(f.harnessOtherCpuSeconds())),
+                    cell(n, f -> dec(f.totalCpuSeconds())),
+                    ratio(g, n, WorkloadFigures::totalCpuSeconds),
+                    cell(g, f -> num(f.heapPeakBytes() / 1048576.0))));
     table(
         md,
         1,
@@ -322,6 +314,20 @@ final class Report {
     for (List<String> row : rows) {
       md.append("| ").append(String.join(" | ", row)).append(" |\n");
     }
+  }
+
+  /** A row of a per-workload table from the workload's figures of each system, if it ran. */
+  @FunctionalInterface
+  private interface WorkloadRow {
+    List<String> of(String id, Optional<WorkloadFigures> georep, Optional<WorkloadFigures> nativ);
+  }
+
+  private List<List<String>> perWorkload(WorkloadRow row) {
+    List<List<String>> rows = new ArrayList<>();
+    for (String id : workloadIds()) {
+      rows.add(row.of(id, find(id, "georep"), find(id, "native")));
+    }
+    return rows;
   }
 
   /** A cell of a figure that one system may lack. */
