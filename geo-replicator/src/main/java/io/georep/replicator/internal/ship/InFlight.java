@@ -87,7 +87,21 @@ final class InFlight {
    * @return the hold
    */
   Hold hold(int count, int weight, int parties) {
-    return new Hold(count, weight, parties);
+    return new Hold(count, weight, parties, () -> {});
+  }
+
+  /**
+   * Returns a hold on the permits of a batch that also runs an action when every party is done,
+   * before the permits return, on the thread of the last party.
+   *
+   * @param count the batch's transactions
+   * @param weight the batch's KiB
+   * @param parties how many {@link Hold#done} calls release it; at least 1
+   * @param whenDone run once, by the last party
+   * @return the hold
+   */
+  Hold hold(int count, int weight, int parties, Runnable whenDone) {
+    return new Hold(count, weight, parties, whenDone);
   }
 
   /** Returns the transaction permits not taken. */
@@ -115,21 +129,30 @@ final class InFlight {
     private final int count;
     private final int weight;
     private final AtomicInteger parties;
+    private final Runnable whenDone;
 
-    private Hold(int count, int weight, int parties) {
+    private Hold(int count, int weight, int parties, Runnable whenDone) {
       if (parties < 1) {
         throw new IllegalArgumentException("parties must be positive: " + parties);
       }
       this.count = count;
       this.weight = weight;
       this.parties = new AtomicInteger(parties);
+      this.whenDone = whenDone;
     }
 
-    /** One party is done; the last one returns the permits. Extra calls are ignored. */
+    /**
+     * One party is done; the last one runs the action and returns the permits. Extra calls are
+     * ignored.
+     */
     void done() {
       if (parties.getAndUpdate(p -> Math.max(0, p - 1)) == 1) {
-        transactions.release(count);
-        kib.release(weight);
+        try {
+          whenDone.run();
+        } finally {
+          transactions.release(count);
+          kib.release(weight);
+        }
       }
     }
   }

@@ -31,7 +31,10 @@ import org.slf4j.LoggerFactory;
  * transactions or 10,000 row changes are taken (one shipping batch may exceed either; it is folded
  * whole): a fold holds every row it touches, with its merge state, in memory and locked in the
  * database until it commits. Re-delivered transactions after a restart are skipped by the applier
- * (idempotent).
+ * (idempotent). The slot passes a transaction only once it is folded (and Kafka has acknowledged
+ * it), so a restart re-delivers what was shipped but not folded. A transaction that cannot be
+ * folded (an {@link ApplyException}: a schema mismatch, a failing resolver) halts the local stream
+ * with an alert, as a poison record halts its origin; nothing after it is let go.
  */
 final class LocalFolder implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(LocalFolder.class);
@@ -97,7 +100,12 @@ final class LocalFolder implements AutoCloseable {
             applier = PostgresChangeApplier.start(config);
             applier.setConflictListener(metrics::conflicts);
           }
-          fold(applier, batch);
+          if (!fold(applier, batch)) {
+            // Halted: nothing more is folded and nothing of this batch is let go, so the slot
+            // keeps it and the capture stops once the permits run out; a restart of the agent
+            // folds it again.
+            return;
+          }
           batch.clear();
           for (Pending p : taken) {
             p.folded().run();
@@ -127,9 +135,16 @@ final class LocalFolder implements AutoCloseable {
     return n;
   }
 
-  private void fold(PostgresChangeApplier applier, List<SourceTransaction> batch) {
+  /**
+   * Folds a batch; a batch that fails for good is folded one transaction at a time, to name the one
+   * that fails.
+   *
+   * @return false if a transaction cannot be folded: the local stream is halted with an alert
+   */
+  private boolean fold(PostgresChangeApplier applier, List<SourceTransaction> batch) {
     try {
       applier.foldLocal(batch);
+      return true;
     } catch (ApplyException e) {
       if (batch.size() == 1) {
         String message =
@@ -137,14 +152,19 @@ final class LocalFolder implements AutoCloseable {
                 + batch.get(0).dot()
                 + " into the row metadata: "
                 + e.getMessage()
-                + "; remote changes of its rows wait until this is fixed";
+                + "; the local stream is halted (remote changes of its rows would wait for it),"
+                + " fix the cause and restart the agent";
         LOG.error(message, e);
         state.captureError.set(message);
-        return;
+        state.captureState.set(AgentState.StreamState.HALTED);
+        return false;
       }
       for (SourceTransaction tx : batch) {
-        fold(applier, List.of(tx));
+        if (!fold(applier, List.of(tx))) {
+          return false;
+        }
       }
+      return true;
     }
   }
 

@@ -30,10 +30,11 @@ import org.slf4j.LoggerFactory;
  * <h2>Design</h2>
  *
  * <p>Invariant: <b>the slot's confirmed position never passes a transaction Kafka has not
- * acknowledged</b> (DESIGN.md §3), so a crash anywhere loses nothing — the capture re-delivers
- * every unacknowledged transaction and the stream may hold duplicates, which receivers drop by
- * {@code seq} (each transaction's causal context names its predecessor in the stream, so a receiver
- * also recognises a gap).
+ * acknowledged, nor one the {@link LocalFolder} has not folded</b> (DESIGN.md §3), so a crash
+ * anywhere loses nothing — the capture re-delivers every such transaction (the fold of one folded
+ * before is skipped) and the stream may hold duplicates, which receivers drop by {@code seq} (each
+ * transaction's causal context names its predecessor in the stream, so a receiver also recognises a
+ * gap).
  *
  * <ul>
  *   <li>Threads: the capture thread calls {@link #onTransaction}; it takes the transaction's {@link
@@ -51,12 +52,12 @@ import org.slf4j.LoggerFactory;
  *       within {@code shipping.max.in.flight.*} whichever of Kafka or the database is slow. The
  *       byte cap of a batch also bounds what a receiver decodes from one record.
  *   <li>Acknowledgements: the producer is idempotent with {@code acks=all} on a single partition,
- *       so callbacks come in send order. Each successful callback calls {@link
- *       ChangeSource#acknowledge} with the batch's last seq and lets go of its permits (returned
- *       once the folder has let go too). The first failed callback poisons the session: no later
- *       batch is acknowledged (a later batch may have been written after an epoch bump, leaving a
- *       gap the receivers detect and skip), and the failure goes to the owner, which restarts
- *       capture and producer from the slot's confirmed position.
+ *       so callbacks come in send order, and the folder folds in the same order. Once both Kafka's
+ *       callback and the folder are done with a batch, {@link ChangeSource#acknowledge} gets the
+ *       batch's last seq and the permits return. The first failed callback poisons the session: no
+ *       later batch is acknowledged (a later batch may have been written after an epoch bump,
+ *       leaving a gap the receivers detect and skip), and the failure goes to the owner, which
+ *       restarts capture and producer from the slot's confirmed position.
  * </ul>
  *
  * <p>Large transactions arrive whole (this handler is not a {@code FragmentHandler}); a transaction
@@ -204,8 +205,11 @@ public final class Shipper implements TransactionHandler, AutoCloseable {
           kib += next.kib();
         }
         state.shipQueue.addAndGet(-batch.size());
-        // Released when Kafka has acknowledged the batch and the folder has folded it.
-        InFlight.Hold hold = inFlight.hold(batch.size(), kib, 2);
+        // Released when Kafka has acknowledged the batch and the folder has folded it; only then
+        // may the slot pass it: a restart must re-deliver a transaction that was shipped but not
+        // yet folded, or remote writes to its rows would wait for that fold forever.
+        long last = batch.get(batch.size() - 1).seq();
+        InFlight.Hold hold = inFlight.hold(batch.size(), kib, 2, () -> confirm(last));
         folder.submit(batch, hold::done);
         send(batch, changes, hold);
       }
@@ -260,10 +264,6 @@ public final class Shipper implements TransactionHandler, AutoCloseable {
               if (failed || closed) {
                 return;
               }
-              ChangeSource s = source;
-              if (s != null) {
-                s.acknowledge(last);
-              }
               state.shippedSeq.accumulateAndGet(last, Math::max);
               state.shippedWallMillis.set(wall);
               state.transactionsShipped.addAndGet(n);
@@ -274,6 +274,17 @@ public final class Shipper implements TransactionHandler, AutoCloseable {
                     "shipped {} transactions up to {} at offset {}", n, last, metadata.offset());
               }
             });
+  }
+
+  /**
+   * Lets the slot pass a batch that Kafka has acknowledged and the folder has folded, unless this
+   * session failed (a later batch may then sit in Kafka without an earlier one).
+   */
+  private void confirm(long last) {
+    ChangeSource s = source;
+    if (s != null && !failed && !closed) {
+      s.acknowledge(last);
+    }
   }
 
   /** Stops the shipping thread; unshipped transactions are re-delivered by the next capture. */

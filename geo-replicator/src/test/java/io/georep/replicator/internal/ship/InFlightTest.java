@@ -74,6 +74,24 @@ class InFlightTest {
   }
 
   @Test
+  void hold_action_runsOnceWhenTheLastPartyIsDone_beforeThePermitsReturn() throws Exception {
+    InFlight permits = new InFlight(1, 1L << 20);
+    assertThat(permits.acquire(10, () -> true)).isTrue();
+    java.util.List<Integer> seenFree = new java.util.ArrayList<>();
+    InFlight.Hold hold =
+        permits.hold(1, 10, 2, () -> seenFree.add(permits.availableTransactions()));
+
+    hold.done();
+    assertThat(seenFree).isEmpty();
+    hold.done();
+    hold.done();
+
+    // The slot is confirmed (the action) while the batch still holds its permits, and only once.
+    assertThat(seenFree).containsExactly(0);
+    assertThat(permits.availableTransactions()).isEqualTo(1);
+  }
+
+  @Test
   void hold_doneMoreOftenThanItsParties_returnsThePermitsOnce() throws Exception {
     InFlight permits = new InFlight(1, 1L << 20);
     assertThat(permits.acquire(10, () -> true)).isTrue();
