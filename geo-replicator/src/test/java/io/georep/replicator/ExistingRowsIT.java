@@ -2,6 +2,8 @@ package io.georep.replicator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.sql.Connection;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -61,7 +63,7 @@ class ExistingRowsIT {
           region + " holds the copied rows",
           Duration.ofMinutes(1),
           () ->
-              topology.db(region).rows("SELECT id FROM items").size() == ROWS
+              topology.db(region).rows("SELECT id FROM items WHERE id <= " + ROWS).size() == ROWS
                   && topology.db(region).rows("SELECT id FROM accounts").size() == ROWS);
     }
 
@@ -109,13 +111,49 @@ class ExistingRowsIT {
     for (String region : List.of("sa-east", "us-east")) {
       topology
           .db(region)
-          .execute("UPDATE items SET qty = qty + 1, name = '" + region + "' WHERE id >= 1001");
+          .execute(
+              "UPDATE items SET qty = qty + 1, name = '"
+                  + region
+                  + "' WHERE id BETWEEN 1001 AND 1002");
     }
     topology.awaitQuiescence(Duration.ofMinutes(2));
     topology.assertConverged();
     assertThat(
-            topology.db("eu-west").rows("SELECT id, qty FROM items WHERE id >= 1001 ORDER BY id"))
+            topology
+                .db("eu-west")
+                .rows("SELECT id, qty FROM items WHERE id BETWEEN 1001 AND 1002 ORDER BY id"))
         .containsExactly("id=1001,qty=" + (1 + 2), "id=1002,qty=" + (12 + 2));
+  }
+
+  @Test
+  void transactionShippedButNotFolded_whenTheAgentStops_isFoldedAfterItsRestart() throws Exception {
+    RegionDatabase eu = topology.db("eu-west");
+    eu.execute("INSERT INTO items (id, name, qty, tags) VALUES (2001, 'before', 1, '{f}')");
+    topology.awaitQuiescence(Duration.ofMinutes(2));
+    try (Connection blocker = eu.connect()) {
+      // Holds the row metadata of items, so the fold of the next local write cannot finish (it
+      // retries) while the write is captured and Kafka acknowledges it.
+      blocker.setAutoCommit(false);
+      try (Statement s = blocker.createStatement()) {
+        s.execute("SELECT 1 FROM georep.row_meta WHERE table_name = 'items' FOR UPDATE");
+      }
+      long shipped = topology.agent("eu-west").status().capture().shippedSeq();
+      eu.execute("UPDATE items SET name = 'shipped, not folded' WHERE id = 2001");
+      Await.until(
+          "eu-west ships the update",
+          Duration.ofMinutes(1),
+          () -> topology.agent("eu-west").status().capture().shippedSeq() > shipped);
+      topology.stopAgent("eu-west");
+      blocker.rollback();
+    }
+    topology.startAgent("eu-west");
+    topology.awaitReady(Duration.ofMinutes(1));
+    // A remote write to the row applies in eu-west only once the update is folded there.
+    topology.db("sa-east").execute("UPDATE items SET qty = qty + 5 WHERE id = 2001");
+    topology.awaitQuiescence(Duration.ofMinutes(2));
+    topology.assertConverged();
+    assertThat(eu.rows("SELECT name, qty FROM items WHERE id = 2001"))
+        .containsExactly("name=shipped, not folded,qty=6");
   }
 
   /** Seeds 4..ROWS, plus one increment per region on every even id. */

@@ -174,6 +174,11 @@ final class Topology implements AutoCloseable {
         () -> agents.values().stream().allMatch(a -> a.status().ready()));
   }
 
+  /** The running agent of a region. */
+  Agent agent(String region) {
+    return agents.get(region);
+  }
+
   void stopAgent(String region) {
     Agent a = agents.remove(region);
     if (a != null) {
