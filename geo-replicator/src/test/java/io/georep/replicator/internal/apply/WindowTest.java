@@ -1,39 +1,12 @@
 package io.georep.replicator.internal.apply;
 
+import static io.georep.replicator.internal.SizedTransactions.tx;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.georep.connector.ColumnSchema;
-import io.georep.connector.RowChange;
-import io.georep.connector.ScalarType;
-import io.georep.connector.SourceTransaction;
-import io.georep.connector.TableId;
-import io.georep.connector.TableSchema;
-import io.georep.connector.Value;
-import io.georep.vectorclock.HybridTimestamp;
-import io.georep.vectorclock.ReplicaId;
-import io.georep.vectorclock.VersionVector;
-import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** The apply window's bounds in transactions and in KiB of estimated heap. */
 class WindowTest {
-  private static final ReplicaId A = ReplicaId.of("a");
-  private static final TableSchema T =
-      TableSchema.of(
-          TableId.of("public", "t"),
-          List.of(
-              ColumnSchema.key("id", ScalarType.INT4, 1),
-              ColumnSchema.of("v", ScalarType.TEXT, true)));
-
-  private static SourceTransaction tx(int textBytes) {
-    RowChange insert =
-        new RowChange.Insert(
-            T, Map.of("id", new Value.Int4(1), "v", new Value.Text("x".repeat(textBytes))));
-    return new SourceTransaction(
-        A, 10, new HybridTimestamp(10, 0, A), VersionVector.empty(), List.of(insert));
-  }
-
   @Test
   void tryAcquire_beyondTheTransactionCount_fails() throws Exception {
     Window w = new Window(2, 1L << 20);

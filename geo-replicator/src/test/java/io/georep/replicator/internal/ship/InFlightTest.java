@@ -1,39 +1,12 @@
 package io.georep.replicator.internal.ship;
 
+import static io.georep.replicator.internal.SizedTransactions.tx;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.georep.connector.ColumnSchema;
-import io.georep.connector.RowChange;
-import io.georep.connector.ScalarType;
-import io.georep.connector.SourceTransaction;
-import io.georep.connector.TableId;
-import io.georep.connector.TableSchema;
-import io.georep.connector.Value;
-import io.georep.vectorclock.HybridTimestamp;
-import io.georep.vectorclock.ReplicaId;
-import io.georep.vectorclock.VersionVector;
-import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** The shipping permits: bounds in transactions and KiB, returned when every holder is done. */
 class InFlightTest {
-  private static final ReplicaId HERE = ReplicaId.of("here");
-  private static final TableSchema T =
-      TableSchema.of(
-          TableId.of("public", "t"),
-          List.of(
-              ColumnSchema.key("id", ScalarType.INT4, 1),
-              ColumnSchema.of("v", ScalarType.TEXT, true)));
-
-  private static SourceTransaction tx(int textBytes) {
-    RowChange insert =
-        new RowChange.Insert(
-            T, Map.of("id", new Value.Int4(1), "v", new Value.Text("x".repeat(textBytes))));
-    return new SourceTransaction(
-        HERE, 10, new HybridTimestamp(10, 0, HERE), VersionVector.empty(), List.of(insert));
-  }
-
   @Test
   void acquire_beyondTheTransactionCount_waitsUntilStopped() throws Exception {
     InFlight permits = new InFlight(2, 1L << 20);
