@@ -41,8 +41,6 @@ import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
-import org.snakeyaml.engine.v2.api.LoadSettings;
-import org.snakeyaml.engine.v2.api.lowlevel.Compose;
 import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
 import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
 import org.snakeyaml.engine.v2.nodes.MappingNode;
@@ -50,7 +48,6 @@ import org.snakeyaml.engine.v2.nodes.Node;
 import org.snakeyaml.engine.v2.nodes.NodeTuple;
 import org.snakeyaml.engine.v2.nodes.ScalarNode;
 import org.snakeyaml.engine.v2.nodes.SequenceNode;
-import org.snakeyaml.engine.v2.schema.CoreSchema;
 
 /**
  * Loads {@code agent.yaml} into {@link AgentSettings}.
@@ -949,18 +946,9 @@ public final class AgentConfig {
     }
 
     private Optional<MappingNode> compose(String text) {
-      List<Node> documents = new ArrayList<>();
+      List<Node> documents;
       try {
-        LoadSettings settings =
-            LoadSettings.builder()
-                .setLabel(file)
-                .setSchema(new CoreSchema())
-                .setMaxAliasesForCollections(50)
-                .setAllowRecursiveKeys(false)
-                .build();
-        for (Node node : new Compose(settings).composeAllFromString(text)) {
-          documents.add(node);
-        }
+        documents = YamlSyntax.composeAll(file, text);
       } catch (MarkedYamlEngineException e) {
         syntaxProblem(e);
         return Optional.empty();

@@ -15,8 +15,6 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.snakeyaml.engine.v2.api.LoadSettings;
-import org.snakeyaml.engine.v2.api.lowlevel.Compose;
 import org.snakeyaml.engine.v2.exceptions.Mark;
 import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
 import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
@@ -26,7 +24,6 @@ import org.snakeyaml.engine.v2.nodes.NodeTuple;
 import org.snakeyaml.engine.v2.nodes.ScalarNode;
 import org.snakeyaml.engine.v2.nodes.SequenceNode;
 import org.snakeyaml.engine.v2.nodes.Tag;
-import org.snakeyaml.engine.v2.schema.CoreSchema;
 
 /**
  * Reads one publication file into a {@link Publication}, collecting every problem.
@@ -96,18 +93,9 @@ final class PublicationReader {
       return Optional.empty();
     }
     source = decoded.text().get();
-    List<Node> documents = new ArrayList<>();
+    List<Node> documents;
     try {
-      LoadSettings settings =
-          LoadSettings.builder()
-              .setLabel(file)
-              .setSchema(new CoreSchema())
-              .setMaxAliasesForCollections(50)
-              .setAllowRecursiveKeys(false)
-              .build();
-      for (Node node : new Compose(settings).composeAllFromString(source.text())) {
-        documents.add(node);
-      }
+      documents = YamlSyntax.composeAll(file, source.text());
     } catch (MarkedYamlEngineException e) {
       syntaxProblem(e);
       return Optional.empty();

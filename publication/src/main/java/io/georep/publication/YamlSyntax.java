@@ -1,15 +1,20 @@
 package io.georep.publication;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import org.snakeyaml.engine.v2.api.LoadSettings;
+import org.snakeyaml.engine.v2.api.lowlevel.Compose;
 import org.snakeyaml.engine.v2.common.ScalarStyle;
 import org.snakeyaml.engine.v2.exceptions.Mark;
 import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
+import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
 import org.snakeyaml.engine.v2.nodes.MappingNode;
 import org.snakeyaml.engine.v2.nodes.Node;
 import org.snakeyaml.engine.v2.nodes.ScalarNode;
 import org.snakeyaml.engine.v2.nodes.SequenceNode;
 import org.snakeyaml.engine.v2.nodes.Tag;
+import org.snakeyaml.engine.v2.schema.CoreSchema;
 
 /**
  * What every georep YAML file (publication files and {@code agent.yaml}) says about its syntax:
@@ -58,6 +63,32 @@ public final class YamlSyntax {
         at,
         "YAML syntax error: " + (context.isEmpty() ? "" : context + ": ") + problem,
         "check indentation, colons and quotes near this position");
+  }
+
+  /**
+   * Composes every document of a georep YAML file, with the settings all of them are read with:
+   * YAML 1.2's core schema (so {@code yes}/{@code no} stay strings), at most 50 aliases per
+   * collection and no recursive keys (no alias bombs).
+   *
+   * @param file the file name, for error positions
+   * @param text the file's text
+   * @return the documents' root nodes, in order
+   * @throws YamlEngineException on a syntax error ({@link MarkedYamlEngineException} with a
+   *     position, for {@link #problem})
+   */
+  public static List<Node> composeAll(String file, String text) {
+    LoadSettings settings =
+        LoadSettings.builder()
+            .setLabel(file)
+            .setSchema(new CoreSchema())
+            .setMaxAliasesForCollections(50)
+            .setAllowRecursiveKeys(false)
+            .build();
+    List<Node> documents = new ArrayList<>();
+    for (Node node : new Compose(settings).composeAllFromString(text)) {
+      documents.add(node);
+    }
+    return documents;
   }
 
   /**

@@ -4,26 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.snakeyaml.engine.v2.api.LoadSettings;
-import org.snakeyaml.engine.v2.composer.Composer;
 import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
 import org.snakeyaml.engine.v2.nodes.MappingNode;
 import org.snakeyaml.engine.v2.nodes.Node;
-import org.snakeyaml.engine.v2.nodes.NodeTuple;
-import org.snakeyaml.engine.v2.parser.ParserImpl;
-import org.snakeyaml.engine.v2.scanner.StreamReader;
-import org.snakeyaml.engine.v2.schema.CoreSchema;
 
 class YamlSyntaxTest {
 
   /** The value node of the only key of a one-line mapping, read as georep's files are. */
   private static Node value(String yaml) {
-    LoadSettings settings = LoadSettings.builder().setSchema(new CoreSchema()).build();
-    Composer composer =
-        new Composer(settings, new ParserImpl(settings, new StreamReader(settings, yaml)));
-    MappingNode mapping = (MappingNode) composer.getSingleNode().orElseThrow();
-    NodeTuple tuple = mapping.getValue().get(0);
-    return tuple.getValueNode();
+    MappingNode mapping = (MappingNode) YamlSyntax.composeAll("t.yaml", yaml).get(0);
+    return mapping.getValue().get(0).getValueNode();
   }
 
   @Test
@@ -61,11 +51,9 @@ class YamlSyntaxTest {
   @Test
   void problem_tabIndentation_isNamedWithPosition() {
     String yaml = "a:\n\tb: 1\n";
-    LoadSettings settings = LoadSettings.builder().build();
     MarkedYamlEngineException error = null;
     try {
-      new Composer(settings, new ParserImpl(settings, new StreamReader(settings, yaml)))
-          .getSingleNode();
+      YamlSyntax.composeAll("f.yaml", yaml);
     } catch (MarkedYamlEngineException e) {
       error = e;
     }
