@@ -41,8 +41,6 @@ import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
-import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
-import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
 import org.snakeyaml.engine.v2.nodes.MappingNode;
 import org.snakeyaml.engine.v2.nodes.Node;
 import org.snakeyaml.engine.v2.nodes.NodeTuple;
@@ -946,19 +944,11 @@ public final class AgentConfig {
     }
 
     private Optional<MappingNode> compose(String text) {
-      List<Node> documents;
-      try {
-        documents = YamlSyntax.composeAll(file, text);
-      } catch (MarkedYamlEngineException e) {
-        syntaxProblem(e);
-        return Optional.empty();
-      } catch (YamlEngineException e) {
-        problem(
-            SourcePosition.startOf(file),
-            "YAML error: " + e.getMessage(),
-            "check the file with a YAML linter");
+      Optional<List<Node>> composed = YamlSyntax.compose(file, text, lines, problems::add);
+      if (composed.isEmpty()) {
         return Optional.empty();
       }
+      List<Node> documents = composed.get();
       if (documents.isEmpty()) {
         problem(
             SourcePosition.startOf(file),
@@ -988,10 +978,6 @@ public final class AgentConfig {
         return Optional.empty();
       }
       return Optional.of(root);
-    }
-
-    private void syntaxProblem(MarkedYamlEngineException e) {
-      problems.add(YamlSyntax.problem(file, lines, e));
     }
 
     // ---- keys ----

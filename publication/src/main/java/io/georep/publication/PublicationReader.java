@@ -16,8 +16,6 @@ import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.snakeyaml.engine.v2.exceptions.Mark;
-import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
-import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
 import org.snakeyaml.engine.v2.nodes.MappingNode;
 import org.snakeyaml.engine.v2.nodes.Node;
 import org.snakeyaml.engine.v2.nodes.NodeTuple;
@@ -93,19 +91,12 @@ final class PublicationReader {
       return Optional.empty();
     }
     source = decoded.text().get();
-    List<Node> documents;
-    try {
-      documents = YamlSyntax.composeAll(file, source.text());
-    } catch (MarkedYamlEngineException e) {
-      syntaxProblem(e);
-      return Optional.empty();
-    } catch (YamlEngineException e) {
-      problem(
-          SourcePosition.startOf(file),
-          "YAML error: " + e.getMessage(),
-          "check the file with a YAML linter");
+    Optional<List<Node>> composed =
+        YamlSyntax.compose(file, source.text(), source.lines(), problems::add);
+    if (composed.isEmpty()) {
       return Optional.empty();
     }
+    List<Node> documents = composed.get();
     if (documents.isEmpty()) {
       boolean comments = !source.text().isBlank() && source.onlyComments();
       problem(
@@ -122,10 +113,6 @@ final class PublicationReader {
     }
     Optional<Publication> publication = publication(documents.get(0));
     return problems.size() == before ? publication : Optional.empty();
-  }
-
-  private void syntaxProblem(MarkedYamlEngineException e) {
-    problems.add(YamlSyntax.problem(file, source.lines(), e));
   }
 
   // ---- publication ----

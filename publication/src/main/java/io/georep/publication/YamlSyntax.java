@@ -3,6 +3,7 @@ package io.georep.publication;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Consumer;
 import org.snakeyaml.engine.v2.api.LoadSettings;
 import org.snakeyaml.engine.v2.api.lowlevel.Compose;
 import org.snakeyaml.engine.v2.common.ScalarStyle;
@@ -89,6 +90,32 @@ public final class YamlSyntax {
       documents.add(node);
     }
     return documents;
+  }
+
+  /**
+   * Composes every document of a georep YAML file like {@link #composeAll}, reporting a syntax
+   * error as a {@link Problem} instead of throwing.
+   *
+   * @param file the file name, for positions
+   * @param text the file's text
+   * @param lines the file's lines, to recognise a tab at an error's position
+   * @param problems receives the error, if any
+   * @return the documents' root nodes, or empty after a syntax error
+   */
+  public static Optional<List<Node>> compose(
+      String file, String text, List<String> lines, Consumer<Problem> problems) {
+    try {
+      return Optional.of(composeAll(file, text));
+    } catch (MarkedYamlEngineException e) {
+      problems.accept(problem(file, lines, e));
+    } catch (YamlEngineException e) {
+      problems.accept(
+          new Problem(
+              SourcePosition.startOf(file),
+              "YAML error: " + e.getMessage(),
+              "check the file with a YAML linter"));
+    }
+    return Optional.empty();
   }
 
   /**
