@@ -1072,24 +1072,7 @@ public final class Demo implements AutoCloseable {
     }
     statusConnections.values().forEach(Demo::closeQuietly);
     // Agents stop in parallel: each waits for its streams to end.
-    List<Thread> stopping = new ArrayList<>();
-    for (Map.Entry<String, Agent> e : agents.entrySet()) {
-      Thread t =
-          new Thread(
-              () -> {
-                try {
-                  e.getValue().close();
-                } catch (RuntimeException x) {
-                  synchronized (failures) {
-                    failures.add("agent of " + e.getKey() + ": " + x);
-                  }
-                }
-              },
-              "georep-demo-stop-" + e.getKey());
-      t.start();
-      stopping.add(t);
-    }
-    join(stopping);
+    closeInParallel(agents, "agent of ", "georep-demo-stop-", failures);
     proxies.values().forEach(LoopbackProxy::close);
     if (kafka != null) {
       try {
@@ -1098,24 +1081,7 @@ public final class Demo implements AutoCloseable {
         failures.add("Kafka broker: " + e);
       }
     }
-    stopping.clear();
-    for (Map.Entry<String, EmbeddedRegionDatabase> e : databases.entrySet()) {
-      Thread t =
-          new Thread(
-              () -> {
-                try {
-                  e.getValue().close();
-                } catch (RuntimeException x) {
-                  synchronized (failures) {
-                    failures.add("PostgreSQL of " + e.getKey() + ": " + x);
-                  }
-                }
-              },
-              "georep-demo-stop-pg-" + e.getKey());
-      t.start();
-      stopping.add(t);
-    }
-    join(stopping);
+    closeInParallel(databases, "PostgreSQL of ", "georep-demo-stop-pg-", failures);
     String data = "";
     if (dataDirectory != null) {
       if (options.keep()) {
@@ -1144,6 +1110,35 @@ public final class Demo implements AutoCloseable {
   /** Marks the run as interrupted before {@link #close()}, so that it stops printing at once. */
   void interrupt() {
     closing = true;
+  }
+
+  /**
+   * Closes each region's resource on a thread of its own and waits for all; a failure is recorded
+   * in {@code failures} as "{@code label}region: error".
+   */
+  private static void closeInParallel(
+      Map<String, ? extends AutoCloseable> byRegion,
+      String label,
+      String threadPrefix,
+      List<String> failures) {
+    List<Thread> stopping = new ArrayList<>();
+    for (Map.Entry<String, ? extends AutoCloseable> e : byRegion.entrySet()) {
+      Thread t =
+          new Thread(
+              () -> {
+                try {
+                  e.getValue().close();
+                } catch (Exception x) {
+                  synchronized (failures) {
+                    failures.add(label + e.getKey() + ": " + x);
+                  }
+                }
+              },
+              threadPrefix + e.getKey());
+      t.start();
+      stopping.add(t);
+    }
+    join(stopping);
   }
 
   private static void join(List<Thread> threads) {
