@@ -134,6 +134,9 @@ public final class ApplyTransaction {
   /** Whether the server records commit timestamps; read when first needed. */
   private Boolean commitTimestamps;
 
+  /** Whether an xmin has a stamp, per xmin looked up by {@link #subtransactionOf}. */
+  private final Map<Long, Boolean> stampedXmins = new HashMap<>();
+
   /** A row's identity: table and key bytes. */
   private record RowRef(TableId table, ByteBuffer key) {}
 
@@ -1079,13 +1082,21 @@ public final class ApplyTransaction {
     if (!commitTimestamps) {
       return false;
     }
+    // Usually the xmin is a later local transaction of the same fold: stamped, looked up once.
+    Boolean isStamped = stampedXmins.get(xmin);
+    if (isStamped == null) {
+      isStamped = stamped(xmin);
+      stampedXmins.put(xmin, isStamped);
+    }
+    if (isStamped) {
+      return false;
+    }
     try (PreparedStatement q =
         connection.prepareStatement(
-            "SELECT pg_xact_commit_timestamp(?::text::xid) = pg_xact_commit_timestamp(?::text::xid)"
-                + " AND NOT EXISTS (SELECT 1 FROM georep.xid_stamp WHERE xid32 = ?)")) {
+            "SELECT pg_xact_commit_timestamp(?::text::xid)"
+                + " = pg_xact_commit_timestamp(?::text::xid)")) {
       q.setString(1, Long.toString(xmin));
       q.setString(2, Long.toString(top));
-      q.setLong(3, xmin);
       try (ResultSet rs = q.executeQuery()) {
         // NULL (a commit time no longer or never recorded) reads as false.
         return rs.next() && rs.getBoolean(1);
