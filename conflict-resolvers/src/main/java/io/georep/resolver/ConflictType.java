@@ -41,6 +41,12 @@ public enum ConflictType {
    */
   DELETE_DELETE,
   /**
+   * An incoming delete of a row of a table without a key, whose transaction had observed no live
+   * copy of the row's values: it removes nothing, and the copies stay in every region (see {@link
+   * RowMultiset}). PostgreSQL 18: {@code delete_missing}.
+   */
+  DELETE_MISSING,
+  /**
    * Two different rows that clash on a unique key other than the primary key. PostgreSQL 18: {@code
    * multiple_unique_conflicts} / {@code update_exists} / {@code insert_exists} on a non-primary
    * unique index. Decided by {@link UniqueClashPolicy}.

@@ -569,7 +569,8 @@ public final class RowMerge {
                     : Conflict.Winner.LOCAL;
             case INSERT_INSERT, UPDATE_UPDATE_SAME_COLUMNS ->
                 columnWinner(overlap, decision, write.dot(), v.dot());
-            case UPDATE_UPDATE_DIFFERENT_COLUMNS, UNIQUE_KEY_CLASH -> Conflict.Winner.MERGED;
+            case UPDATE_UPDATE_DIFFERENT_COLUMNS, UNIQUE_KEY_CLASH, DELETE_MISSING ->
+                Conflict.Winner.MERGED;
           };
       String resolver;
       boolean keeps;

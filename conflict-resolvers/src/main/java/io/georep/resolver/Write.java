@@ -165,6 +165,10 @@ public record Write(
   public static List<Write> of(SourceTransaction tx) {
     Map<List<Object>, Write> byRow = new LinkedHashMap<>();
     for (RowChange change : tx.changes()) {
+      if (change.table().keyless()) {
+        // Rows of keyless tables are copies in a multiset, merged by RowMultiset, not row writes.
+        continue;
+      }
       for (Write w : split(tx, change)) {
         List<Object> row = List.of(w.table.id(), w.key);
         if (byRow.containsKey(row)) {

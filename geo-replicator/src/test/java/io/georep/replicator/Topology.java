@@ -41,6 +41,9 @@ final class Topology implements AutoCloseable {
                              parent_id int NOT NULL REFERENCES parents (id) DEFERRABLE,
                              v text);
       CREATE TABLE markers (region text PRIMARY KEY, v int NOT NULL);
+      CREATE TABLE history (tid int, bid int, aid int, delta int, mtime timestamp,
+                            filler char(22));
+      ALTER TABLE history REPLICA IDENTITY FULL;
       """;
 
   static final String PUBLICATION =
@@ -61,6 +64,7 @@ final class Topology implements AutoCloseable {
         - table: public.parents
         - table: public.children
         - table: public.markers
+        - table: public.history
       """;
 
   /** The comparable content of every table, sets sorted, in key order. */
@@ -72,7 +76,26 @@ final class Topology implements AutoCloseable {
           "SELECT id, email, note FROM accounts ORDER BY id",
           "SELECT id, name FROM parents ORDER BY id",
           "SELECT id, parent_id, v FROM children ORDER BY id",
-          "SELECT region, v FROM markers ORDER BY region");
+          "SELECT region, v FROM markers ORDER BY region",
+          "SELECT tid, bid, aid, delta, mtime, filler FROM history ORDER BY 1, 2, 3, 4, 5, 6");
+
+  /**
+   * What the regions replicate: the schema created in every database, the publication file, and the
+   * queries whose results must be equal everywhere after quiescence.
+   *
+   * @param schema SQL run in every database before its agent starts
+   * @param publication the publication file's YAML
+   * @param snapshotQueries the comparable content of every table
+   */
+  record Replicated(String schema, String publication, List<String> snapshotQueries) {
+    /** The workload tables of {@link #SCHEMA}, {@link #PUBLICATION}, {@link #SNAPSHOT_QUERIES}. */
+    static final Replicated WORKLOAD = new Replicated(SCHEMA, PUBLICATION, SNAPSHOT_QUERIES);
+
+    Publication parsed() {
+      return PublicationParser.create()
+          .parse("workload.yaml", publication.getBytes(StandardCharsets.UTF_8));
+    }
+  }
 
   final Map<String, RegionDatabase> databases = new LinkedHashMap<>();
   final Map<String, Agent> agents = new LinkedHashMap<>();
@@ -80,14 +103,19 @@ final class Topology implements AutoCloseable {
   private final Function<String, String> bootstrapOf;
   private final UnaryOperator<AgentSettings> customize;
 
-  private Topology(Function<String, String> bootstrapOf, UnaryOperator<AgentSettings> customize) {
+  private final Replicated replicated;
+
+  private Topology(
+      Replicated replicated,
+      Function<String, String> bootstrapOf,
+      UnaryOperator<AgentSettings> customize) {
+    this.replicated = replicated;
     this.bootstrapOf = bootstrapOf;
     this.customize = customize;
   }
 
   static Publication publication() {
-    return PublicationParser.create()
-        .parse("workload.yaml", PUBLICATION.getBytes(StandardCharsets.UTF_8));
+    return Replicated.WORKLOAD.parsed();
   }
 
   /**
@@ -115,11 +143,28 @@ final class Topology implements AutoCloseable {
       UnaryOperator<AgentSettings> customize,
       Map<String, String> existing)
       throws Exception {
-    Topology t = new Topology(bootstrapOf, customize);
+    return start(Replicated.WORKLOAD, bootstrapOf, customize, existing);
+  }
+
+  /**
+   * Starts the topology on other tables than the workload's.
+   *
+   * @param replicated the schema, publication and comparable content
+   * @param bootstrapOf the bootstrap servers an agent of region (first) uses for every region
+   * @param customize adjusts each agent's settings
+   * @param existing per region, SQL run after the schema and before its agent starts
+   */
+  static Topology start(
+      Replicated replicated,
+      Function<String, String> bootstrapOf,
+      UnaryOperator<AgentSettings> customize,
+      Map<String, String> existing)
+      throws Exception {
+    Topology t = new Topology(replicated, bootstrapOf, customize);
     try {
       for (String region : REGIONS) {
         RegionDatabase db = RegionDatabase.start();
-        db.execute(SCHEMA);
+        db.execute(replicated.schema());
         if (existing.containsKey(region)) {
           db.execute(existing.get(region));
         }
@@ -145,7 +190,7 @@ final class Topology implements AutoCloseable {
         AgentSettings.of(
                 ReplicaId.of(region),
                 new AgentSettings.Database(databases.get(region).jdbcUrl(), "postgres", "", null),
-                List.of(publication()),
+                List.of(replicated.parsed()),
                 regions)
             .withHttp(new AgentSettings.Http(true, "127.0.0.1", 0))
             .withTopics(new AgentSettings.Topics("georep", 1, 1, Duration.ofDays(1), 8 << 20))
@@ -266,7 +311,7 @@ final class Topology implements AutoCloseable {
    * diagnosis (each row's MD5 and the start of its text).
    */
   void assertConverged() throws SQLException {
-    for (String query : SNAPSHOT_QUERIES) {
+    for (String query : replicated.snapshotQueries()) {
       String digest =
           "SELECT count(*) AS rows, md5(coalesce(string_agg(h, '' ORDER BY h), '')) AS digest"
               + " FROM (SELECT md5(t::text) AS h FROM ("

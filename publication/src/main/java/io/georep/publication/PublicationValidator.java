@@ -43,6 +43,37 @@ public final class PublicationValidator {
   }
 
   /**
+   * Returns what validation accepted but an operator should know: the semantics chosen for tables
+   * that replicate differently from keyed tables (a table without a primary key under {@code
+   * REPLICA IDENTITY FULL} replicates as a multiset of whole rows). Each note starts with the table
+   * entry's position.
+   *
+   * @param publications the publications; never null
+   * @param catalog the live schema; never null
+   * @return the notes in file order; may be empty
+   */
+  public static List<String> notes(List<Publication> publications, SchemaCatalog catalog) {
+    List<String> notes = new ArrayList<>();
+    for (Publication publication : publications) {
+      for (TableRule rule : publication.tables()) {
+        Optional<TableDescription> table = catalog.describe(rule.table());
+        if (table.isPresent()
+            && table.get().primaryKey().isEmpty()
+            && table.get().replicaIdentity() == ReplicaIdentity.FULL) {
+          notes.add(
+              rule.position()
+                  + ": table '"
+                  + rule.table()
+                  + "' has no primary key: it replicates as a multiset of whole rows (equal rows"
+                  + " allowed; a delete removes one copy, an update replaces one copy; see"
+                  + " docs/conflicts.md, \"Tables without a key\")");
+        }
+      }
+    }
+    return notes;
+  }
+
+  /**
    * Returns every problem of {@code publications} against {@code catalog}, sorted; may be empty.
    */
   public static List<Problem> problems(List<Publication> publications, SchemaCatalog catalog) {
@@ -131,9 +162,26 @@ public final class PublicationValidator {
       }
     }
 
+    /** A table without a primary key under FULL: a multiset identified by all of its columns. */
+    private boolean keyless() {
+      return table.primaryKey().isEmpty() && table.replicaIdentity() == ReplicaIdentity.FULL;
+    }
+
     private void columnList() {
       for (ColumnRef column : rule.columns().listed()) {
         exists(column);
+      }
+      if (keyless() && !rule.columns().listed().isEmpty()) {
+        problem(
+            rule.columns().listed().get(0).position(),
+            "'"
+                + rule.table()
+                + "' has no primary key, so its rows are identified by all of their columns"
+                + " (docs/conflicts.md, \"Tables without a key\"); a column list would make"
+                + " different rows equal in other regions",
+            "replicate every column, or give it a primary key (ALTER TABLE "
+                + rule.table().sql()
+                + " ADD PRIMARY KEY (...);)");
       }
       for (String key : table.primaryKey()) {
         if (!rule.columns().selects(key)) {
@@ -206,7 +254,19 @@ public final class PublicationValidator {
           continue;
         }
         String name = mask.column().name();
-        if (keys.contains(name)) {
+        if (keyless()) {
+          problem(
+              mask.column().position(),
+              "column '"
+                  + name
+                  + "' of '"
+                  + rule.table()
+                  + "' cannot be masked: the table has no primary key, so every column is part of"
+                  + " a row's identity, and masked values would not match rows across regions",
+              "remove the mask, or give the table a primary key (ALTER TABLE "
+                  + rule.table().sql()
+                  + " ADD PRIMARY KEY (...);)");
+        } else if (keys.contains(name)) {
           problem(
               mask.column().position(),
               "column '"
@@ -253,7 +313,20 @@ public final class PublicationValidator {
         }
         String name = entry.column().name();
         Optional<BuiltInResolver> builtIn = entry.resolver().builtIn();
-        if (keys.contains(name)) {
+        if (keyless()) {
+          problem(
+              entry.column().position(),
+              "column '"
+                  + name
+                  + "' has a resolver, but '"
+                  + rule.table()
+                  + "' has no primary key: it replicates as a multiset of whole rows"
+                  + " (docs/conflicts.md, \"Tables without a key\"), in which an update replaces"
+                  + " one copy of a row by another and no column has a version of its own",
+              "remove column-resolvers for this table, or give it a primary key (ALTER TABLE "
+                  + rule.table().sql()
+                  + " ADD PRIMARY KEY (...);)");
+        } else if (keys.contains(name)) {
           problem(
               entry.column().position(),
               "column '"

@@ -63,6 +63,15 @@ final class InMemorySchemaCatalog implements SchemaCatalog {
                 column("kind", "text", TypeCategory.TEXT, true)),
             List.of(),
             ReplicaIdentity.DEFAULT,
+            List.of()),
+        new TableDescription(
+            new TableName("public", "history"),
+            List.of(
+                column("tid", "integer", TypeCategory.INTEGER, true),
+                column("delta", "integer", TypeCategory.INTEGER, true),
+                column("filler", "character(22)", TypeCategory.TEXT, true)),
+            List.of(),
+            ReplicaIdentity.FULL,
             List.of()));
   }
 

@@ -247,6 +247,39 @@ class MalformedPublicationTest {
             - table: public.events
           """),
     validate(
+        "keyless-table-with-column-resolver",
+        List.of(
+            "keyless-table-with-column-resolver.yaml:5:7: column 'delta' has a resolver, but 'public.history' has no primary key: it replicates as a multiset of whole rows (docs/conflicts.md, \"Tables without a key\"), in which an update replaces one copy of a row by another and no column has a version of its own — remove column-resolvers for this table, or give it a primary key (ALTER TABLE \"public\".\"history\" ADD PRIMARY KEY (...);)"),
+        """
+          publication: bank
+          tables:
+            - table: public.history
+              column-resolvers:
+                delta: counter
+          """),
+    validate(
+        "keyless-table-with-column-list",
+        List.of(
+            "keyless-table-with-column-list.yaml:5:17: 'public.history' has no primary key, so its rows are identified by all of their columns (docs/conflicts.md, \"Tables without a key\"); a column list would make different rows equal in other regions — replicate every column, or give it a primary key (ALTER TABLE \"public\".\"history\" ADD PRIMARY KEY (...);)"),
+        """
+          publication: bank
+          tables:
+            - table: public.history
+              columns:
+                exclude: [filler]
+          """),
+    validate(
+        "keyless-table-with-mask",
+        List.of(
+            "keyless-table-with-mask.yaml:5:7: column 'filler' of 'public.history' cannot be masked: the table has no primary key, so every column is part of a row's identity, and masked values would not match rows across regions — remove the mask, or give the table a primary key (ALTER TABLE \"public\".\"history\" ADD PRIMARY KEY (...);)"),
+        """
+          publication: bank
+          tables:
+            - table: public.history
+              masks:
+                filler: redact
+          """),
+    validate(
         "filter-column-outside-replica-identity",
         List.of(
             "filter-column-outside-replica-identity.yaml:4:14: row filter uses column 'email', which is not part of the replica identity of 'public.customers'; the old row of an update or delete does not carry it — run ALTER TABLE \"public\".\"customers\" REPLICA IDENTITY FULL;, or filter only on key columns (id), or replicate only insert and truncate"),

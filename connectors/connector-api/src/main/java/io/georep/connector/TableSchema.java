@@ -10,9 +10,13 @@ import java.util.Objects;
 /**
  * The schema a table is replicated under: its id and its columns in table order, with the key.
  *
- * <p>Every replicated table has a key of at least one column (its primary key, or every column
- * under {@code REPLICA IDENTITY FULL}): updates and deletes find their row by it. Column names are
- * unique; key positions run from 1 to the number of key columns without gaps.
+ * <p>A table is either <em>keyed</em> — some columns have key positions (its primary key, or the
+ * replica identity index), running from 1 to the number of key columns without gaps — or
+ * <em>keyless</em> ({@link #keyless()}): no column has a key position, because the table has no
+ * primary key or unique index and is replicated under {@code REPLICA IDENTITY FULL}. A keyless
+ * table may hold equal rows, so its rows are identified by all of their values (which may be NULL)
+ * and it replicates as a multiset; {@link #keyColumns()} then returns every column, so that a
+ * change's {@link RowKey} is the whole row. Column names are unique.
  *
  * <p>Immutable and thread-safe; equality is by id and columns. A final class rather than a record
  * because it keeps a name index for constant-time lookups.
@@ -26,6 +30,7 @@ public final class TableSchema {
   private final List<ColumnSchema> keyColumns;
   private final int[] keyIndexes;
   private final Map<String, Integer> indexByName;
+  private final boolean keyless;
   private final int hash;
 
   private TableSchema(TableId id, List<ColumnSchema> columns) {
@@ -48,19 +53,19 @@ public final class TableSchema {
         keyCount++;
       }
     }
-    if (keyCount == 0) {
-      throw new IllegalArgumentException(
-          "table "
-              + id
-              + " has no key column: updates and deletes could not find their row; give it a"
-              + " primary key, or run ALTER TABLE "
-              + id.quoted()
-              + " REPLICA IDENTITY FULL and mark every column as key");
+    this.keyless = keyCount == 0;
+    if (keyless) {
+      // The whole row is the identity: every column, in table order.
+      keyCount = n;
     }
     int[] keys = new int[keyCount];
     Arrays.fill(keys, -1);
     for (int i = 0; i < n; i++) {
       ColumnSchema c = this.columns.get(i);
+      if (keyless) {
+        keys[i] = i;
+        continue;
+      }
       if (!c.isKey()) {
         continue;
       }
@@ -94,7 +99,7 @@ public final class TableSchema {
    * @param columns the columns in table order; never null, copied
    * @return the schema
    * @throws IllegalArgumentException if there are no columns or more than {@value #MAX_COLUMNS},
-   *     names repeat, there is no key column, or key positions have gaps or repeats
+   *     names repeat, or key positions have gaps or repeats
    */
   public static TableSchema of(TableId id, List<ColumnSchema> columns) {
     return new TableSchema(id, columns);
@@ -150,7 +155,18 @@ public final class TableSchema {
   }
 
   /**
-   * Returns the key columns in key order.
+   * Tells whether the table has no key: no column has a key position, the whole row is its
+   * identity, and equal rows may exist (a multiset).
+   *
+   * @return true if keyless
+   */
+  public boolean keyless() {
+    return keyless;
+  }
+
+  /**
+   * Returns the key columns in key order; for a {@link #keyless()} table, every column in table
+   * order.
    *
    * @return an unmodifiable list; never empty
    */
@@ -199,10 +215,13 @@ public final class TableSchema {
     return hash;
   }
 
-  /** Returns the id and the columns, such as {@code public.t(id int4 key 1, name text null)}. */
+  /**
+   * Returns the id and the columns, such as {@code public.t(id int4 key 1, name text null)} or
+   * {@code public.log keyless(at timestamptz, line text null)}.
+   */
   @Override
   public String toString() {
-    StringBuilder sb = new StringBuilder(id.toString()).append('(');
+    StringBuilder sb = new StringBuilder(id.toString()).append(keyless ? " keyless(" : "(");
     for (int i = 0; i < columns.size(); i++) {
       ColumnSchema c = columns.get(i);
       if (i > 0) {

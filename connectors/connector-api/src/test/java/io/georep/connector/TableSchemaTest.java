@@ -26,14 +26,19 @@ class TableSchemaTest {
   }
 
   @Test
-  void of_noKeyColumn_rejectedNamingBothFixes() {
-    assertThatThrownBy(
-            () -> TableSchema.of(ORDERS, List.of(ColumnSchema.of("x", ScalarType.TEXT, true))))
-        .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage(
-            "table public.orders has no key column: updates and deletes could not find their"
-                + " row; give it a primary key, or run ALTER TABLE \"public\".\"orders\" REPLICA"
-                + " IDENTITY FULL and mark every column as key");
+  void of_noKeyColumn_isKeylessWithTheWholeRowAsIdentity() {
+    TableSchema schema =
+        TableSchema.of(
+            ORDERS,
+            List.of(
+                ColumnSchema.of("x", ScalarType.TEXT, true),
+                ColumnSchema.of("y", ScalarType.INT4, false)));
+    assertThat(schema.keyless()).isTrue();
+    assertThat(schema.keyColumns()).extracting(ColumnSchema::name).containsExactly("x", "y");
+    assertThat(schema.keyColumnIndex(1)).isEqualTo(1);
+    assertThat(schema).hasToString("public.orders keyless(x text null, y int4)");
+    // A NULL is a valid identity value of a nullable column of a keyless table.
+    new RowChange.Delete(schema, RowKey.of(Value.NULL, new Value.Int4(1)));
   }
 
   @Test

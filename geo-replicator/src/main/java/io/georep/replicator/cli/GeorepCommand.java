@@ -783,12 +783,13 @@ public final class GeorepCommand implements Runnable {
             if (c == null) {
               return 1;
             }
-            List<Problem> problems =
-                PublicationValidator.problems(pubs, PostgresSchemaCatalog.read(c));
+            PostgresSchemaCatalog catalog = PostgresSchemaCatalog.read(c);
+            List<Problem> problems = PublicationValidator.problems(pubs, catalog);
             if (!problems.isEmpty()) {
               printProblems(problems);
               return 1;
             }
+            PublicationValidator.notes(pubs, catalog).forEach(spec.commandLine().getOut()::println);
           } catch (SQLException e) {
             spec.commandLine().getErr().println(reading(e));
             return 1;

@@ -11,6 +11,7 @@ import io.georep.connectors.postgres.internal.apply.TableSql;
 import io.georep.connectors.postgres.internal.schema.MetadataSchema;
 import io.georep.resolver.Conflict;
 import io.georep.resolver.ConflictResolutionException;
+import io.georep.resolver.RowMultiset;
 import io.georep.resolver.RowState;
 import io.georep.resolver.TablePolicy;
 import io.georep.vectorclock.GeorepException;
@@ -549,7 +550,8 @@ public final class PostgresChangeApplier implements ChangeApplier {
   /**
    * What one garbage collection removed.
    *
-   * @param tombstones deleted rows' metadata removed
+   * @param tombstones deleted rows' metadata removed (row tombstones, and removed copies of keyless
+   *     tables' rows)
    * @param stamps apply stamps removed
    */
   public record GarbageCollection(int tombstones, int stamps) {}
@@ -601,6 +603,7 @@ public final class PostgresChangeApplier implements ChangeApplier {
           delete.executeBatch();
         }
       }
+      tombstones += pruneKeyless(c, stableFrontier);
       try (PreparedStatement delete =
           c.prepareStatement("DELETE FROM georep.xid_stamp WHERE origin = ? AND seq <= ?")) {
         for (Map.Entry<ReplicaId, Long> e : stableFrontier.entries().entrySet()) {
@@ -616,6 +619,65 @@ public final class PostgresChangeApplier implements ChangeApplier {
       throw classifyUnavailable(e);
     }
     return new GarbageCollection(tombstones, stamps);
+  }
+
+  /**
+   * Drops the removed copies of keyless tables' rows whose removal is causally stable ({@link
+   * RowMultiset#prune}), and the metadata of values left without any copy.
+   *
+   * @return the number of copies dropped
+   */
+  private static int pruneKeyless(Connection c, VersionVector stableFrontier) throws SQLException {
+    int dropped = 0;
+    try (PreparedStatement select =
+            c.prepareStatement(
+                "SELECT table_schema, table_name, row_key, state FROM georep.keyless_meta"
+                    + " WHERE removed > 0 FOR UPDATE SKIP LOCKED");
+        PreparedStatement update =
+            c.prepareStatement(
+                "UPDATE georep.keyless_meta SET state = ?, live = ?, removed = ?,"
+                    + " updated_at = now() WHERE table_schema = ? AND table_name = ? AND row_key = ?");
+        PreparedStatement delete =
+            c.prepareStatement(
+                "DELETE FROM georep.keyless_meta WHERE table_schema = ? AND table_name = ?"
+                    + " AND row_key = ?")) {
+      int updates = 0;
+      int deletes = 0;
+      try (ResultSet rs = select.executeQuery()) {
+        while (rs.next()) {
+          RowMultiset state = RowMultiset.fromBytes(rs.getBytes(4));
+          RowMultiset pruned = state.prune(stableFrontier);
+          if (pruned.equals(state)) {
+            continue;
+          }
+          dropped += state.copies().size() - pruned.copies().size();
+          if (pruned.isEmpty()) {
+            delete.setString(1, rs.getString(1));
+            delete.setString(2, rs.getString(2));
+            delete.setBytes(3, rs.getBytes(3));
+            delete.addBatch();
+            deletes++;
+          } else {
+            int live = pruned.liveCount();
+            update.setBytes(1, pruned.toBytes());
+            update.setInt(2, live);
+            update.setInt(3, pruned.copies().size() - live);
+            update.setString(4, rs.getString(1));
+            update.setString(5, rs.getString(2));
+            update.setBytes(6, rs.getBytes(3));
+            update.addBatch();
+            updates++;
+          }
+        }
+      }
+      if (updates > 0) {
+        update.executeBatch();
+      }
+      if (deletes > 0) {
+        delete.executeBatch();
+      }
+    }
+    return dropped;
   }
 
   private void checkOpen() {

@@ -70,6 +70,8 @@ class CaptureIT {
         "ALTER TABLE stock REPLICA IDENTITY FULL",
         "CREATE TABLE events (id bigserial PRIMARY KEY, writer int NOT NULL, n int NOT NULL)",
         "CREATE TABLE nokey (a int, b text)",
+        "CREATE TABLE history (tid int NOT NULL, delta int, filler char(22))",
+        "ALTER TABLE history REPLICA IDENTITY FULL",
         typed.toString());
     publication =
         CaptureFixture.publication(
@@ -176,6 +178,49 @@ class CaptureIT {
     }
     execute(connection, "DELETE FROM wide WHERE id = 3");
     CaptureFixture.dropSlot(connection, "t_keymove");
+  }
+
+  @Test
+  void capture_keylessTable_shipsWholeRowsWithNulls() throws Exception {
+    Publication keyless =
+        CaptureFixture.publication(
+            """
+            publication: keyless
+            regions: all
+            operations: [insert, update, delete]
+            tables:
+              - table: public.history
+            """);
+    RecordingHandler handler = new RecordingHandler();
+    try (PostgresChangeSource source =
+        new PostgresChangeSource(config(database, "t_keyless", keyless))) {
+      source.start(handler, 0);
+      execute(
+          connection,
+          "INSERT INTO history (tid, delta) VALUES (1, 5), (1, 5)",
+          "UPDATE history SET delta = 6 WHERE ctid = (SELECT min(ctid) FROM history)",
+          "DELETE FROM history WHERE delta = 5");
+      List<SourceTransaction> txs = handler.awaitCount(3);
+      RowChange.Insert insert = (RowChange.Insert) txs.get(0).changes().get(0);
+      assertThat(insert.table().keyless()).isTrue();
+      assertThat(insert.table().column(insert.table().indexOf("filler")).nullable()).isTrue();
+      assertThat(insert.table().column(insert.table().indexOf("tid")).nullable()).isFalse();
+      assertThat(txs.get(0).changes()).hasSize(2);
+      assertThat(insert.key().values())
+          .containsExactly(new Value.Int4(1), new Value.Int4(5), Value.NULL);
+      RowChange.Update update = (RowChange.Update) txs.get(1).changes().get(0);
+      // The old row identifies the copy; the new row is shipped whole.
+      assertThat(update.key().values())
+          .containsExactly(new Value.Int4(1), new Value.Int4(5), Value.NULL);
+      assertThat(update.changed())
+          .containsEntry("delta", new Value.Int4(6))
+          .containsEntry("filler", Value.NULL);
+      RowChange.Delete delete = (RowChange.Delete) txs.get(2).changes().get(0);
+      assertThat(delete.key().values())
+          .containsExactly(new Value.Int4(1), new Value.Int4(5), Value.NULL);
+    }
+    execute(connection, "DELETE FROM history");
+    CaptureFixture.dropSlot(connection, "t_keyless");
   }
 
   @Test

@@ -122,6 +122,7 @@ public final class ApplyTransaction {
   private final IdentityHashMap<SourceTransaction, List<Write>> writes = new IdentityHashMap<>();
   private final IdentityHashMap<RowKey, byte[]> keyBytes = new IdentityHashMap<>();
   private final List<PendingWrite> pendingWrites = new ArrayList<>();
+  private final KeylessRows keyless;
 
   /** The tables this transaction holds a table-level lock on: true if exclusive (escalated). */
   private final Map<TableId, Boolean> tableLocks = new HashMap<>();
@@ -226,6 +227,7 @@ public final class ApplyTransaction {
     this.policies = t -> policyByInstance.computeIfAbsent(t, policies);
     this.statements = t -> sqlByInstance.computeIfAbsent(t, statements);
     this.clashPolicy = clashPolicy;
+    this.keyless = new KeylessRows(connection, this::lockRow, conflicts);
   }
 
   /**
@@ -312,6 +314,9 @@ public final class ApplyTransaction {
       currentKey = write.key();
       applyWrite(write, keyChanges);
     }
+    if (KeylessRows.touches(tx)) {
+      keyless.merge(tx, false);
+    }
     // Applied: its writes are not needed again (a group may hold many large transactions).
     writes.remove(tx);
     currentTable = null;
@@ -341,6 +346,7 @@ public final class ApplyTransaction {
     currentDot = null;
     flushWrites();
     writeMetadata();
+    keyless.writeMetadata();
     if (applied.isEmpty()) {
       if (rowsWritten && !folded.isEmpty()) {
         // A fold wrote rows back: mark it, so that the capture does not ship the write-back.
@@ -878,11 +884,27 @@ public final class ApplyTransaction {
       }
       return h;
     }
-    if (!tableLocks.containsKey(table.id())) {
-      lockTable(table.id(), false);
+    lockRow(table.id(), keyBytes);
+    readAll(sql, table, List.of(Map.entry(ref.key(), key)));
+    return rows.get(ref);
+  }
+
+  private static void bindKey(PreparedStatement s, int from, RowKey key) throws SQLException {
+    for (int k = 0; k < key.size(); k++) {
+      s.setString(from + k, SqlValues.text(key.get(k)));
     }
-    if (!tableLocks.get(table.id())) {
-      long rowHash = hash(table.id(), keyBytes);
+  }
+
+  /**
+   * Takes a row's advisory lock (after the table's shared lock), unless the table's lock is held
+   * exclusively; also the lock of a keyless table's group ({@link KeylessRows.GroupLock}).
+   */
+  private void lockRow(TableId table, byte[] key) throws SQLException {
+    if (!tableLocks.containsKey(table)) {
+      lockTable(table, false);
+    }
+    if (!tableLocks.get(table)) {
+      long rowHash = hash(table, key);
       withoutLockTimeout(
           () -> {
             try (PreparedStatement lock =
@@ -891,14 +913,6 @@ public final class ApplyTransaction {
               lock.execute();
             }
           });
-    }
-    readAll(sql, table, List.of(Map.entry(ref.key(), key)));
-    return rows.get(ref);
-  }
-
-  private static void bindKey(PreparedStatement s, int from, RowKey key) throws SQLException {
-    for (int k = 0; k < key.size(); k++) {
-      s.setString(from + k, SqlValues.text(key.get(k)));
     }
   }
 
@@ -1059,6 +1073,11 @@ public final class ApplyTransaction {
     currentTable = null;
     currentKey = null;
     writes.remove(tx);
+    if (KeylessRows.touches(tx) && keyless.merge(tx, true)) {
+      // The fold put rows of a keyless table back (KeylessRows): mark it like a write-back.
+      rowsWritten = true;
+      any = true;
+    }
     if (any) {
       folded.add(tx);
     }

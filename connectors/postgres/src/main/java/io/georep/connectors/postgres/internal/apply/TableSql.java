@@ -309,7 +309,7 @@ public final class TableSql {
     return foreignKeysDeferrable;
   }
 
-  private static String cast(ColumnSchema c) {
+  static String cast(ColumnSchema c) {
     String name = c.type().typeName();
     return name.matches("[a-z_][a-z0-9_]*") ? name : TableId.quote(name);
   }

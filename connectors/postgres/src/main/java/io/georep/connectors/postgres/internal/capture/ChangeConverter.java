@@ -31,13 +31,15 @@ import java.util.Set;
  * messages, completed from the catalog) and the value conversion.
  *
  * <p>Rules: the key is the primary key (under {@code REPLICA IDENTITY FULL} the primary key if
- * there is one, else every column; under {@code USING INDEX} the index's columns); a table whose
- * identity is {@code NOTHING}, or {@code DEFAULT} without a primary key, is refused naming both
- * fixes. An update with the whole old row ({@code FULL}) carries only the columns whose text
- * differs, unless it changes the key: then every column of the new row; without it, every column of
- * the new row, with unchanged TOAST values as {@link Value#UNCHANGED} — never NULL. Counter columns
- * carry {@code new − old} and or-set/g-set columns the added and removed elements, both of which
- * need the old row ({@code FULL}, which publication validation requires).
+ * there is one; without one the table is keyless — no key positions, every column nullable as in
+ * the catalog, the whole row its identity, see {@link io.georep.connector.TableSchema#keyless()};
+ * under {@code USING INDEX} the index's columns); a table whose identity is {@code NOTHING}, or
+ * {@code DEFAULT} without a primary key, is refused naming both fixes. An update with the whole old
+ * row ({@code FULL}) carries only the columns whose text differs, unless it changes the key: then
+ * every column of the new row; without it, every column of the new row, with unchanged TOAST values
+ * as {@link Value#UNCHANGED} — never NULL. Counter columns carry {@code new − old} and or-set/g-set
+ * columns the added and removed elements, both of which need the old row ({@code FULL}, which
+ * publication validation requires).
  *
  * <p>The capture's own publication rules ({@link CaptureRules}) apply here too: a change whose row
  * the filters reject is dropped, an update whose old row passes and new row does not becomes a
@@ -130,13 +132,11 @@ public final class ChangeConverter {
     List<PgOutputMessage.RelationColumn> columns = message.columns();
     List<String> key = new ArrayList<>();
     char identity = message.replicaIdentity();
+    // FULL without a primary key: a keyless table (no column gets a key position), replicated as a
+    // multiset whose rows are identified by all of their values, NULLs included.
+    boolean keyless = identity == 'f' && details.primaryKey().isEmpty();
     switch (identity) {
-      case 'f' -> {
-        key.addAll(details.primaryKey());
-        if (key.isEmpty()) {
-          columns.forEach(c -> key.add(c.name()));
-        }
-      }
+      case 'f' -> key.addAll(details.primaryKey());
       case 'd' -> key.addAll(details.primaryKey());
       case 'i' ->
           columns.stream()
@@ -146,7 +146,7 @@ public final class ChangeConverter {
         // 'n': no identity
       }
     }
-    if (key.isEmpty()) {
+    if (key.isEmpty() && !keyless) {
       throw noKey(id);
     }
     Map<String, BuiltInResolver> byColumn =
@@ -163,7 +163,7 @@ public final class ChangeConverter {
           new ColumnSchema(
               c.name(),
               type,
-              keyPosition == 0 && !details.notNullColumns().contains(c.name()),
+              !details.notNullColumns().contains(c.name()) && (keyPosition == 0 || keyless),
               keyPosition));
       columnResolvers[i] = byColumn.get(c.name());
     }
