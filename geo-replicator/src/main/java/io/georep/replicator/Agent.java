@@ -75,7 +75,8 @@ public final class Agent implements AutoCloseable {
     AgentState state = new AgentState(clock);
     AgentMetrics metrics = new AgentMetrics(settings.region(), clock, state);
     for (AgentSettings.Region r : settings.remoteRegions()) {
-      metrics.registerOrigin(r.name(), state.origin(r.name()), clock);
+      metrics.registerOrigin(
+          r.name(), state.origin(r.name()), clock, settings.control().regionTimeout());
     }
     metrics.queue("ship", settings.region().name(), state.shipQueue);
     // The scheduler registers its own queues when it starts; until then they read zero.

@@ -34,7 +34,8 @@ import org.slf4j.LoggerFactory;
  * The control stream and garbage collection: publishes this region's heartbeat (applied vector,
  * captured and shipped seq) to {@code <prefix>.control} on its own cluster every {@code
  * control.heartbeat.interval}; reads the control topic of every cluster in use (one thread per
- * distinct cluster) into {@link AgentState#heartbeats}, for region health and lag; and every {@code
+ * distinct cluster) into {@link AgentState#heartbeats} and each origin's {@link
+ * io.georep.replicator.internal.status.OriginLag}, for region health and lag; and every {@code
  * control.gc.interval} removes tombstones and stamps below the causally stable frontier (computed
  * by the scheduler from the streams, see {@code Schedule.stableFrontier}). Transient failures
  * restart it with backoff; heartbeats are best-effort (a lost one is followed by the next).
@@ -248,9 +249,9 @@ public final class ControlActor {
             while (running) {
               for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(500))) {
                 try {
-                  Heartbeat h = Heartbeat.decode(r.value());
-                  state.heartbeats.put(
-                      h.region(), new AgentState.SeenHeartbeat(h, clock.getAsLong()));
+                  // Records before the end offset at assignment are history (up to 200 of
+                  // them): a region that stopped long ago must not count as up for a timeout.
+                  state.heard(Heartbeat.decode(r.value()), clock.getAsLong(), r.offset() >= end);
                 } catch (RuntimeException e) {
                   LOG.warn(
                       "ignoring a malformed heartbeat at {} offset {}: {}",

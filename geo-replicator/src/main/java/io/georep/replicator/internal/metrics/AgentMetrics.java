@@ -65,6 +65,18 @@ public final class AgentMetrics {
                     : Math.max(0, clock.getAsLong() - s.shippedWallMillis.get()) / 1000.0)
         .description("Seconds since the last acknowledged transaction while others wait")
         .register(registry);
+    Gauge.builder(
+            "georep.capture.running",
+            state,
+            s -> s.captureState.get() == AgentState.StreamState.RUNNING ? 1 : 0)
+        .description("1 while the capture runs (0: starting, restarting with backoff, or halted)")
+        .register(registry);
+    Gauge.builder(
+            "georep.capture.halted",
+            state,
+            s -> s.captureState.get() == AgentState.StreamState.HALTED ? 1 : 0)
+        .description("1 when the capture is halted by a permanent failure")
+        .register(registry);
     // Registered eagerly, so that a scrape shows every meter of the local stream at zero before
     // the first transaction.
     captured(0, 0);
@@ -78,9 +90,13 @@ public final class AgentMetrics {
    * @param origin the origin
    * @param s its state
    * @param clock the wall clock
+   * @param regionTimeout {@code control.region.timeout}: a region not heard from for this long is
+   *     down, and its silence counts as lag
    */
-  public void registerOrigin(ReplicaId origin, AgentState.OriginState s, LongSupplier clock) {
+  public void registerOrigin(
+      ReplicaId origin, AgentState.OriginState s, LongSupplier clock, Duration regionTimeout) {
     String o = origin.name();
+    long timeout = regionTimeout.toMillis();
     Gauge.builder("georep.replication.lag.transactions", s.pending, AtomicLong::get)
         .tag("origin", o)
         .description("Transactions of the origin received but not yet applied here")
@@ -90,14 +106,15 @@ public final class AgentMetrics {
         .description("Stream records of the origin not yet read (-1: unknown)")
         .register(registry);
     Gauge.builder(
-            "georep.replication.lag.seconds",
-            s,
-            x ->
-                x.oldestPendingWallMillis.get() == 0
-                    ? 0
-                    : Math.max(0, clock.getAsLong() - x.oldestPendingWallMillis.get()) / 1000.0)
+            "georep.replication.lag.seconds", s, x -> x.lagSeconds(clock.getAsLong(), timeout))
         .tag("origin", o)
-        .description("Age of the oldest received transaction of the origin not yet applied")
+        .description(
+            "Age of the oldest transaction the origin reported or sent that is not applied here;"
+                + " time since it was last heard from once that exceeds the region timeout")
+        .register(registry);
+    Gauge.builder("georep.region.up", s, x -> x.lag.up(clock.getAsLong(), timeout) ? 1 : 0)
+        .tag("origin", o)
+        .description("1 when a heartbeat of the region arrived within control.region.timeout")
         .register(registry);
     Gauge.builder("georep.apply.watermark", s.appliedSeq, AtomicLong::get)
         .tag("origin", o)

@@ -17,6 +17,8 @@ import java.util.function.LongSupplier;
  */
 public final class AgentState {
 
+  private final LongSupplier clock;
+
   /** Creates the state of an agent that reads the system's wall clock. */
   public AgentState() {
     this(System::currentTimeMillis);
@@ -28,6 +30,7 @@ public final class AgentState {
    * @param clock the wall clock in milliseconds
    */
   public AgentState(LongSupplier clock) {
+    this.clock = clock;
     this.copyProgress = new CopyProgress(clock);
   }
 
@@ -83,13 +86,26 @@ public final class AgentState {
   /**
    * A heartbeat and when it arrived.
    *
-   * @param heartbeat the heartbeat
-   * @param receivedAtMillis local wall time of arrival
+   * @param heartbeat the newest heartbeat of the region seen
+   * @param receivedAtMillis local wall time of the last live heartbeat's arrival, 0 if only
+   *     heartbeats replayed from the control stream's history were seen
    */
   public record SeenHeartbeat(Heartbeat heartbeat, long receivedAtMillis) {}
 
   /** The apply state of one origin. */
   public static final class OriginState {
+    /** What the origin reports of itself on the control stream: its up/down state and lag. */
+    public final OriginLag lag;
+
+    /**
+     * Creates the state of an origin.
+     *
+     * @param startedAtMillis when this agent started (local wall time)
+     */
+    public OriginState(long startedAtMillis) {
+      this.lag = new OriginLag(startedAtMillis);
+    }
+
     /** Running, restarting or halted. */
     public final AtomicReference<StreamState> state = new AtomicReference<>(StreamState.STARTING);
 
@@ -110,6 +126,48 @@ public final class AgentState {
 
     /** Records between the receiver's position and the end of the stream, -1 if unknown. */
     public final AtomicLong recordsBehind = new AtomicLong(-1);
+
+    /**
+     * Returns the replication lag of this origin in seconds: see {@link OriginLag}.
+     *
+     * @param nowMillis the local wall time
+     * @param regionTimeoutMillis {@code control.region.timeout}
+     * @return the lag, 0 when everything the origin reported is applied and it was heard recently
+     */
+    public double lagSeconds(long nowMillis, long regionTimeoutMillis) {
+      return lag.lagMillis(
+              appliedSeq.get(), oldestPendingWallMillis.get(), nowMillis, regionTimeoutMillis)
+          / 1000.0;
+    }
+  }
+
+  /**
+   * Records a heartbeat read from a control stream: the newest one of its region (by its send time)
+   * is kept, and for a remote origin its position feeds the origin's {@link OriginLag}.
+   *
+   * @param heartbeat the heartbeat
+   * @param arrivedAtMillis when it was read (local wall time)
+   * @param live false for a heartbeat replayed from the stream's history when a reader (re)starts:
+   *     it tells the region's position, not that the region is alive now
+   */
+  public void heard(Heartbeat heartbeat, long arrivedAtMillis, boolean live) {
+    heartbeats.compute(
+        heartbeat.region(),
+        (region, old) -> {
+          long received = live ? arrivedAtMillis : old == null ? 0 : old.receivedAtMillis();
+          Heartbeat newest =
+              old == null || heartbeat.sentAtMillis() >= old.heartbeat().sentAtMillis()
+                  ? heartbeat
+                  : old.heartbeat();
+          return new SeenHeartbeat(newest, received);
+        });
+    OriginState origin = origins.get(heartbeat.region());
+    if (origin != null) {
+      origin.lag.reported(heartbeat.shippedSeq(), heartbeat.shippedWallMillis());
+      if (live) {
+        origin.lag.heard(arrivedAtMillis);
+      }
+    }
   }
 
   /**
@@ -119,7 +177,7 @@ public final class AgentState {
    * @return its state
    */
   public OriginState origin(ReplicaId origin) {
-    return origins.computeIfAbsent(origin, o -> new OriginState());
+    return origins.computeIfAbsent(origin, o -> new OriginState(clock.getAsLong()));
   }
 
   /**

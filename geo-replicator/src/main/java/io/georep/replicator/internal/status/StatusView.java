@@ -58,7 +58,6 @@ public final class StatusView {
       Optional<String> halt = Optional.ofNullable(s.halt.get());
       halt.ifPresent(h -> alerts.add("apply of origin " + r.name() + " halted: " + h));
       ready &= s.state.get() == AgentState.StreamState.RUNNING;
-      long oldest = s.oldestPendingWallMillis.get();
       origins.put(
           r.name().name(),
           new AgentStatus.OriginStatus(
@@ -67,7 +66,7 @@ public final class StatusView {
               s.transactionsApplied.get(),
               s.pending.get(),
               s.recordsBehind.get(),
-              oldest == 0 ? 0 : Math.max(0, now - oldest) / 1000.0,
+              s.lagSeconds(now, settings.control().regionTimeout().toMillis()),
               halt));
     }
     Map<String, AgentStatus.RegionStatus> regions = new TreeMap<>();
@@ -77,7 +76,9 @@ public final class StatusView {
         regions.put(
             r.name().name(), new AgentStatus.RegionStatus(false, Optional.empty(), Map.of(), 0));
       } else {
-        boolean up = now - seen.receivedAtMillis() <= settings.control().regionTimeout().toMillis();
+        boolean up =
+            seen.receivedAtMillis() != 0
+                && now - seen.receivedAtMillis() <= settings.control().regionTimeout().toMillis();
         regions.put(
             r.name().name(),
             new AgentStatus.RegionStatus(

@@ -7,15 +7,18 @@ import io.georep.connector.RowKey;
 import io.georep.connector.TableId;
 import io.georep.connector.Value;
 import io.georep.replicator.internal.status.AgentState;
+import io.georep.replicator.internal.status.Heartbeat;
 import io.georep.resolver.Conflict;
 import io.georep.resolver.ConflictType;
 import io.georep.resolver.spi.Version;
 import io.georep.vectorclock.Dot;
 import io.georep.vectorclock.HybridTimestamp;
 import io.georep.vectorclock.ReplicaId;
+import io.georep.vectorclock.VersionVector;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -43,7 +46,10 @@ class AgentMetricsTest {
     AgentState state = new AgentState(() -> 1_000L);
     AgentMetrics metrics = new AgentMetrics(ReplicaId.of("eu-west"), () -> 1_000L, state);
     metrics.registerOrigin(
-        ReplicaId.of("us-east"), state.origin(ReplicaId.of("us-east")), () -> 1L);
+        ReplicaId.of("us-east"),
+        state.origin(ReplicaId.of("us-east")),
+        () -> 1L,
+        Duration.ofSeconds(15));
     metrics.queue("ship", "eu-west", state.shipQueue);
     metrics.queue("gate", "all", new AtomicLong());
     metrics.queue("ready", "all", new AtomicLong());
@@ -109,6 +115,68 @@ class AgentMetricsTest {
         "lww",
         List.of("name"),
         Optional.empty());
+  }
+
+  private static double gauge(AgentMetrics metrics, String name) {
+    return metrics.registry().get(name).tag("origin", "us-east").gauge().value();
+  }
+
+  @Test
+  void replicationLag_originReportsTransactionsNeverReceived_growsWithTheirAge() {
+    AtomicLong now = new AtomicLong(100_000);
+    AgentState state = new AgentState(now::get);
+    AgentMetrics metrics = new AgentMetrics(ReplicaId.of("eu-west"), now::get, state);
+    AgentState.OriginState us = state.origin(ReplicaId.of("us-east"));
+    metrics.registerOrigin(ReplicaId.of("us-east"), us, now::get, Duration.ofSeconds(15));
+    us.appliedSeq.set(100);
+
+    state.heard(
+        new Heartbeat(ReplicaId.of("us-east"), VersionVector.empty(), 200, 200, 101_000, 100_500),
+        101_000,
+        true);
+    now.set(110_000);
+
+    // Nothing of seq 200 was received here (the receiver cannot read the stream): the lag still
+    // reads the age of that transaction, and grows.
+    assertThat(us.pending.get()).isZero();
+    assertThat(gauge(metrics, "georep.replication.lag.seconds")).isEqualTo(9.5);
+    assertThat(gauge(metrics, "georep.region.up")).isEqualTo(1.0);
+
+    us.appliedSeq.set(200);
+
+    assertThat(gauge(metrics, "georep.replication.lag.seconds")).isZero();
+  }
+
+  @Test
+  void regionUp_noHeartbeatWithinTimeout_isDown_andSilenceIsLag() {
+    AtomicLong now = new AtomicLong(100_000);
+    AgentState state = new AgentState(now::get);
+    AgentMetrics metrics = new AgentMetrics(ReplicaId.of("eu-west"), now::get, state);
+    AgentState.OriginState us = state.origin(ReplicaId.of("us-east"));
+    metrics.registerOrigin(ReplicaId.of("us-east"), us, now::get, Duration.ofSeconds(15));
+    state.heard(
+        new Heartbeat(ReplicaId.of("us-east"), VersionVector.empty(), 0, 0, 100_000, 0),
+        100_000,
+        true);
+
+    now.set(130_000);
+
+    assertThat(gauge(metrics, "georep.region.up")).isZero();
+    assertThat(gauge(metrics, "georep.replication.lag.seconds")).isEqualTo(30.0);
+  }
+
+  @Test
+  void captureGauges_followTheCaptureState() {
+    AgentState state = new AgentState(() -> 0L);
+    AgentMetrics metrics = new AgentMetrics(ReplicaId.of("eu-west"), () -> 0L, state);
+
+    state.captureState.set(AgentState.StreamState.RUNNING);
+    assertThat(metrics.registry().get("georep.capture.running").gauge().value()).isEqualTo(1.0);
+    assertThat(metrics.registry().get("georep.capture.halted").gauge().value()).isZero();
+
+    state.captureState.set(AgentState.StreamState.HALTED);
+    assertThat(metrics.registry().get("georep.capture.running").gauge().value()).isZero();
+    assertThat(metrics.registry().get("georep.capture.halted").gauge().value()).isEqualTo(1.0);
   }
 
   @Test
