@@ -51,7 +51,14 @@ public enum ConflictType {
    * multiple_unique_conflicts} / {@code update_exists} / {@code insert_exists} on a non-primary
    * unique index. Decided by {@link UniqueClashPolicy}.
    */
-  UNIQUE_KEY_CLASH;
+  UNIQUE_KEY_CLASH,
+  /**
+   * A child row written (inserted, or updated to reference its parent) concurrently with the delete
+   * of the parent row its foreign key references: the child is deleted with its parent, as {@code
+   * ON DELETE CASCADE} would have done had the deleting region seen it ({@link RowMerge#orphan}).
+   * PostgreSQL 18 has no name for it (its subscriber retries forever).
+   */
+  PARENT_DELETED;
 
   /**
    * Returns the name used in metrics tags and the conflict log: lower case with dashes, such as

@@ -12,6 +12,7 @@ import io.georep.resolver.spi.ConflictSet;
 import io.georep.resolver.spi.Resolution;
 import io.georep.resolver.spi.Version;
 import io.georep.vectorclock.Dot;
+import io.georep.vectorclock.HybridTimestamp;
 import io.georep.vectorclock.VersionVector;
 import java.math.BigDecimal;
 import java.util.ArrayList;
@@ -138,6 +139,59 @@ public final class RowMerge {
     Decision decision = decide(next, policy, write.key());
     List<Conflict> conflicts = old == null ? List.of() : conflicts(old, write, decision, policy);
     return new MergeResult(next, decision.row(), conflicts, true);
+  }
+
+  /**
+   * Deletes a row whose parent row (the row its foreign key references) was deleted concurrently:
+   * the cascade of the parent's delete to a child the deleting region had not seen.
+   *
+   * <p>The inserts and updates of the row's existence frontier are replaced by the parent's delete
+   * (its dot and timestamp, as a delete of this row), and the row's history absorbs the parent's,
+   * which covers that delete. Registers and CRDT columns are left alone, as by any delete. The
+   * result depends on the set of child writes merged and on the parent's delete, not on the order:
+   * a region that merges the child's writes before the parent's delete cascades them then, a region
+   * that merges them after cascades each as it comes, and both end with a frontier of deletes. A
+   * later write whose context covers the delete (made after the cascade was seen) dominates it as
+   * usual. Absorbing the parent's history makes a grandchild written under the child concurrently
+   * with the parent's delete recognisable as such (its context does not cover the child's history).
+   *
+   * @param state the child's state; never null
+   * @param parentDelete the dot of the parent's delete; never null
+   * @param at the hybrid timestamp of the parent's delete; never null
+   * @param parentHistory the history of the deleted parent row, covering its delete; never null
+   * @param policy the child table's policy; never null
+   * @param key the child's key; never null
+   * @return the new state and the row to show (absent); no conflicts (the caller records the {@link
+   *     ConflictType#PARENT_DELETED} conflict, which involves two rows)
+   * @throws IllegalArgumentException if the parent's history does not cover its delete
+   */
+  public static MergeResult orphan(
+      RowState state,
+      Dot parentDelete,
+      HybridTimestamp at,
+      VersionVector parentHistory,
+      TablePolicy policy,
+      RowKey key) {
+    Objects.requireNonNull(state, "state");
+    Objects.requireNonNull(parentDelete, "parentDelete");
+    Objects.requireNonNull(at, "at");
+    if (!parentHistory.covers(parentDelete)) {
+      throw new IllegalArgumentException(
+          "the parent's history " + parentHistory + " does not cover its delete " + parentDelete);
+    }
+    checkFits(state, policy);
+    List<Stamp> existence = new ArrayList<>();
+    for (Stamp s : state.existence()) {
+      if (s.isTombstone() && !s.dot().equals(parentDelete)) {
+        existence.add(s);
+      }
+    }
+    existence.add(new Stamp(parentDelete, at, RowChange.Kind.DELETE));
+    existence.sort(null);
+    RowState next =
+        new RowState(
+            state.history().join(parentHistory), existence, new TreeMap<>(state.columns()));
+    return new MergeResult(next, decide(next, policy, key).row(), List.of(), true);
   }
 
   /**
@@ -569,7 +623,10 @@ public final class RowMerge {
                     : Conflict.Winner.LOCAL;
             case INSERT_INSERT, UPDATE_UPDATE_SAME_COLUMNS ->
                 columnWinner(overlap, decision, write.dot(), v.dot());
-            case UPDATE_UPDATE_DIFFERENT_COLUMNS, UNIQUE_KEY_CLASH, DELETE_MISSING ->
+            case UPDATE_UPDATE_DIFFERENT_COLUMNS,
+                UNIQUE_KEY_CLASH,
+                DELETE_MISSING,
+                PARENT_DELETED ->
                 Conflict.Winner.MERGED;
           };
       String resolver;

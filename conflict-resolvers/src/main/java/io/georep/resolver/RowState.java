@@ -4,6 +4,7 @@ import io.georep.connector.RowChange;
 import io.georep.connector.Value;
 import io.georep.resolver.internal.ValueCodec;
 import io.georep.resolver.internal.ValueOrder;
+import io.georep.resolver.spi.Version;
 import io.georep.vectorclock.Dot;
 import io.georep.vectorclock.HybridTimestamp;
 import io.georep.vectorclock.VersionVector;
@@ -16,6 +17,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -91,6 +93,25 @@ public final class RowState {
    */
   public List<Dot> frontier() {
     return existence.stream().map(Stamp::dot).toList();
+  }
+
+  /**
+   * Returns the delete with the greatest hybrid timestamp among the writes that decide the row's
+   * existence, as a version without values: the delete a child row of this row yields to when it
+   * was written concurrently ({@link RowMerge#orphan}).
+   *
+   * @return the delete, or empty if the frontier holds no delete
+   */
+  public Optional<Version> latestDelete() {
+    Stamp latest = null;
+    for (Stamp s : existence) {
+      if (s.isTombstone() && (latest == null || s.timestamp().compareTo(latest.timestamp()) > 0)) {
+        latest = s;
+      }
+    }
+    return latest == null
+        ? Optional.empty()
+        : Optional.of(new Version(latest.dot(), latest.timestamp(), latest.kind(), Map.of()));
   }
 
   List<Stamp> existence() {

@@ -4,6 +4,7 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.georep.connector.RowChange;
 import io.georep.connector.SourceTransaction;
+import io.georep.connector.TableId;
 import io.georep.connector.TableSchema;
 import io.georep.connector.spi.ChangeApplier;
 import io.georep.connectors.postgres.internal.apply.ApplyTransaction;
@@ -27,6 +28,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -343,6 +345,23 @@ public final class PostgresChangeApplier implements ChangeApplier {
 
   private List<Conflict> applyGroup(
       List<SourceTransaction> transactions, List<PositionedTransaction> positions) {
+    try {
+      return applyGroup(transactions, positions, false);
+    } catch (ApplyRetryException e) {
+      if (e.reason() != ApplyRetryException.Reason.MISSING_PARENT) {
+        throw e;
+      }
+      // A foreign key rejected a row: once more with parent checks, which resolve a child whose
+      // parent was deleted concurrently (docs/conflicts.md, parent-deleted). A parent that has
+      // simply not arrived yet fails the same way again, and the caller retries later.
+      return applyGroup(transactions, positions, true);
+    }
+  }
+
+  private List<Conflict> applyGroup(
+      List<SourceTransaction> transactions,
+      List<PositionedTransaction> positions,
+      boolean checkParents) {
     ApplyTransaction tx = null;
     try (Connection c = pool.getConnection()) {
       c.setAutoCommit(false);
@@ -356,6 +375,7 @@ public final class PostgresChangeApplier implements ChangeApplier {
                 schema -> statements(c, schema),
                 config.uniqueClash());
         tx.setAgentFolds(config.agentFoldsLocalWrites());
+        tx.setParentRule(id -> replicatedSchema(c, id), checkParents);
         tx.begin();
         tx.prefetch(transactions);
         for (int i = 0; i < transactions.size(); i++) {
@@ -421,9 +441,11 @@ public final class PostgresChangeApplier implements ChangeApplier {
               + where
               + " ("
               + e.getMessage()
-              + "): the parent row has not arrived (or a child still references a deleted"
-              + " parent); the transaction waits and is retried. If it never succeeds, check that"
-              + " the parent table is replicated to this region",
+              + "): the parent row has not arrived yet (a parent deleted concurrently with the"
+              + " child is resolved, not retried: docs/conflicts.md, parent-deleted); the"
+              + " transaction waits and is retried. If it never succeeds, check that the parent"
+              + " table is replicated to this region and that the foreign key references the"
+              + " parent's primary key",
           e);
     }
     if (state.equals("23505")) {
@@ -458,6 +480,37 @@ public final class PostgresChangeApplier implements ChangeApplier {
             + "); make the table match the origin's definition (georep replicates no DDL); the"
             + " stream of this origin halts here",
         e);
+  }
+
+  /**
+   * Returns the replicated schema of a table: the one its changes arrived with, else the local
+   * catalog's; empty if no publication of this region names the table.
+   */
+  private Optional<TableSchema> replicatedSchema(Connection c, TableId id) {
+    for (TableSchema known : statements.keySet()) {
+      if (known.id().equals(id)) {
+        return Optional.of(known);
+      }
+    }
+    Optional<TableSchema> described;
+    try {
+      described = TableSql.describe(c, id);
+    } catch (SQLException e) {
+      throw new ApplyRetryException(
+          ApplyRetryException.Reason.UNAVAILABLE,
+          "cannot read the catalog entry of " + id + ": " + e.getMessage(),
+          e);
+    }
+    if (described.isEmpty()) {
+      return described;
+    }
+    try {
+      policy(described.get());
+    } catch (ApplyException e) {
+      // Not replicated: its rows have no metadata, and the foreign key's own action applies.
+      return Optional.empty();
+    }
+    return described;
   }
 
   private TablePolicy policy(TableSchema table) {

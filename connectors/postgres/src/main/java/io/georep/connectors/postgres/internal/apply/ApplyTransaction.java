@@ -85,7 +85,10 @@ import org.postgresql.util.PSQLException;
  *       the clashing row is found, folded, and the {@link UniqueClashPolicy} keeps the row whose
  *       latest write has the later HLC — a function of the two rows' states, so every region
  *       removes the same row. The loser's state is kept with {@code suppressed = true} (it exists
- *       in the replicated state but not in the table) and is tried again on its next write.
+ *       in the replicated state but not in the table) and is tried again on its next write. A
+ *       delete of a row that foreign keys reference first cascades to the children written
+ *       concurrently with it, and a child whose parent was deleted concurrently is cascaded instead
+ *       of written ({@link ParentDeletes}).
  * </ol>
  *
  * <p>Concurrency: one instance per database transaction, confined to the applying thread. Several
@@ -113,6 +116,11 @@ public final class ApplyTransaction {
   private final UniqueClashPolicy clashPolicy;
   private boolean agentFolds;
   private boolean rowsWritten;
+
+  /** The schemas of tables no change named yet, for the parent-deleted rule; null: rule off. */
+  private Function<TableId, Optional<TableSchema>> schemas;
+
+  private boolean checkParents;
   private final List<SourceTransaction> folded = new ArrayList<>();
   private final Map<RowRef, RowHandle> rows = new LinkedHashMap<>();
   private final List<Conflict> conflicts = new ArrayList<>();
@@ -238,6 +246,22 @@ public final class ApplyTransaction {
    */
   public void setAgentFolds(boolean agentFolds) {
     this.agentFolds = agentFolds;
+  }
+
+  /**
+   * Turns on the parent-deleted rule ({@link ParentDeletes}, docs/conflicts.md): a parent row's
+   * delete cascades to the child rows written concurrently with it. The cascade from a parent's
+   * delete is always checked; {@code checkParents} also checks, before each child write, whether
+   * its parent is a concurrent tombstone — the caller turns it on when an apply without it failed
+   * on a foreign key, so the common path pays nothing.
+   *
+   * @param schemas the replicated schema of a table by id, empty if it is not replicated
+   * @param checkParents whether to check the parents of written child rows
+   */
+  public void setParentRule(
+      Function<TableId, Optional<TableSchema>> schemas, boolean checkParents) {
+    this.schemas = schemas;
+    this.checkParents = checkParents;
   }
 
   /**
@@ -627,7 +651,141 @@ public final class ApplyTransaction {
     h.state = result.state();
     noteWrite(h, write.dot(), write.timestamp());
     h.dirty = true;
-    writeBack(h, sql, policy, result.row());
+    VisibleRow row =
+        schemas == null ? result.row() : parentRule(h, sql, policy, write, result.row());
+    writeBack(h, sql, policy, row);
+  }
+
+  // ---- the parent-deleted rule (ParentDeletes) ----
+
+  /**
+   * Applies the parent-deleted rule to a row a write is about to make show {@code row}: a child
+   * whose parent was deleted concurrently is cascaded; a parent being deleted cascades its children
+   * written concurrently with the delete. Returns the row to write back.
+   */
+  private VisibleRow parentRule(
+      RowHandle h, TableSql sql, TablePolicy policy, Write write, VisibleRow row)
+      throws SQLException {
+    if (row.exists()) {
+      if (!checkParents) {
+        return row;
+      }
+      for (ForeignKey fk : sql.references()) {
+        Optional<TableSchema> parent = schemas.apply(fk.parent());
+        if (parent.isEmpty()) {
+          continue;
+        }
+        Optional<ParentDeletes.DeletedParent> deleted =
+            ParentDeletes.deletedParent(
+                connection, fk, parent.get(), row.values(), write.context());
+        if (deleted.isPresent()) {
+          Version child = new Version(write.dot(), write.timestamp(), write.kind(), nonKey(h, row));
+          conflicts.add(ParentDeletes.conflict(fk, h.key, child, deleted.get().delete(), false));
+          IdentityHashMap<RowHandle, Boolean> visited = new IdentityHashMap<>();
+          visited.put(h, true);
+          return orphan(
+              h,
+              sql,
+              policy,
+              deleted.get().history(),
+              write.context(),
+              deleted.get().delete(),
+              visited);
+        }
+      }
+      return row;
+    }
+    if (h.db.isPresent() && !sql.referencedBy().isEmpty()) {
+      // The delete children yield to is the parent's latest, whichever write brought it here, so
+      // that a region that sees the child first decides on the same one (ParentDeletes).
+      Optional<Version> delete = h.state.latestDelete();
+      if (delete.isPresent()) {
+        IdentityHashMap<RowHandle, Boolean> visited = new IdentityHashMap<>();
+        visited.put(h, true);
+        cascade(h, write.context(), delete.get(), visited);
+      }
+    }
+    return row;
+  }
+
+  /** Turns a child row into a tombstone that yields to its parent's delete, and cascades on. */
+  private VisibleRow orphan(
+      RowHandle h,
+      TableSql sql,
+      TablePolicy policy,
+      VersionVector parentHistory,
+      VersionVector deleteContext,
+      Version parentDelete,
+      IdentityHashMap<RowHandle, Boolean> visited)
+      throws SQLException {
+    MergeResult r =
+        RowMerge.orphan(
+            h.state, parentDelete.dot(), parentDelete.timestamp(), parentHistory, policy, h.key);
+    remember(h, r);
+    h.state = r.state();
+    h.dirty = true;
+    if (h.db.isPresent() && !sql.referencedBy().isEmpty()) {
+      cascade(h, deleteContext, parentDelete, visited);
+    }
+    return r.row();
+  }
+
+  /**
+   * Before a parent row is deleted: cascades the delete to the child rows (of every foreign key
+   * referencing it) that show a version the delete has not seen, so that neither the foreign key
+   * rejects the delete nor the key's own action changes children behind their metadata.
+   */
+  private void cascade(
+      RowHandle parent,
+      VersionVector deleteContext,
+      Version parentDelete,
+      IdentityHashMap<RowHandle, Boolean> visited)
+      throws SQLException {
+    flushWrites();
+    for (ForeignKey fk : statements.apply(parent.table).referencedBy()) {
+      Optional<TableSchema> table = schemas.apply(fk.child());
+      if (table.isEmpty()) {
+        continue;
+      }
+      TableSql childSql = statements.apply(table.get());
+      TablePolicy childPolicy = policies.apply(table.get());
+      for (RowKey key : ParentDeletes.children(connection, fk, table.get(), parent.db.get())) {
+        RowHandle c = lock(childSql, table.get(), key);
+        if (visited.put(c, true) != null) {
+          continue;
+        }
+        fold(c, childPolicy);
+        if (c.state == null
+            || c.suppressed
+            || !visible(c, childPolicy).exists()
+            || !ParentDeletes.concurrent(c.state, deleteContext)) {
+          // Seen by the delete (its own transaction deletes it, or the foreign key decides).
+          continue;
+        }
+        Version child = version(c, visible(c, childPolicy));
+        conflicts.add(ParentDeletes.conflict(fk, c.key, child, parentDelete, true));
+        VisibleRow gone =
+            orphan(
+                c,
+                childSql,
+                childPolicy,
+                parent.state.history(),
+                deleteContext,
+                parentDelete,
+                visited);
+        writeBack(c, childSql, childPolicy, gone);
+      }
+    }
+  }
+
+  private static Map<String, Value> nonKey(RowHandle h, VisibleRow row) {
+    Map<String, Value> values = new LinkedHashMap<>();
+    for (Map.Entry<String, Value> e : row.values().entrySet()) {
+      if (!h.table.column(h.table.indexOf(e.getKey())).isKey()) {
+        values.put(e.getKey(), e.getValue());
+      }
+    }
+    return values;
   }
 
   // Identity on purpose: a state is immutable, and the cache is for this very instance.
@@ -1363,10 +1521,11 @@ public final class ApplyTransaction {
       throws SQLException {
     List<String> uniqueColumns = sql.uniques().get(constraint);
     RowKey otherKey = null;
-    try (PreparedStatement find = connection.prepareStatement(sql.selectClash(uniqueColumns))) {
+    try (PreparedStatement find = connection.prepareStatement(sql.selectClash(constraint))) {
       int i = 1;
-      for (String c : uniqueColumns) {
-        find.setString(i++, SqlValues.text(row.values().getOrDefault(c, Value.NULL)));
+      for (ColumnSchema c : h.table.columns()) {
+        Value v = c.isKey() ? h.key.get(c.keyPosition() - 1) : row.values().get(c.name());
+        find.setString(i++, SqlValues.text(v == null ? Value.NULL : v));
       }
       bindKey(find, i, h.key);
       try (ResultSet rs = find.executeQuery()) {
