@@ -100,7 +100,8 @@ final class BatchGenerators {
 
   TableSchema table(SplittableRandom random, int index) {
     int columnCount = 1 + random.nextInt(12);
-    int keyCount = 1 + random.nextInt(Math.min(2, columnCount));
+    // One table in five is keyless: no key positions, the whole row (NULLs included) its key.
+    int keyCount = random.nextInt(5) == 0 ? 0 : 1 + random.nextInt(Math.min(2, columnCount));
     List<ColumnSchema> columns = new ArrayList<>();
     for (int c = 0; c < columnCount; c++) {
       ColumnType type = type(random);
@@ -137,7 +138,7 @@ final class BatchGenerators {
       Value[] values = new Value[n];
       for (int c = 0; c < n; c++) {
         ColumnSchema column = table.column(c);
-        if (column.isKey() || random.nextInt(6) != 0) {
+        if (column.isKey() || table.keyless() || random.nextInt(6) != 0) {
           values[c] = datum(random, column);
         }
       }
