@@ -7,12 +7,8 @@ import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -75,25 +71,8 @@ class KeylessTableIT {
           return true;
         });
 
-    ExecutorService pool = Executors.newFixedThreadPool(Topology.REGIONS.size());
-    try {
-      List<Future<?>> runs = new ArrayList<>();
-      for (int i = 0; i < Topology.REGIONS.size(); i++) {
-        String region = Topology.REGIONS.get(i);
-        long regionSeed = seed + i;
-        runs.add(
-            pool.submit(
-                () -> {
-                  write(topology.db(region), new SplittableRandom(regionSeed));
-                  return null;
-                }));
-      }
-      for (Future<?> run : runs) {
-        run.get();
-      }
-    } finally {
-      pool.shutdownNow();
-    }
+    Topology.inEveryRegion(
+        (region, i) -> write(topology.db(region), new SplittableRandom(seed + i)));
 
     topology.awaitQuiescence(Duration.ofMinutes(3));
     topology.assertConverged();

@@ -6,13 +6,9 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -138,25 +134,8 @@ class PgbenchWorkloadIT {
           }
           return true;
         });
-    ExecutorService pool = Executors.newFixedThreadPool(Topology.REGIONS.size());
-    try {
-      List<Future<?>> runs = new ArrayList<>();
-      for (int i = 0; i < Topology.REGIONS.size(); i++) {
-        String region = Topology.REGIONS.get(i);
-        SplittableRandom random = new SplittableRandom(seed + i);
-        runs.add(
-            pool.submit(
-                () -> {
-                  tpcb(topology.db(region), random);
-                  return null;
-                }));
-      }
-      for (Future<?> run : runs) {
-        run.get();
-      }
-    } finally {
-      pool.shutdownNow();
-    }
+    Topology.inEveryRegion(
+        (region, i) -> tpcb(topology.db(region), new SplittableRandom(seed + i)));
 
     topology.awaitQuiescence(Duration.ofMinutes(3));
     topology.assertConverged();

@@ -12,9 +12,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -66,23 +63,7 @@ class ThreeRegionConvergenceIT {
       String region = Topology.REGIONS.get(i);
       workloads.add(new Workload(region, i, seed + i, topology.db(region), increments));
     }
-    ExecutorService pool = Executors.newFixedThreadPool(workloads.size());
-    try {
-      List<Future<?>> runs = new ArrayList<>();
-      for (Workload w : workloads) {
-        runs.add(
-            pool.submit(
-                () -> {
-                  w.run(TRANSACTIONS_PER_REGION);
-                  return null;
-                }));
-      }
-      for (Future<?> run : runs) {
-        run.get();
-      }
-    } finally {
-      pool.shutdownNow();
-    }
+    Topology.inEveryRegion((region, i) -> workloads.get(i).run(TRANSACTIONS_PER_REGION));
 
     topology.awaitQuiescence(Duration.ofMinutes(3));
 

@@ -211,6 +211,34 @@ final class Topology implements AutoCloseable {
     return agent;
   }
 
+  /** A load run in one region: its name and index in {@link #REGIONS}. */
+  interface RegionTask {
+    void run(String region, int index) throws Exception;
+  }
+
+  /** Runs a task in every region at once and waits for all; the first failure is rethrown. */
+  static void inEveryRegion(RegionTask task) throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(REGIONS.size());
+    try {
+      List<Future<?>> runs = new ArrayList<>();
+      for (int i = 0; i < REGIONS.size(); i++) {
+        String region = REGIONS.get(i);
+        int index = i;
+        runs.add(
+            pool.submit(
+                () -> {
+                  task.run(region, index);
+                  return null;
+                }));
+      }
+      for (Future<?> run : runs) {
+        run.get();
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
   /** Waits until every agent's streams run (capture has its slot: later writes are captured). */
   void awaitReady(Duration timeout) throws Exception {
     Await.until(
