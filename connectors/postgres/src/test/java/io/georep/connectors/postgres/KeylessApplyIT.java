@@ -205,6 +205,32 @@ class KeylessApplyIT {
   }
 
   @Test
+  void collectGarbage_dropsCopiesWhoseRemovalIsStable_andValuesLeftWithoutCopies()
+      throws Exception {
+    SourceTransaction inserts =
+        tx(us, 10, 1_000, context(), insert("g", 1), insert("g", 1), insert("h", 2));
+    SourceTransaction deletes = tx(sa, 20, 2_000, context(us, 10), delete("g", 1), delete("h", 2));
+    eu.apply(List.of(inserts));
+    eu.apply(List.of(deletes));
+    assertThat(meta(one)).hasSize(2);
+
+    // Not yet stable everywhere: nothing is dropped.
+    eu.collectGarbage(context(us, 10, sa, 19));
+    assertThat(meta(one)).hasSize(2);
+
+    eu.collectGarbage(context(us, 10, sa, 20));
+    try (Connection c = one.connect()) {
+      // "h" had one copy, removed: gone; "g" keeps its live copy only.
+      assertThat(rows(c, "SELECT live, removed FROM georep.keyless_meta"))
+          .containsExactly("live=1,removed=0");
+    }
+    assertThat(table(one)).containsExactly("line=g,n=1");
+    // A delete that had seen the dropped copy's removal still finds the live one.
+    eu.apply(List.of(tx(us, 30, 3_000, context(us, 10, sa, 20), delete("g", 1))));
+    assertThat(table(one)).isEmpty();
+  }
+
+  @Test
   void remoteDeleteOfARowALocalDeleteRemovedFirst_waitsForTheFold() throws Exception {
     SourceTransaction insert = tx(us, 10, 1_000, context(), insert("w", 1));
     eu.apply(List.of(insert));
