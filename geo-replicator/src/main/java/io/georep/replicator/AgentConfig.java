@@ -3,6 +3,7 @@ package io.georep.replicator;
 import static io.georep.publication.YamlSyntax.describe;
 import static io.georep.publication.YamlSyntax.isNull;
 
+import io.georep.connectors.postgres.PostgresUrl;
 import io.georep.publication.DidYouMean;
 import io.georep.publication.Problem;
 import io.georep.publication.Publication;
@@ -626,7 +627,6 @@ public final class AgentConfig {
           "(\\d{1,19})\\s*(k|kb|m|mb|g|gb|t|tb|kib|mib|gib|tib)", Pattern.CASE_INSENSITIVE);
   private static final Pattern DURATION = Pattern.compile("(\\d{1,18})\\s*(ms|s|m|h|d)");
   private static final Pattern WHOLE = Pattern.compile("[-+]?\\d{1,18}");
-  private static final Pattern URL_PASSWORD = Pattern.compile("(?i)(password=)[^&;]*");
 
   private final Function<String, String> environment;
 
@@ -1169,7 +1169,7 @@ public final class AgentConfig {
       if (key.name().equals("database.password")) {
         return "a value";
       }
-      return "'" + URL_PASSWORD.matcher(text).replaceAll("$1***") + "'";
+      return "'" + PostgresUrl.masked(text) + "'";
     }
 
     private Object parseDefault(Key key) {

@@ -1,5 +1,6 @@
 package io.georep.replicator;
 
+import io.georep.connectors.postgres.PostgresUrl;
 import io.georep.publication.Publication;
 import io.georep.vectorclock.ReplicaId;
 import java.time.Duration;
@@ -239,7 +240,7 @@ public record AgentSettings(
     @Override
     public String toString() {
       return "Database[url="
-          + jdbcUrl.replaceAll("(?i)password=[^&]*", "password=***")
+          + PostgresUrl.masked(jdbcUrl)
           + ", user="
           + user
           + ", password=***, slot="

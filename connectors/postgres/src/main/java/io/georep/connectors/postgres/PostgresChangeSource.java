@@ -159,7 +159,7 @@ public final class PostgresChangeSource implements ChangeSource {
       closeConnections();
       throw new CaptureUnavailableException(
           "cannot start capture from "
-              + config.jdbcUrl()
+              + PostgresUrl.masked(config.jdbcUrl())
               + " slot "
               + config.slotName()
               + ": "
