@@ -407,7 +407,9 @@ public final class AgentConfig {
                 int n = (Integer) v;
                 return n == -1 || (n >= 1 && n <= 16) ? null : "1 to 16, or -1";
               },
-              "replication factor of topics the agent creates (-1: the broker's default)"),
+              "replication factor of topics the agent creates (-1: the broker's default); they get"
+                  + " `min.insync.replicas` = min(2, RF), and a topic with one replica is warned"
+                  + " about"),
           key(
               "topics.retention",
               Type.DURATION,

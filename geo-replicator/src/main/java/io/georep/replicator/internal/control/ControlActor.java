@@ -71,7 +71,10 @@ public final class ControlActor {
             context ->
                 Behaviors.withTimers(
                     timers -> {
-                      TopicProvisioner.ensureControl(settings.localRegion(), settings.topics());
+                      state.warn(
+                          settings.topics().control(),
+                          TopicProvisioner.ensureControl(settings.localRegion(), settings.topics())
+                              .warning());
                       KafkaProducer<byte[], byte[]> producer =
                           KafkaClients.producer(
                               settings.localRegion(),

@@ -60,7 +60,10 @@ public final class CaptureActor {
               state.captureState.set(AgentState.StreamState.STARTING);
               ActorRef<Command> self = context.getSelf();
               String topic = settings.topics().changes(settings.region());
-              TopicProvisioner.ensureChanges(settings.localRegion(), settings.topics(), topic);
+              state.warn(
+                  topic,
+                  TopicProvisioner.ensureChanges(settings.localRegion(), settings.topics(), topic)
+                      .warning());
               // The producer only ever holds frames of transactions that hold shipping permits.
               KafkaProducer<byte[], byte[]> producer =
                   KafkaClients.producer(

@@ -70,6 +70,7 @@ public final class StatusView {
               oldest == 0 ? 0 : Math.max(0, now - oldest) / 1000.0,
               halt));
     }
+    new TreeMap<>(state.warnings).values().forEach(w -> alerts.add("warning: " + w));
     Map<String, AgentStatus.RegionStatus> regions = new TreeMap<>();
     for (AgentSettings.Region r : settings.regions()) {
       AgentState.SeenHeartbeat seen = state.heartbeats.get(r.name());
