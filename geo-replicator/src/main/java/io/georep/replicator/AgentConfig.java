@@ -532,6 +532,15 @@ public final class AgentConfig {
               "how often tombstones and stamps below the causally stable frontier are removed"
                   + " (`0`: off)"),
           key(
+              "control.conflict.log.retention",
+              Type.DURATION,
+              "30d",
+              "0, 1h–3650d",
+              durationRange(
+                  Duration.ofHours(1), Duration.ofDays(3650), true, "0 (forever) or 1h to 3650d"),
+              "how long entries of `georep.conflict_log` are kept; older ones are removed by the"
+                  + " garbage collection (`0`: forever)"),
+          key(
               "http.enabled",
               Type.BOOLEAN,
               "true",
@@ -1667,7 +1676,8 @@ public final class AgentConfig {
                   new AgentSettings.Control(
                       (Duration) values.get("control.heartbeat.interval"),
                       (Duration) values.get("control.region.timeout"),
-                      (Duration) values.get("control.gc.interval")));
+                      (Duration) values.get("control.gc.interval"),
+                      (Duration) values.get("control.conflict.log.retention")));
       AgentSettings.Http http =
           record(
               "http",
