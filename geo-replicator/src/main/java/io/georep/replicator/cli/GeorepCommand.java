@@ -617,6 +617,11 @@ public final class GeorepCommand implements Runnable {
         out.println("alerts:");
         alerts.forEach(a -> out.println("  " + a.asText()));
       }
+      JsonNode warnings = doc.path("warnings");
+      if (warnings.size() > 0) {
+        out.println("warnings:");
+        warnings.forEach(w -> out.println("  " + w.asText()));
+      }
     }
   }
 

@@ -82,7 +82,7 @@ public final class AgentState {
 
   /**
    * Standing warnings by subject (a topic, an origin): conditions that need an operator but stop
-   * nothing. They are listed among the alerts and never make the agent unready.
+   * nothing. They are listed as {@code warnings} in the status and never make the agent unready.
    */
   public final Map<String, String> warnings = new ConcurrentHashMap<>();
 

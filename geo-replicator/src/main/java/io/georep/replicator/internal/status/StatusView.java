@@ -70,7 +70,6 @@ public final class StatusView {
               oldest == 0 ? 0 : Math.max(0, now - oldest) / 1000.0,
               halt));
     }
-    new TreeMap<>(state.warnings).values().forEach(w -> alerts.add("warning: " + w));
     Map<String, AgentStatus.RegionStatus> regions = new TreeMap<>();
     for (AgentSettings.Region r : settings.regions()) {
       AgentState.SeenHeartbeat seen = state.heartbeats.get(r.name());
@@ -102,7 +101,8 @@ public final class StatusView {
         names(state.stableFrontier.get()),
         metrics.conflictCounts(),
         copies(),
-        alerts);
+        alerts,
+        List.copyOf(new TreeMap<>(state.warnings).values()));
   }
 
   private Map<String, AgentStatus.TableCopy> copies() {
@@ -152,6 +152,7 @@ public final class StatusView {
             });
     doc.put("origins", origins);
     doc.put("alerts", s.alerts());
+    doc.put("warnings", s.warnings());
     return doc;
   }
 
@@ -214,6 +215,7 @@ public final class StatusView {
             });
     doc.put("initialCopy", copy);
     doc.put("alerts", s.alerts());
+    doc.put("warnings", s.warnings());
     return doc;
   }
 }
