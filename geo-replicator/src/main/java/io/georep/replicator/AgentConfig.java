@@ -3,6 +3,7 @@ package io.georep.replicator;
 import static io.georep.publication.YamlSyntax.describe;
 import static io.georep.publication.YamlSyntax.isNull;
 
+import io.georep.connectors.postgres.PostgresUrl;
 import io.georep.publication.DidYouMean;
 import io.georep.publication.Problem;
 import io.georep.publication.Publication;
@@ -406,7 +407,9 @@ public final class AgentConfig {
                 int n = (Integer) v;
                 return n == -1 || (n >= 1 && n <= 16) ? null : "1 to 16, or -1";
               },
-              "replication factor of topics the agent creates (-1: the broker's default)"),
+              "replication factor of topics the agent creates (-1: the broker's default); they get"
+                  + " `min.insync.replicas` = min(2, RF), and a topic with one replica is warned"
+                  + " about"),
           key(
               "topics.retention",
               Type.DURATION,
@@ -529,6 +532,15 @@ public final class AgentConfig {
               "how often tombstones and stamps below the causally stable frontier are removed"
                   + " (`0`: off)"),
           key(
+              "control.conflict.log.retention",
+              Type.DURATION,
+              "30d",
+              "0, 1h–3650d",
+              durationRange(
+                  Duration.ofHours(1), Duration.ofDays(3650), true, "0 (forever) or 1h to 3650d"),
+              "how long entries of `georep.conflict_log` are kept; older ones are removed by the"
+                  + " garbage collection (`0`: forever)"),
+          key(
               "http.enabled",
               Type.BOOLEAN,
               "true",
@@ -626,7 +638,6 @@ public final class AgentConfig {
           "(\\d{1,19})\\s*(k|kb|m|mb|g|gb|t|tb|kib|mib|gib|tib)", Pattern.CASE_INSENSITIVE);
   private static final Pattern DURATION = Pattern.compile("(\\d{1,18})\\s*(ms|s|m|h|d)");
   private static final Pattern WHOLE = Pattern.compile("[-+]?\\d{1,18}");
-  private static final Pattern URL_PASSWORD = Pattern.compile("(?i)(password=)[^&;]*");
 
   private final Function<String, String> environment;
 
@@ -1169,7 +1180,7 @@ public final class AgentConfig {
       if (key.name().equals("database.password")) {
         return "a value";
       }
-      return "'" + URL_PASSWORD.matcher(text).replaceAll("$1***") + "'";
+      return "'" + PostgresUrl.masked(text) + "'";
     }
 
     private Object parseDefault(Key key) {
@@ -1665,7 +1676,8 @@ public final class AgentConfig {
                   new AgentSettings.Control(
                       (Duration) values.get("control.heartbeat.interval"),
                       (Duration) values.get("control.region.timeout"),
-                      (Duration) values.get("control.gc.interval")));
+                      (Duration) values.get("control.gc.interval"),
+                      (Duration) values.get("control.conflict.log.retention")));
       AgentSettings.Http http =
           record(
               "http",

@@ -1,5 +1,6 @@
 package io.georep.replicator;
 
+import io.georep.connectors.postgres.PostgresUrl;
 import io.georep.publication.Publication;
 import io.georep.vectorclock.ReplicaId;
 import java.time.Duration;
@@ -239,7 +240,7 @@ public record AgentSettings(
     @Override
     public String toString() {
       return "Database[url="
-          + jdbcUrl.replaceAll("(?i)password=[^&]*", "password=***")
+          + PostgresUrl.masked(jdbcUrl)
           + ", user="
           + user
           + ", password=***, slot="
@@ -495,11 +496,31 @@ public record AgentSettings(
    *     is reported down
    * @param gcInterval {@code control.gc.interval}: how often tombstones and stamps below the
    *     causally stable frontier are removed; zero disables
+   * @param conflictLogRetention {@code control.conflict.log.retention}: how long entries of {@code
+   *     georep.conflict_log} are kept; zero keeps them forever
    */
-  public record Control(Duration heartbeatInterval, Duration regionTimeout, Duration gcInterval) {
-    /** The defaults: 1 s heartbeats, 15 s timeout, GC every minute. */
+  public record Control(
+      Duration heartbeatInterval,
+      Duration regionTimeout,
+      Duration gcInterval,
+      Duration conflictLogRetention) {
+    /** The default {@code control.conflict.log.retention}: 30 days. */
+    public static final Duration DEFAULT_CONFLICT_LOG_RETENTION = Duration.ofDays(30);
+
+    /** The defaults: 1 s heartbeats, 15 s timeout, GC every minute, conflicts kept 30 days. */
     public static final Control DEFAULT =
         new Control(Duration.ofSeconds(1), Duration.ofSeconds(15), Duration.ofMinutes(1));
+
+    /**
+     * Creates the control settings with the default conflict log retention.
+     *
+     * @param heartbeatInterval {@code control.heartbeat.interval}
+     * @param regionTimeout {@code control.region.timeout}
+     * @param gcInterval {@code control.gc.interval}
+     */
+    public Control(Duration heartbeatInterval, Duration regionTimeout, Duration gcInterval) {
+      this(heartbeatInterval, regionTimeout, gcInterval, DEFAULT_CONFLICT_LOG_RETENTION);
+    }
 
     /**
      * Validates the control settings.
@@ -517,6 +538,9 @@ public record AgentSettings(
       }
       if (gcInterval == null || gcInterval.isNegative()) {
         problems.add("control.gc.interval must be 0 (off) or positive");
+      }
+      if (conflictLogRetention == null || conflictLogRetention.isNegative()) {
+        problems.add("control.conflict.log.retention must be 0 (forever) or positive");
       }
       if (!problems.isEmpty()) {
         throw new IllegalArgumentException(String.join("; ", problems));

@@ -21,6 +21,9 @@ import java.util.Optional;
  * @param initialCopy the initial copy's progress by table, if the capture's slot started with one
  *     since the agent started; empty otherwise
  * @param alerts active alerts, one line each
+ * @param warnings standing warnings, one line each: conditions that need an operator but stop
+ *     nothing (a topic with one replica, a region's clock beyond the skew bound); they never make
+ *     the agent unready
  */
 public record AgentStatus(
     ReplicaId region,
@@ -31,7 +34,8 @@ public record AgentStatus(
     Map<String, Long> stableFrontier,
     Map<String, Map<String, Long>> conflicts,
     Map<String, TableCopy> initialCopy,
-    List<String> alerts) {
+    List<String> alerts,
+    List<String> warnings) {
 
   /** Copies the collections. */
   public AgentStatus {
@@ -41,6 +45,7 @@ public record AgentStatus(
     conflicts = Map.copyOf(conflicts);
     initialCopy = Map.copyOf(initialCopy);
     alerts = List.copyOf(alerts);
+    warnings = List.copyOf(warnings);
   }
 
   /**

@@ -467,6 +467,12 @@ class AgentCliIT {
             us.path("conflicts").path("public.items").path("update-update-same-columns").asLong())
         .isPositive();
     assertThat(us.path("alerts")).isEmpty();
+    // One test broker: the topics have one replica, a standing warning that stops nothing.
+    assertThat(us.path("warnings"))
+        .anySatisfy(
+            w ->
+                assertThat(w.asText())
+                    .contains("topic georep.us-east.changes has replication factor 1"));
     assertThat(status(euUrl).path("origins").path(US).path("appliedSeq").asLong()).isPositive();
   }
 

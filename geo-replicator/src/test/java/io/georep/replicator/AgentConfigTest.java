@@ -400,6 +400,14 @@ class AgentConfigTest {
                 + " jdbc:postgresql://host:port/database, found 'postgres://h/app?password=***' —"
                 + " see docs/configuration.md"),
         of(
+            "url-user-info-password-masked",
+            BASE.replace(
+                "jdbc:postgresql://127.0.0.1:5432/app",
+                "postgresql://georep:" + DB_SECRET + "@h/app"),
+            "url-user-info-password-masked.yaml:3:8: 'database.url' must be a JDBC URL"
+                + " jdbc:postgresql://host:port/database, found 'postgresql://georep:***@h/app' —"
+                + " see docs/configuration.md"),
+        of(
             "url-from-environment-not-shown",
             BASE.replace("jdbc:postgresql://127.0.0.1:5432/app", "${env:DB_URL}"),
             "url-from-environment-not-shown.yaml:3:8: 'database.url' must be a JDBC URL"

@@ -53,6 +53,22 @@ class AgentSettingsTest {
   }
 
   @Test
+  void databaseToString_passwordInUserInfoOrSslPassword_isMasked() {
+    AgentSettings.Database db =
+        new AgentSettings.Database(
+            "jdbc:postgresql://georep:hunter2@db/x?sslpassword=k3y;Pass&ssl=true",
+            "georep",
+            "",
+            null);
+
+    assertThat(db.toString())
+        .contains("url=jdbc:postgresql://georep:***@db/x?sslpassword=***&ssl=true")
+        .doesNotContain("hunter2")
+        .doesNotContain("k3y")
+        .doesNotContain("Pass");
+  }
+
+  @Test
   void constructor_manyProblems_reportsThemAllByKey() {
     assertThatThrownBy(
             () ->

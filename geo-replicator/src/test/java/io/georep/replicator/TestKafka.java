@@ -1,5 +1,6 @@
 package io.georep.replicator;
 
+import java.util.Map;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
 
@@ -16,21 +17,32 @@ final class TestKafka implements AutoCloseable {
   }
 
   static TestKafka start() throws Exception {
+    return start(1, Map.of());
+  }
+
+  /**
+   * Starts a cluster of several brokers (the first also the controller).
+   *
+   * @param brokers how many brokers
+   * @param brokerConfig more broker settings, e.g. {@code default.replication.factor}
+   */
+  static TestKafka start(int brokers, Map<String, String> brokerConfig) throws Exception {
     TestKitNodes nodes =
         new TestKitNodes.Builder()
             .setCombined(true)
-            .setNumBrokerNodes(1)
+            .setNumBrokerNodes(brokers)
             .setNumControllerNodes(1)
             .build();
-    KafkaClusterTestKit cluster =
+    KafkaClusterTestKit.Builder builder =
         new KafkaClusterTestKit.Builder(nodes)
             .setConfigProp("offsets.topic.replication.factor", "1")
             .setConfigProp("transaction.state.log.replication.factor", "1")
             .setConfigProp("transaction.state.log.min.isr", "1")
             .setConfigProp("group.initial.rebalance.delay.ms", "0")
             .setConfigProp("auto.create.topics.enable", "false")
-            .setConfigProp("message.max.bytes", String.valueOf(16 << 20))
-            .build();
+            .setConfigProp("message.max.bytes", String.valueOf(16 << 20));
+    brokerConfig.forEach(builder::setConfigProp);
+    KafkaClusterTestKit cluster = builder.build();
     cluster.format();
     cluster.startup();
     cluster.waitForReadyBrokers();

@@ -26,6 +26,14 @@ import java.util.concurrent.atomic.AtomicReference;
  * the logical counter ever reach {@link Integer#MAX_VALUE} within one millisecond, the clock moves
  * to the next millisecond instead of overflowing.
  *
+ * <p>Where a receiver must never stop (a replication stream that would replay the same timestamp
+ * after every restart), {@link #receiveClamped} takes such a timestamp into account only up to the
+ * bound: {@code lm} is clamped to {@code pt + maxForwardSkew}, and the receipt says so. The clock
+ * then stays monotonic and at most the bound ahead of physical time, at the price of the receive
+ * invariant for that one timestamp (the issued timestamp may be smaller than the far-future one).
+ * Callers must then not rely on HLC order for causality; georep's conflict detection uses dots and
+ * causal contexts for that, and HLCs only to order concurrent writes.
+ *
  * <p>Thread-safe: the state is one immutable pair swapped atomically.
  */
 public final class HybridLogicalClock {
@@ -117,8 +125,57 @@ public final class HybridLogicalClock {
     if (remote.wallTimeMillis() - pt > maxForwardSkewMillis) {
       throw new ClockSkewException(remote, pt, maxForwardSkew);
     }
-    long lm = remote.wallTimeMillis();
-    int cm = remote.logical();
+    return merge(pt, remote.wallTimeMillis(), remote.logical());
+  }
+
+  /**
+   * The outcome of {@link #receiveClamped}.
+   *
+   * @param timestamp the timestamp of the receive event; greater than every timestamp issued
+   *     before, and greater than the received one unless it was clamped
+   * @param skewMillis how far the received wall time was ahead of local physical time (negative if
+   *     behind)
+   * @param clamped whether the skew exceeded the maximum and the received timestamp was taken into
+   *     account only up to {@code physical time + maxForwardSkew}
+   */
+  public record Receipt(HybridTimestamp timestamp, long skewMillis, boolean clamped) {
+    /** Validates the receipt. */
+    public Receipt {
+      Objects.requireNonNull(timestamp, "timestamp");
+    }
+  }
+
+  /**
+   * Takes a received timestamp into account like {@link #receive}, but never rejects it: a
+   * timestamp more than the maximum forward skew ahead of local physical time is clamped to {@code
+   * physical time + maxForwardSkew} (logical counter 0) before it is merged, and the receipt
+   * reports the skew. The clock never moves more than the bound ahead of physical time because of a
+   * received timestamp, and stays monotonic.
+   *
+   * @param remote the received timestamp; never null
+   * @return the receive event's timestamp, the observed skew, and whether it was clamped
+   */
+  public Receipt receiveClamped(HybridTimestamp remote) {
+    long pt = physical.currentTimeMillis();
+    long skew = remote.wallTimeMillis() - pt;
+    if (skew <= maxForwardSkewMillis) {
+      return new Receipt(merge(pt, remote.wallTimeMillis(), remote.logical()), skew, false);
+    }
+    return new Receipt(merge(pt, pt + maxForwardSkewMillis, 0), skew, true);
+  }
+
+  /**
+   * Returns the last timestamp issued, without issuing a new one.
+   *
+   * @return the current timestamp; wall time 0 before the first event
+   */
+  public HybridTimestamp current() {
+    State s = state.get();
+    return new HybridTimestamp(s.wall, s.logical, replica);
+  }
+
+  /** The HLC receive rule for a received pair {@code (lm, cm)} at physical time {@code pt}. */
+  private HybridTimestamp merge(long pt, long lm, int cm) {
     while (true) {
       State s = state.get();
       long l = Math.max(Math.max(s.wall, lm), pt);
@@ -136,16 +193,6 @@ public final class HybridLogicalClock {
         return new HybridTimestamp(next.wall, next.logical, replica);
       }
     }
-  }
-
-  /**
-   * Returns the last timestamp issued, without issuing a new one.
-   *
-   * @return the current timestamp; wall time 0 before the first event
-   */
-  public HybridTimestamp current() {
-    State s = state.get();
-    return new HybridTimestamp(s.wall, s.logical, replica);
   }
 
   private static State bump(long wall, int logical) {

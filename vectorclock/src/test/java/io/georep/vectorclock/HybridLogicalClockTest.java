@@ -55,6 +55,37 @@ class HybridLogicalClockTest {
   }
 
   @Test
+  void receiveClamped_remoteTenMinutesAhead_clampsToBoundAndStaysMonotonic() {
+    ManualClock pc = new ManualClock(1_000_000);
+    HybridLogicalClock clock = new HybridLogicalClock(US, pc, Duration.ofSeconds(60));
+    HybridTimestamp before = clock.now();
+    HybridTimestamp remote = new HybridTimestamp(1_000_000 + 600_000, 3, EU);
+
+    HybridLogicalClock.Receipt receipt = clock.receiveClamped(remote);
+
+    assertThat(receipt.clamped()).isTrue();
+    assertThat(receipt.skewMillis()).isEqualTo(600_000);
+    assertThat(receipt.timestamp()).isEqualTo(new HybridTimestamp(1_060_000, 1, US));
+    assertThat(receipt.timestamp()).isGreaterThan(before);
+    HybridTimestamp next = clock.now();
+    assertThat(next).isGreaterThan(receipt.timestamp());
+    assertThat(next.wallTimeMillis() - pc.currentTimeMillis()).isLessThanOrEqualTo(60_000);
+    // The same far-future timestamp again (a replay) never drags the clock further.
+    assertThat(clock.receiveClamped(remote).timestamp().wallTimeMillis()).isEqualTo(1_060_000);
+  }
+
+  @Test
+  void receiveClamped_remoteWithinBound_isAnOrdinaryReceive() {
+    ManualClock pc = new ManualClock(1000);
+    HybridLogicalClock clock = new HybridLogicalClock(US, pc, Duration.ofSeconds(1));
+
+    HybridLogicalClock.Receipt receipt = clock.receiveClamped(new HybridTimestamp(1900, 7, EU));
+
+    assertThat(receipt)
+        .isEqualTo(new HybridLogicalClock.Receipt(new HybridTimestamp(1900, 8, US), 900, false));
+  }
+
+  @Test
   void receive_remoteBehind_keepsLocalTimeAndCounts() {
     ManualClock pc = new ManualClock(1000);
     HybridLogicalClock clock = new HybridLogicalClock(US, pc);

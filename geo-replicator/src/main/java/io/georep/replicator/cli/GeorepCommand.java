@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.georep.connectors.postgres.PostgresSchemaCatalog;
 import io.georep.connectors.postgres.PostgresSourceConfig;
+import io.georep.connectors.postgres.PostgresUrl;
 import io.georep.publication.DidYouMean;
 import io.georep.publication.Problem;
 import io.georep.publication.Publication;
@@ -242,7 +243,7 @@ public final class GeorepCommand implements Runnable {
     return "region "
         + s.region()
         + "; database "
-        + maskUrl(db.jdbcUrl())
+        + PostgresUrl.masked(db.jdbcUrl())
         + " as "
         + db.user()
         + ", slot "
@@ -257,10 +258,6 @@ public final class GeorepCommand implements Runnable {
         + (s.http().enabled()
             ? "http://" + s.http().host() + ":" + httpPort + " (/metrics, /health, /api/status)"
             : "HTTP off");
-  }
-
-  static String maskUrl(String url) {
-    return url.replaceAll("(?i)(password=)[^&;]*", "$1***");
   }
 
   /** Loads a configuration; prints the problems and returns null if it is invalid. */
@@ -620,6 +617,11 @@ public final class GeorepCommand implements Runnable {
         out.println("alerts:");
         alerts.forEach(a -> out.println("  " + a.asText()));
       }
+      JsonNode warnings = doc.path("warnings");
+      if (warnings.size() > 0) {
+        out.println("warnings:");
+        warnings.forEach(w -> out.println("  " + w.asText()));
+      }
     }
   }
 
@@ -695,7 +697,7 @@ public final class GeorepCommand implements Runnable {
               spec.commandLine(),
               "--db must be a PostgreSQL JDBC URL such as jdbc:postgresql://127.0.0.1:5432/app,"
                   + " got '"
-                  + maskUrl(url)
+                  + PostgresUrl.masked(url)
                   + "'");
         }
         Function<String, String> env = environment(spec);
@@ -721,7 +723,7 @@ public final class GeorepCommand implements Runnable {
               .getErr()
               .println(
                   "cannot connect to "
-                      + maskUrl(url)
+                      + PostgresUrl.masked(url)
                       + " as "
                       + user
                       + ": "
@@ -733,7 +735,7 @@ public final class GeorepCommand implements Runnable {
 
       String reading(SQLException e) {
         return "cannot read the schema of "
-            + maskUrl(url())
+            + PostgresUrl.masked(url())
             + ": "
             + e.getMessage()
             + " — the user needs to read the system catalogs (pg_class, pg_attribute,"
@@ -808,7 +810,7 @@ public final class GeorepCommand implements Runnable {
         out.println(
             db == null
                 ? "Checked the files only; add --db JDBC-URL to check them against a live schema."
-                : "Checked against the live schema of " + maskUrl(db) + ".");
+                : "Checked against the live schema of " + PostgresUrl.masked(db) + ".");
         return 0;
       }
     }

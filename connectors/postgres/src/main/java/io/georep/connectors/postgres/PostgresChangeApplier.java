@@ -22,7 +22,9 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Timestamp;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -606,15 +608,17 @@ public final class PostgresChangeApplier implements ChangeApplier {
    * @param tombstones deleted rows' metadata removed (row tombstones, and removed copies of keyless
    *     tables' rows)
    * @param stamps apply stamps removed
+   * @param localStamps stamps of local transactions removed
    */
-  public record GarbageCollection(int tombstones, int stamps) {}
+  public record GarbageCollection(int tombstones, int stamps, int localStamps) {}
 
   /**
    * Removes metadata that the causally stable frontier makes useless: tombstones (metadata of
    * deleted rows) whose whole history the frontier covers, for tables without counter, max, min or
    * g-set columns (whose totals survive deletes), and the apply stamps of remote transactions the
-   * frontier covers. Local stamps are kept: they are how a local write not yet folded into a row's
-   * metadata is identified.
+   * frontier covers. Local stamps are removed once no one can need them (the rule is in {@code
+   * docs/apply.md}); until then they are how a local write not yet folded into a row's metadata is
+   * identified.
    *
    * <p>The frontier must be causally stable, not merely applied everywhere: every transaction that
    * any region committed without the frontier in its causal past must already be applied here. Then
@@ -657,6 +661,14 @@ public final class PostgresChangeApplier implements ChangeApplier {
         }
       }
       tombstones += pruneKeyless(c, stableFrontier);
+      int localStamps = 0;
+      if (config.agentFoldsLocalWrites()) {
+        try (PreparedStatement delete = c.prepareStatement(LOCAL_STAMPS_GC)) {
+          delete.setString(1, config.region().name());
+          delete.setString(2, config.region().name());
+          localStamps = delete.executeUpdate();
+        }
+      }
       try (PreparedStatement delete =
           c.prepareStatement("DELETE FROM georep.xid_stamp WHERE origin = ? AND seq <= ?")) {
         for (Map.Entry<ReplicaId, Long> e : stableFrontier.entries().entrySet()) {
@@ -668,10 +680,10 @@ public final class PostgresChangeApplier implements ChangeApplier {
         }
       }
       c.commit();
+      return new GarbageCollection(tombstones, stamps, localStamps);
     } catch (SQLException e) {
       throw classifyUnavailable(e);
     }
-    return new GarbageCollection(tombstones, stamps);
   }
 
   /**
@@ -732,6 +744,64 @@ public final class PostgresChangeApplier implements ChangeApplier {
     }
     return dropped;
   }
+
+  /**
+   * The rule for local stamps (the argument is in {@code docs/apply.md}, "Tombstones and garbage
+   * collection"). A local stamp is read (1) by the capture, to re-emit a transaction it captures
+   * again after a crash, which happens only above the slot's confirmed position, and to seed its
+   * clock and seq from the newest stamp; (2) by appliers and folds, to find the dot of a row whose
+   * {@code xmin} is a local transaction not yet folded into {@code row_meta}. When the agent folds
+   * local writes, the slot passes a transaction only after Kafka acknowledged it and it was folded,
+   * and the capture records that as {@code capture_state.acknowledged_seq}: below it a transaction
+   * is never captured again and every row it wrote is synchronised in {@code row_meta} (its {@code
+   * xmin} matches {@code writer_xid32}, so no one looks the stamp up). The lowest acknowledged seq
+   * over the local origin's slots is taken (a stale slot's row only keeps more), and the stamp at
+   * that seq itself is kept, so the newest acknowledged stamp always remains as the seed. Without
+   * the agent's folding, a row may keep a local {@code xmin} unfolded indefinitely, so no local
+   * stamp is ever removed. The causally stable frontier plays no part: other regions never read
+   * this database's stamps.
+   */
+  private static final String LOCAL_STAMPS_GC =
+      "DELETE FROM georep.xid_stamp WHERE origin = ? AND seq < (SELECT min(acknowledged_seq)"
+          + " FROM georep.capture_state WHERE origin = ?)";
+
+  /**
+   * Removes conflict log entries detected before a time, oldest first, in batches of {@value
+   * #CONFLICT_LOG_BATCH} rows so that no long transaction holds the table.
+   *
+   * <p>Batches walk the primary key from the oldest entry (ids grow with insertion, as detection
+   * times do), so a pass costs what it removes plus one batch, not a scan of the whole log.
+   *
+   * @param detectedBefore entries detected before this instant are removed
+   * @return how many entries were removed
+   * @throws ApplyRetryException if the database is unavailable
+   */
+  public int pruneConflictLog(Instant detectedBefore) {
+    checkOpen();
+    Objects.requireNonNull(detectedBefore, "detectedBefore");
+    int removed = 0;
+    try (Connection c = pool.getConnection();
+        PreparedStatement delete =
+            c.prepareStatement(
+                "DELETE FROM georep.conflict_log WHERE id IN (SELECT id FROM georep.conflict_log"
+                    + " ORDER BY id LIMIT "
+                    + CONFLICT_LOG_BATCH
+                    + ") AND detected_at < ?")) {
+      delete.setTimestamp(1, Timestamp.from(detectedBefore));
+      while (true) {
+        int n = delete.executeUpdate();
+        c.commit();
+        removed += n;
+        if (n < CONFLICT_LOG_BATCH) {
+          return removed;
+        }
+      }
+    } catch (SQLException e) {
+      throw classifyUnavailable(e);
+    }
+  }
+
+  private static final int CONFLICT_LOG_BATCH = 5_000;
 
   private void checkOpen() {
     if (closed) {

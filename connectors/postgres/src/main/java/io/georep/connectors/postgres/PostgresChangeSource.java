@@ -71,6 +71,7 @@ public final class PostgresChangeSource implements ChangeSource {
   private Connection replication;
   private Connection snapshotConnection;
   private volatile CopyProgressListener copyListener = CopyProgressListener.NONE;
+  private volatile ClockSkewListener skewListener = ClockSkewListener.NONE;
 
   /**
    * Creates a source; nothing connects until {@link #start}.
@@ -88,6 +89,15 @@ public final class PostgresChangeSource implements ChangeSource {
    */
   public void setCopyProgressListener(CopyProgressListener listener) {
     this.copyListener = Objects.requireNonNull(listener, "listener");
+  }
+
+  /**
+   * Sets the listener of observed clock skew; call before {@link #start}.
+   *
+   * @param listener the listener; never null
+   */
+  public void setClockSkewListener(ClockSkewListener listener) {
+    this.skewListener = Objects.requireNonNull(listener, "listener");
   }
 
   @Override
@@ -159,7 +169,7 @@ public final class PostgresChangeSource implements ChangeSource {
       closeConnections();
       throw new CaptureUnavailableException(
           "cannot start capture from "
-              + config.jdbcUrl()
+              + PostgresUrl.masked(config.jdbcUrl())
               + " slot "
               + config.slotName()
               + ": "
@@ -195,7 +205,14 @@ public final class PostgresChangeSource implements ChangeSource {
                 TimeUnit.MILLISECONDS)
             .start();
     return new CaptureLoop(
-        config, stream, metadata, converter, handler, acknowledged::get, resumeAfterSeq);
+        config,
+        stream,
+        metadata,
+        converter,
+        handler,
+        acknowledged::get,
+        resumeAfterSeq,
+        skewListener);
   }
 
   /** Runs the initial copy, then streams; on the capture thread. */

@@ -78,7 +78,8 @@ public record PostgresSinkConfig(
   public PostgresSinkConfig {
     List<String> problems = new ArrayList<>();
     if (jdbcUrl == null || !jdbcUrl.startsWith("jdbc:postgresql:")) {
-      problems.add("sink.postgres.url must be a jdbc:postgresql: URL, got " + redact(jdbcUrl));
+      problems.add(
+          "sink.postgres.url must be a jdbc:postgresql: URL, got " + PostgresUrl.masked(jdbcUrl));
     }
     if (user == null || user.isBlank()) {
       problems.add("sink.postgres.user must be set");
@@ -233,15 +234,11 @@ public record PostgresSinkConfig(
         agentFolds);
   }
 
-  private static String redact(String url) {
-    return url == null ? "null" : url.replaceAll("(?i)password=[^&]*", "password=***");
-  }
-
   /** Returns the settings without the password. */
   @Override
   public String toString() {
     return "PostgresSinkConfig[url="
-        + redact(jdbcUrl)
+        + PostgresUrl.masked(jdbcUrl)
         + ", user="
         + user
         + ", password=***, region="

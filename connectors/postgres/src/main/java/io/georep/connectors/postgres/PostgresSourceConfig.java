@@ -93,7 +93,7 @@ public record PostgresSourceConfig(
       problems.add(
           "source.postgres.url must be a PostgreSQL JDBC URL (jdbc:postgresql://host:port/db),"
               + " got "
-              + (jdbcUrl == null ? "nothing" : "'" + jdbcUrl + "'"));
+              + (jdbcUrl == null ? "nothing" : "'" + PostgresUrl.masked(jdbcUrl) + "'"));
     }
     if (user == null || user.isEmpty()) {
       problems.add("source.postgres.user is required");
@@ -294,7 +294,7 @@ public record PostgresSourceConfig(
   @Override
   public String toString() {
     return "PostgresSourceConfig[url="
-        + jdbcUrl
+        + PostgresUrl.masked(jdbcUrl)
         + ", user="
         + user
         + ", password=<hidden>, region="

@@ -10,6 +10,7 @@ import io.georep.replicator.internal.transport.TopicProvisioner;
 import io.georep.vectorclock.RetriableGeorepException;
 import io.georep.vectorclock.VersionVector;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -72,7 +73,10 @@ public final class ControlActor {
             context ->
                 Behaviors.withTimers(
                     timers -> {
-                      TopicProvisioner.ensureControl(settings.localRegion(), settings.topics());
+                      state.warn(
+                          settings.topics().control(),
+                          TopicProvisioner.ensureControl(settings.localRegion(), settings.topics())
+                              .warning());
                       KafkaProducer<byte[], byte[]> producer =
                           KafkaClients.producer(
                               settings.localRegion(),
@@ -95,7 +99,9 @@ public final class ControlActor {
                         timers.startTimerWithFixedDelay(
                             Collect.INSTANCE, settings.control().gcInterval());
                       }
-                      GarbageCollector gc = new GarbageCollector(sink, state);
+                      GarbageCollector gc =
+                          new GarbageCollector(
+                              sink, state, settings.control().conflictLogRetention(), clock);
                       String topic = settings.topics().control();
                       return Behaviors.receive(Command.class)
                           .onMessageEquals(
@@ -152,37 +158,77 @@ public final class ControlActor {
     return Behaviors.same();
   }
 
-  /** Removes metadata below the stable frontier; opens its applier lazily. */
+  /**
+   * Removes metadata below the stable frontier, local stamps no one needs any more, and conflict
+   * log entries older than their retention; opens its applier lazily. Tombstones and stamps are
+   * collected when the frontier moved; the conflict log is pruned at most hourly (its retention is
+   * counted in days, and a pass ends with one look at the oldest entries).
+   */
   private static final class GarbageCollector {
+    private static final long PRUNE_EVERY_MILLIS = Duration.ofHours(1).toMillis();
+
     private final PostgresSinkConfig sink;
     private final AgentState state;
+    private final Duration conflictLogRetention;
+    private final LongSupplier clock;
     private PostgresChangeApplier applier;
     private VersionVector done = VersionVector.empty();
+    private long prunedAtMillis = Long.MIN_VALUE;
 
-    GarbageCollector(PostgresSinkConfig sink, AgentState state) {
+    GarbageCollector(
+        PostgresSinkConfig sink,
+        AgentState state,
+        Duration conflictLogRetention,
+        LongSupplier clock) {
       this.sink = sink;
       this.state = state;
+      this.conflictLogRetention = conflictLogRetention;
+      this.clock = clock;
     }
 
     void run() {
-      VersionVector frontier = state.stableFrontier.get();
-      if (frontier.isEmpty() || frontier.equals(done)) {
-        return;
-      }
       try {
-        if (applier == null) {
-          applier = PostgresChangeApplier.start(sink);
+        pruneConflictLog();
+        VersionVector frontier = state.stableFrontier.get();
+        if (frontier.isEmpty() || frontier.equals(done)) {
+          return;
         }
-        PostgresChangeApplier.GarbageCollection gc = applier.collectGarbage(frontier);
+        PostgresChangeApplier.GarbageCollection gc = applier().collectGarbage(frontier);
         done = frontier;
         LOG.debug(
-            "garbage collection at {}: {} tombstones, {} stamps removed",
+            "garbage collection at {}: {} tombstones, {} apply stamps, {} local stamps removed",
             frontier,
             gc.tombstones(),
-            gc.stamps());
+            gc.stamps(),
+            gc.localStamps());
       } catch (RetriableGeorepException e) {
         LOG.warn("garbage collection failed, retried at the next interval: {}", e.getMessage());
       }
+    }
+
+    private void pruneConflictLog() {
+      long now = clock.getAsLong();
+      if (conflictLogRetention.isZero()
+          || (prunedAtMillis != Long.MIN_VALUE && now - prunedAtMillis < PRUNE_EVERY_MILLIS)) {
+        return;
+      }
+      int removed =
+          applier().pruneConflictLog(Instant.ofEpochMilli(now).minus(conflictLogRetention));
+      prunedAtMillis = now;
+      if (removed > 0) {
+        LOG.info(
+            "removed {} entries of georep.conflict_log older than {}"
+                + " (control.conflict.log.retention)",
+            removed,
+            conflictLogRetention);
+      }
+    }
+
+    private PostgresChangeApplier applier() {
+      if (applier == null) {
+        applier = PostgresChangeApplier.start(sink);
+      }
+      return applier;
     }
 
     void close() {

@@ -27,6 +27,10 @@ import java.util.function.LongSupplier;
  * Thread-safe.
  */
 public final class AgentMetrics {
+  private static final String CLOCK_SKEW_CLAMPED = "georep.clock.skew.clamped";
+  private static final String CLOCK_SKEW_CLAMPED_HELP =
+      "Applied timestamps of an origin more than the maximum forward skew (60 s) ahead of the"
+          + " local clock, clamped to that bound";
   private final PrometheusMeterRegistry registry;
   private final String region;
   private final Map<String, Counter> counters = new ConcurrentHashMap<>();
@@ -95,6 +99,8 @@ public final class AgentMetrics {
    */
   public void registerOrigin(
       ReplicaId origin, AgentState.OriginState s, LongSupplier clock, Duration regionTimeout) {
+    counter(CLOCK_SKEW_CLAMPED, CLOCK_SKEW_CLAMPED_HELP, origin.name());
+    clockSkewMax(origin.name());
     String o = origin.name();
     long timeout = regionTimeout.toMillis();
     Gauge.builder("georep.replication.lag.transactions", s.pending, AtomicLong::get)
@@ -207,6 +213,36 @@ public final class AgentMetrics {
     if (frame > 0) {
       ratio.set(uncompressed * 1000 / frame);
     }
+  }
+
+  /**
+   * Records the skew of one applied timestamp of an origin: the largest forward skew seen, and a
+   * count of the timestamps clamped to the hybrid clock's bound.
+   *
+   * @param origin the region whose clock issued the timestamp
+   * @param skewMillis how far ahead of the local commit time it was (negative when behind)
+   * @param clamped whether it was beyond the bound and clamped
+   */
+  public void clockSkew(ReplicaId origin, long skewMillis, boolean clamped) {
+    if (clamped) {
+      counter(CLOCK_SKEW_CLAMPED, CLOCK_SKEW_CLAMPED_HELP, origin.name()).increment();
+    }
+    clockSkewMax(origin.name()).accumulateAndGet(skewMillis, Math::max);
+  }
+
+  private AtomicLong clockSkewMax(String origin) {
+    return gauges.computeIfAbsent(
+        "clock-skew|" + origin,
+        k -> {
+          AtomicLong v = new AtomicLong();
+          Gauge.builder("georep.clock.skew.max.seconds", v, x -> x.get() / 1000.0)
+              .description(
+                  "Largest forward skew seen of an origin's applied commit timestamps over the"
+                      + " local commit time (0 until one was ahead)")
+              .tag("origin", origin)
+              .register(registry);
+          return v;
+        });
   }
 
   /**

@@ -9,8 +9,10 @@ import io.georep.replicator.internal.status.AgentState;
 import io.georep.replicator.internal.transport.KafkaClients;
 import io.georep.replicator.internal.transport.TopicProvisioner;
 import io.georep.vectorclock.GeorepException;
+import io.georep.vectorclock.ReplicaId;
 import io.georep.vectorclock.RetriableGeorepException;
 import java.time.Duration;
+import java.util.Optional;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -60,7 +62,10 @@ public final class CaptureActor {
               state.captureState.set(AgentState.StreamState.STARTING);
               ActorRef<Command> self = context.getSelf();
               String topic = settings.topics().changes(settings.region());
-              TopicProvisioner.ensureChanges(settings.localRegion(), settings.topics(), topic);
+              state.warn(
+                  topic,
+                  TopicProvisioner.ensureChanges(settings.localRegion(), settings.topics(), topic)
+                      .warning());
               // The producer only ever holds frames of transactions that hold shipping permits.
               KafkaProducer<byte[], byte[]> producer =
                   KafkaClients.producer(
@@ -75,6 +80,12 @@ public final class CaptureActor {
               PostgresChangeSource capture =
                   new PostgresChangeSource(handOffWithinShippingBatch(source, settings));
               capture.setCopyProgressListener(state.copyProgress);
+              capture.setClockSkewListener(
+                  (origin, skewMillis, clamped) -> {
+                    metrics.clockSkew(origin, skewMillis, clamped);
+                    state.warn(
+                        "clock-skew " + origin, clockSkewWarning(origin, skewMillis, clamped));
+                  });
               shipper.attach(capture);
               try {
                 capture.start(shipper, 0);
@@ -111,6 +122,24 @@ public final class CaptureActor {
             RetriableGeorepException.class,
             SupervisorStrategy.restartWithBackoff(
                 settings.apply().retryMin().multipliedBy(4), settings.apply().retryMax(), 0.2));
+  }
+
+  /**
+   * The standing warning about an origin's clock: set while its applied timestamps are clamped,
+   * cleared by the first one within the bound again.
+   */
+  static Optional<String> clockSkewWarning(ReplicaId origin, long skewMillis, boolean clamped) {
+    return clamped
+        ? Optional.of(
+            "the clock of region "
+                + origin
+                + " is "
+                + skewMillis / 1000
+                + " s ahead of this region's, beyond the 60 s bound: its timestamps are clamped"
+                + " and its writes win last-writer-wins conflicts while its clock is ahead — fix"
+                + " the time synchronisation (NTP/chrony) of region "
+                + origin)
+        : Optional.empty();
   }
 
   /**

@@ -84,6 +84,26 @@ public final class AgentState {
   public final Map<ReplicaId, SeenHeartbeat> heartbeats = new ConcurrentHashMap<>();
 
   /**
+   * Standing warnings by subject (a topic, an origin): conditions that need an operator but stop
+   * nothing. They are listed as {@code warnings} in the status and never make the agent unready.
+   */
+  public final Map<String, String> warnings = new ConcurrentHashMap<>();
+
+  /**
+   * Sets or clears the warning about a subject.
+   *
+   * @param subject what the warning is about, e.g. a topic name
+   * @param warning the warning, or empty to clear it
+   */
+  public void warn(String subject, Optional<String> warning) {
+    if (warning.isPresent()) {
+      warnings.put(subject, warning.get());
+    } else {
+      warnings.remove(subject);
+    }
+  }
+
+  /**
    * A heartbeat and when it arrived.
    *
    * @param heartbeat the newest heartbeat of the region seen

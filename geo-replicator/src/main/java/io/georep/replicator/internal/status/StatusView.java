@@ -102,7 +102,8 @@ public final class StatusView {
         names(state.stableFrontier.get()),
         metrics.conflictCounts(),
         copies(),
-        alerts);
+        alerts,
+        List.copyOf(new TreeMap<>(state.warnings).values()));
   }
 
   private Map<String, AgentStatus.TableCopy> copies() {
@@ -152,6 +153,7 @@ public final class StatusView {
             });
     doc.put("origins", origins);
     doc.put("alerts", s.alerts());
+    doc.put("warnings", s.warnings());
     return doc;
   }
 
@@ -214,6 +216,7 @@ public final class StatusView {
             });
     doc.put("initialCopy", copy);
     doc.put("alerts", s.alerts());
+    doc.put("warnings", s.warnings());
     return doc;
   }
 }

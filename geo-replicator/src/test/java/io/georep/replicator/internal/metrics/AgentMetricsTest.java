@@ -78,6 +78,20 @@ class AgentMetricsTest {
   }
 
   @Test
+  void clockSkew_clampedTimestamp_countsItAndKeepsTheLargestSkew() {
+    AgentMetrics metrics = metrics();
+    ReplicaId us = ReplicaId.of("us-east");
+
+    metrics.clockSkew(us, 600_000, true);
+    metrics.clockSkew(us, -200, false);
+    metrics.clockSkew(us, 1_500, false);
+
+    assertThat(metrics.scrape())
+        .contains("georep_clock_skew_clamped_total{origin=\"us-east\",region=\"eu-west\"} 1.0")
+        .contains("georep_clock_skew_max_seconds{origin=\"us-east\",region=\"eu-west\"} 600.0");
+  }
+
+  @Test
   void scrape_exposesOnlyDocumentedMeters() throws IOException {
     AgentMetrics metrics = metrics();
     metrics.conflicts(List.of(conflict()));

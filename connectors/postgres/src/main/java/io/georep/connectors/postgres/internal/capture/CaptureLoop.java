@@ -7,6 +7,7 @@ import io.georep.connector.spi.TransactionHandler;
 import io.georep.connectors.postgres.ApplyMark;
 import io.georep.connectors.postgres.CaptureException;
 import io.georep.connectors.postgres.CaptureUnavailableException;
+import io.georep.connectors.postgres.ClockSkewListener;
 import io.georep.connectors.postgres.PostgresSourceConfig;
 import io.georep.connectors.postgres.internal.pgoutput.PgOutputDecoder;
 import io.georep.connectors.postgres.internal.pgoutput.PgOutputMessage;
@@ -20,11 +21,15 @@ import java.nio.ByteBuffer;
 import java.sql.SQLException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.LongSupplier;
 import org.postgresql.replication.LogSequenceNumber;
 import org.postgresql.replication.PGReplicationStream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The capture loop: reads pgoutput messages from the replication stream, assembles each committed
@@ -59,6 +64,7 @@ import org.postgresql.replication.PGReplicationStream;
  * is shared.
  */
 public final class CaptureLoop {
+  private static final Logger LOG = LoggerFactory.getLogger(CaptureLoop.class);
 
   /** Microseconds between 1970-01-01 and PostgreSQL's epoch 2000-01-01. */
   private static final long PG_EPOCH_MICROS = 946_684_800_000_000L;
@@ -81,6 +87,8 @@ public final class CaptureLoop {
   private final ArrayDeque<Pending> pending = new ArrayDeque<>();
   private final List<Ready> ready = new ArrayList<>();
   private final HybridLogicalClock clock;
+  private final ClockSkewListener skewListener;
+  private final Set<ReplicaId> clampedOrigins = new HashSet<>();
   private long commitMillis;
   private int readyChanges;
 
@@ -105,6 +113,7 @@ public final class CaptureLoop {
    * @param handler where transactions go
    * @param acknowledged the highest acknowledged seq
    * @param resumeAfterSeq transactions up to this seq are not handed on
+   * @param skewListener told of the skew of every applied remote timestamp
    */
   public CaptureLoop(
       PostgresSourceConfig config,
@@ -113,8 +122,10 @@ public final class CaptureLoop {
       ChangeConverter converter,
       TransactionHandler handler,
       LongSupplier acknowledged,
-      long resumeAfterSeq) {
+      long resumeAfterSeq,
+      ClockSkewListener skewListener) {
     this.config = config;
+    this.skewListener = skewListener;
     this.region = config.region();
     this.stream = stream;
     this.metadata = metadata;
@@ -269,7 +280,7 @@ public final class CaptureLoop {
         // transaction's HLC is greater than that of everything it could have seen.
         commitMillis = Math.floorDiv(commit.commitTimeMicros() + PG_EPOCH_MICROS, 1000L);
         for (ApplyMark mark : marks) {
-          clock.receive(mark.latest());
+          receive(mark.latest());
           for (var entry : mark.watermark().entries().entrySet()) {
             if (!entry.getKey().equals(region)) {
               applied = applied.advance(entry.getKey(), entry.getValue());
@@ -293,6 +304,32 @@ public final class CaptureLoop {
       begin = null;
       marks.clear();
       changeMessages = 0;
+    }
+  }
+
+  /**
+   * The clock receives an applied remote timestamp, clamped to the maximum forward skew: a remote
+   * clock far ahead must neither halt the capture (a restart would replay the same mark and halt
+   * again) nor drag this region's timestamps into the future. Conflict detection decides causality
+   * by dots and contexts, so a local transaction ordering before a clamped remote one by HLC still
+   * dominates it; only last-writer-wins between concurrent writes sees the skewed region's
+   * timestamps, which win for as long as its clock is ahead — hence the meter and the warning.
+   */
+  private void receive(HybridTimestamp remote) {
+    HybridLogicalClock.Receipt receipt = clock.receiveClamped(remote);
+    skewListener.observed(remote.origin(), receipt.skewMillis(), receipt.clamped());
+    if (receipt.clamped() && clampedOrigins.add(remote.origin())) {
+      LOG.warn(
+          "the clock of region {} is {} ms ahead of this region's (applied commit timestamp {},"
+              + " local commit time {} ms): beyond the maximum forward skew of {} ms, so its"
+              + " timestamps are clamped and its writes win last-writer-wins conflicts while its"
+              + " clock is ahead; fix the time synchronisation (NTP/chrony) of region {}",
+          remote.origin(),
+          receipt.skewMillis(),
+          remote,
+          commitMillis,
+          clock.maxForwardSkew().toMillis(),
+          remote.origin());
     }
   }
 
