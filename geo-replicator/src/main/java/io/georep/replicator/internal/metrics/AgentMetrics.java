@@ -65,6 +65,12 @@ public final class AgentMetrics {
                     : Math.max(0, clock.getAsLong() - s.shippedWallMillis.get()) / 1000.0)
         .description("Seconds since the last acknowledged transaction while others wait")
         .register(registry);
+    Gauge.builder(
+            "georep.capture.halted",
+            state,
+            s -> s.captureState.get() == AgentState.StreamState.HALTED ? 1 : 0)
+        .description("1 when the local stream (capture, shipping, folding) is halted")
+        .register(registry);
     // Registered eagerly, so that a scrape shows every meter of the local stream at zero before
     // the first transaction.
     captured(0, 0);
@@ -107,6 +113,11 @@ public final class AgentMetrics {
             "georep.origin.halted", s, x -> x.state.get() == AgentState.StreamState.HALTED ? 1 : 0)
         .tag("origin", o)
         .description("1 when the origin's stream is halted by a permanent failure")
+        .register(registry);
+    Gauge.builder("georep.gate.unknown.regions", s, x -> x.waitsForUnknown.size())
+        .tag("origin", o)
+        .description(
+            "Regions the origin's transactions wait for that are not in agent.yaml's regions")
         .register(registry);
     applied(origin, 0, 0);
     received(origin, 0, 0);

@@ -1,6 +1,7 @@
 package io.georep.replicator.internal.transport;
 
 import io.georep.replicator.AgentSettings;
+import io.georep.replicator.internal.UnclassifiedFailure;
 import io.georep.vectorclock.RetriableGeorepException;
 import java.util.List;
 import java.util.Map;
@@ -8,6 +9,7 @@ import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.errors.TopicExistsException;
 
 /**
@@ -65,7 +67,19 @@ public final class TopicProvisioner {
       AgentSettings.Topics topics,
       String topic,
       Map<String, String> config) {
-    try (Admin admin = KafkaClients.admin(region, "georep-admin")) {
+    Admin client;
+    try {
+      client = KafkaClients.admin(region, "georep-admin");
+    } catch (KafkaException e) {
+      // The constructor connects nowhere: this is the configuration (a keystore that cannot be
+      // read, an unknown SASL mechanism), not the network, so it is not retried as transient.
+      throw new UnclassifiedFailure(
+          "cannot create a Kafka client for regions["
+              + region.name()
+              + "].kafka (check its TLS and SASL settings)",
+          e.getCause() == null ? e : e.getCause());
+    }
+    try (Admin admin = client) {
       if (admin.listTopics().names().get().contains(topic)) {
         return;
       }
