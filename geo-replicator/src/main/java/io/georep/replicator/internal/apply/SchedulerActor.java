@@ -396,7 +396,7 @@ public final class SchedulerActor {
                 + " them, or the broker lost acknowledged records). Applying what follows would"
                 + " make the regions diverge: re-synchronise this region with "
                 + origin
-                + " (docs/operations.md, \"Stream gap\"), and raise topics.retention";
+                + " (runbook: docs/operations.md), and raise topics.retention";
         LOG.error("apply of origin {} halted: {}", origin, reason);
         os.gap.set(null);
         onHalted(origin, reason);
