@@ -17,6 +17,7 @@ final class Entry {
   long passed = -1;
   int waitingKeys;
   int attempts;
+  int unclassified;
   boolean passedGate;
   boolean inFlight;
   boolean done;

@@ -6,9 +6,12 @@ import io.georep.vectorclock.VersionVector;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 
@@ -24,8 +27,13 @@ import java.util.TreeSet;
  *       continues the chain: its predecessor (the own-origin entry of its causal context) is the
  *       last admitted seq. Lower seqs are duplicates of an at-least-once stream and dropped; a
  *       transaction whose predecessor was never seen follows a gap (a batch Kafka lost after a
- *       producer failure, which the origin re-ships) and is dropped until the chain reaches it.
- *   <li><b>Causal gate</b> ({@link CausalGate}): waits for the context of other origins.
+ *       producer failure, which the origin re-ships) and is dropped until the chain reaches it. A
+ *       gap the origin will never fill (it reports the missing predecessor acknowledged, and the
+ *       receiver has read to the end of the stream since) is permanent ({@link #permanentGap}): the
+ *       scheduler halts the origin with an alert instead of dropping every later transaction.
+ *   <li><b>Causal gate</b> ({@link CausalGate}): waits for the context of other origins. A context
+ *       naming a region that is not a remote origin of this agent can never be met; such waits are
+ *       reported ({@link #drainUnknownWaits}) for an alert.
  *   <li><b>Conflict keys</b>: after the gate, a transaction joins the FIFO queue of every row it
  *       writes ({@link ConflictKey}); it is ready when it heads all of them, so transactions that
  *       share a row apply in gate order (per-row order, the origin's commit order for one origin)
@@ -67,11 +75,35 @@ final class Schedule {
   /** A group of ready transactions for one worker. */
   record Dispatch(int worker, List<Entry> group) {}
 
+  /**
+   * An open gap in an origin's stream: transactions arrive that follow one never received.
+   *
+   * @param lastAdmitted the last transaction admitted before the gap
+   * @param predecessor the predecessor the first transaction after the gap names (the missing
+   *     transactions are those after {@code lastAdmitted} up to this one)
+   * @param first the seq of the first transaction dropped for the gap
+   * @param offset the Kafka offset of the record that carried it
+   * @param dropped transactions dropped since the gap opened
+   */
+  record Gap(long lastAdmitted, long predecessor, long first, long offset, long dropped) {}
+
+  /**
+   * A transaction of {@code origin} waits at the gate for {@code region}, which is neither this
+   * region nor a remote origin of this agent: no watermark of it will ever advance here.
+   *
+   * @param origin the waiting transaction's origin
+   * @param region the unknown region its causal context names
+   * @param seq the waiting transaction
+   */
+  record UnknownWait(ReplicaId origin, ReplicaId region, long seq) {}
+
   private static final class Origin {
     long watermark;
     VersionVector watermarkContext;
     long lastAdmitted;
     boolean halted;
+    Gap gap;
+    long gapProbe = -1;
     final ArrayDeque<Entry> stream = new ArrayDeque<>();
   }
 
@@ -79,6 +111,9 @@ final class Schedule {
   private final int workers;
   private final int maxGroup;
   private final CausalGate gate;
+  private final Set<ReplicaId> known = new HashSet<>();
+  private final Set<List<ReplicaId>> reportedUnknown = new HashSet<>();
+  private final List<UnknownWait> unknownWaits = new ArrayList<>();
   private final Map<ReplicaId, Origin> origins = new TreeMap<>();
   private final Map<ConflictKey, ArrayDeque<Entry>> rows = new HashMap<>();
   private final List<ArrayDeque<Entry>> ready = new ArrayList<>();
@@ -112,6 +147,8 @@ final class Schedule {
     for (int i = 0; i < workers; i++) {
       ready.add(new ArrayDeque<>());
     }
+    known.add(local);
+    known.addAll(watermarks.keySet());
     watermarks.forEach(
         (origin, w) -> {
           Origin o = origin(origin);
@@ -139,15 +176,105 @@ final class Schedule {
       return Admission.DUPLICATE;
     }
     if (r.previousSeq() != o.lastAdmitted) {
+      o.gap =
+          o.gap == null
+              ? new Gap(o.lastAdmitted, r.previousSeq(), seq, r.offset(), 1)
+              : new Gap(
+                  o.gap.lastAdmitted(),
+                  o.gap.predecessor(),
+                  o.gap.first(),
+                  o.gap.offset(),
+                  o.gap.dropped() + 1);
       return Admission.GAP;
     }
     o.lastAdmitted = seq;
+    o.gap = null;
+    o.gapProbe = -1;
     Entry e = new Entry(r, admissions++, ConflictKey.of(r.transaction()), workerOf(r));
     o.stream.addLast(e);
     if (gate.offer(e, this::applied)) {
       pass(e);
+    } else {
+      findUnknown(e);
     }
     return Admission.ADMITTED;
+  }
+
+  /**
+   * Records the regions a waiting transaction's context names that this agent does not know. The
+   * gate would hold it (and, once the window is full, its whole origin) forever while the lag of
+   * every known origin reads 0; the scheduler turns each into an alert and a meter.
+   */
+  private void findUnknown(Entry e) {
+    for (ReplicaId r : e.tx().causalContext().entries().keySet()) {
+      if (!known.contains(r)
+          && !r.equals(e.origin())
+          && reportedUnknown.add(List.of(e.origin(), r))) {
+        unknownWaits.add(new UnknownWait(e.origin(), r, e.seq()));
+      }
+    }
+  }
+
+  /**
+   * Returns and clears the waits for unknown regions found since the last call (each pair of origin
+   * and region once).
+   */
+  boolean hasUnknownWaits() {
+    return !unknownWaits.isEmpty();
+  }
+
+  /** Returns and clears the waits for unknown regions found since the last call. */
+  List<UnknownWait> drainUnknownWaits() {
+    List<UnknownWait> out = List.copyOf(unknownWaits);
+    unknownWaits.clear();
+    return out;
+  }
+
+  /** Reads to the end of the stream after the probe that prove a gap permanent. */
+  static final int READS_TO_END = 10;
+
+  /**
+   * Returns an origin's open gap if it is permanent: the origin will never re-ship what is missing.
+   *
+   * <p>A gap is transient when a batch failed in the origin's producer: the origin's shipper then
+   * acknowledges nothing after it (its slot stays before the lost batch), restarts and re-ships it,
+   * and the re-shipment follows in the stream. So once the origin reports, in its heartbeat, that
+   * Kafka has acknowledged the missing predecessor, it will not ship it again; it is in the stream
+   * or lost (retention deleted it before this region read it, or the broker lost an acknowledged
+   * record). What decides between the two is reading on: the first time the acknowledgement is seen
+   * the receiver's count of reads to the end of the stream is noted, and once the receiver has read
+   * to the end {@link #READS_TO_END} more times (each after the acknowledgement, and after the
+   * consumer fetched the end offset anew) without the chain continuing, the missing transaction is
+   * not in the stream. Neither clock nor settings of the origin are involved.
+   *
+   * @param origin the origin
+   * @param acknowledged the origin's last seq acknowledged by Kafka, from its latest heartbeat (-1
+   *     if none was seen)
+   * @param readsToEnd how many times the receiver has read to the end of the stream (a counter)
+   * @return the gap, if permanent
+   */
+  Optional<Gap> permanentGap(ReplicaId origin, long acknowledged, long readsToEnd) {
+    Origin o = origins.get(origin);
+    if (o == null || o.halted || o.gap == null || acknowledged < o.gap.predecessor()) {
+      if (o != null) {
+        o.gapProbe = -1;
+      }
+      return Optional.empty();
+    }
+    if (o.gapProbe < 0) {
+      o.gapProbe = readsToEnd;
+      return Optional.empty();
+    }
+    return readsToEnd >= o.gapProbe + READS_TO_END ? Optional.of(o.gap) : Optional.empty();
+  }
+
+  /**
+   * Returns the open gap of an origin, if transactions were dropped because their predecessor was
+   * never received and none has continued the chain since.
+   */
+  Optional<Gap> gap(ReplicaId origin) {
+    Origin o = origins.get(origin);
+    return o == null || o.halted ? Optional.empty() : Optional.ofNullable(o.gap);
   }
 
   private int workerOf(Received r) {

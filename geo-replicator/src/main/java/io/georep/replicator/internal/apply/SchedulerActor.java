@@ -5,9 +5,12 @@ import io.georep.connectors.postgres.OriginProgress;
 import io.georep.connectors.postgres.PostgresChangeApplier;
 import io.georep.connectors.postgres.PostgresSinkConfig;
 import io.georep.replicator.AgentSettings;
+import io.georep.replicator.internal.RetryBudget;
+import io.georep.replicator.internal.UnclassifiedFailure;
 import io.georep.replicator.internal.metrics.AgentMetrics;
 import io.georep.replicator.internal.receive.ReceiverActor;
 import io.georep.replicator.internal.status.AgentState;
+import io.georep.replicator.internal.status.StatusView;
 import io.georep.vectorclock.GeorepException;
 import io.georep.vectorclock.ReplicaId;
 import io.georep.vectorclock.RetriableGeorepException;
@@ -17,6 +20,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -315,16 +319,89 @@ public final class SchedulerActor {
       if (a != Schedule.Admission.ADMITTED) {
         m.window().release(1, r.weightKib());
         if (a == Schedule.Admission.GAP) {
-          LOG.warn(
-              "transaction {} of {} follows {} which was never received (a batch lost after a"
-                  + " producer failure); dropped until the origin re-ships the gap",
-              r.transaction().dot(),
-              r.transaction().origin(),
-              r.previousSeq());
+          onGap(r);
         }
       }
     }
     return step();
+  }
+
+  /**
+   * A transaction was dropped for a gap: the first of a gap is logged and shown in {@code /health}
+   * (the origin's stream is stalled until the gap is filled), the rest are counted only.
+   */
+  private void onGap(Received r) {
+    ReplicaId origin = r.transaction().origin();
+    schedule
+        .gap(origin)
+        .ifPresent(
+            g -> {
+              String alert = gapText(origin, g);
+              state.origin(origin).gap.set(alert);
+              if (g.dropped() == 1) {
+                LOG.warn("{}; waiting for the origin to re-ship it", alert);
+              } else {
+                LOG.debug("transaction {} of {} dropped: {}", r.transaction().dot(), origin, alert);
+              }
+            });
+  }
+
+  private String gapText(ReplicaId origin, Schedule.Gap g) {
+    return "the stream "
+        + settings.topics().changes(origin)
+        + " has a gap after seq "
+        + g.lastAdmitted()
+        + ": transaction "
+        + g.first()
+        + " at offset "
+        + g.offset()
+        + " follows "
+        + g.predecessor()
+        + ", which was never received ("
+        + g.dropped()
+        + " transactions dropped so far)";
+  }
+
+  /**
+   * Halts origins whose gap is permanent ({@link Schedule#permanentGap}), and raises an alert and a
+   * meter for each origin that waits for a region this agent does not know.
+   */
+  private void checkStalls() {
+    for (Schedule.UnknownWait w : schedule.drainUnknownWaits()) {
+      String alert = StatusView.unknownRegion(w.origin(), w.region());
+      LOG.error("{} (first waiting transaction: {})", alert, w.seq());
+      state.origin(w.origin()).waitsForUnknown.add(w.region());
+    }
+    for (AgentSettings.Region r : settings.remoteRegions()) {
+      ReplicaId origin = r.name();
+      AgentState.OriginState os = state.origin(origin);
+      if (schedule.gap(origin).isEmpty()) {
+        os.gap.set(null);
+        continue;
+      }
+      AgentState.SeenHeartbeat seen = state.heartbeats.get(origin);
+      long acknowledged = seen == null ? -1 : seen.heartbeat().shippedSeq();
+      Optional<Schedule.Gap> permanent =
+          schedule.permanentGap(origin, acknowledged, os.readsToEnd.get());
+      if (permanent.isPresent()) {
+        Schedule.Gap g = permanent.get();
+        String reason =
+            gapText(origin, g)
+                + "; origin "
+                + origin
+                + " reports seq "
+                + acknowledged
+                + " acknowledged by Kafka and this region has read the stream to its end, so the"
+                + " missing transactions are gone (retention deleted them before this region read"
+                + " them, or the broker lost acknowledged records). Applying what follows would"
+                + " make the regions diverge: re-synchronise this region with "
+                + origin
+                + " (runbook: docs/operations.md), and raise topics.retention";
+        LOG.error("apply of origin {} halted: {}", origin, reason);
+        os.gap.set(null);
+        onHalted(origin, reason);
+      }
+    }
   }
 
   private Behavior<Command> onApplied(WorkerApplied m) {
@@ -337,6 +414,29 @@ public final class SchedulerActor {
   }
 
   private Behavior<Command> onFailed(WorkerFailed m) {
+    if (m.failure() instanceof UnclassifiedFailure u && m.group().size() == 1) {
+      // A bug or an unexpected driver error: retried with backoff, but not forever with an ERROR
+      // each time. The same transaction failing so RetryBudget.ATTEMPTS times in a row halts its
+      // origin like a poison transaction (its alert names the offset).
+      Entry e = m.group().get(0);
+      e.unclassified++;
+      if (e.unclassified >= RetryBudget.ATTEMPTS) {
+        return onPoisoned(
+            new WorkerPoisoned(
+                m.worker(),
+                m.group(),
+                new GeorepException(
+                    "failed "
+                        + e.unclassified
+                        + " times with an unexpected error ("
+                        + u.getMessage()
+                        + "); fix the cause and restart the agent",
+                    u)));
+      }
+      if (e.unclassified == 1) {
+        LOG.warn("apply of {} failed unexpectedly; retrying", m.group(), u);
+      }
+    }
     boolean barrier =
         m.failure() instanceof ApplyRetryException r
             && r.reason() == ApplyRetryException.Reason.MISSING_PARENT;
@@ -407,11 +507,15 @@ public final class SchedulerActor {
   }
 
   private Behavior<Command> onTick() {
+    checkStalls();
     publish();
     return Behaviors.same();
   }
 
   private Behavior<Command> step() {
+    if (schedule.hasUnknownWaits()) {
+      checkStalls();
+    }
     for (Schedule.Dispatch d : schedule.dispatch()) {
       workers.get(d.worker()).tell(new WorkerActor.Apply(d.group(), context.getSelf()));
     }

@@ -4,6 +4,7 @@ import io.georep.connectors.postgres.ApplyRetryException;
 import io.georep.connectors.postgres.PositionedTransaction;
 import io.georep.connectors.postgres.PostgresChangeApplier;
 import io.georep.connectors.postgres.PostgresSinkConfig;
+import io.georep.replicator.internal.UnclassifiedFailure;
 import io.georep.replicator.internal.metrics.AgentMetrics;
 import io.georep.vectorclock.GeorepException;
 import io.georep.vectorclock.RetriableGeorepException;
@@ -14,8 +15,6 @@ import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.PreRestart;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * A per-table apply worker: owns one {@link PostgresChangeApplier} (its own connection) and applies
@@ -25,8 +24,6 @@ import org.slf4j.LoggerFactory;
  * down: the actor is then restarted with backoff by its supervisor.
  */
 final class WorkerActor {
-  private static final Logger LOG = LoggerFactory.getLogger(WorkerActor.class);
-
   /** The worker's protocol. */
   sealed interface Command {}
 
@@ -75,14 +72,15 @@ final class WorkerActor {
       m.replyTo().tell(new SchedulerActor.WorkerFailed(index, m.group(), e));
     } catch (GeorepException e) {
       m.replyTo().tell(new SchedulerActor.WorkerPoisoned(index, m.group(), e));
-    } catch (RuntimeException e) {
-      // Not a classified failure: a bug or an unexpected driver error. Retried with backoff
-      // rather than halting the stream; logged here, where it is handled.
-      LOG.error("worker {} failed unexpectedly applying {}; retrying", index, m.group(), e);
+    } catch (RuntimeException | Error e) {
+      // Not a classified failure: a bug or an unexpected driver error. The scheduler retries it
+      // with backoff a few times, then halts the origin (and logs it: it is handled there).
       m.replyTo()
           .tell(
               new SchedulerActor.WorkerFailed(
-                  index, m.group(), new RetriableGeorepException(e.toString(), e)));
+                  index,
+                  m.group(),
+                  new UnclassifiedFailure("worker " + index + " failed applying " + m.group(), e)));
     }
     return Behaviors.same();
   }

@@ -79,7 +79,7 @@ public final class AgentMetrics {
             "georep.capture.halted",
             state,
             s -> s.captureState.get() == AgentState.StreamState.HALTED ? 1 : 0)
-        .description("1 when the capture is halted by a permanent failure")
+        .description("1 when the local stream (capture, shipping, folding) is halted by a permanent failure")
         .register(registry);
     // Registered eagerly, so that a scrape shows every meter of the local stream at zero before
     // the first transaction.
@@ -130,6 +130,11 @@ public final class AgentMetrics {
             "georep.origin.halted", s, x -> x.state.get() == AgentState.StreamState.HALTED ? 1 : 0)
         .tag("origin", o)
         .description("1 when the origin's stream is halted by a permanent failure")
+        .register(registry);
+    Gauge.builder("georep.gate.unknown.regions", s, x -> x.waitsForUnknown.size())
+        .tag("origin", o)
+        .description(
+            "Regions the origin's transactions wait for that are not in agent.yaml's regions")
         .register(registry);
     applied(origin, 0, 0);
     received(origin, 0, 0);

@@ -10,6 +10,7 @@ import io.georep.replicator.AgentSettings;
 import io.georep.replicator.codec.BatchCodec;
 import io.georep.replicator.codec.WireBatch;
 import io.georep.replicator.codec.WireFormatException;
+import io.georep.replicator.internal.UnclassifiedFailure;
 import io.georep.replicator.internal.apply.Received;
 import io.georep.replicator.internal.apply.Window;
 import io.georep.replicator.internal.metrics.AgentMetrics;
@@ -24,8 +25,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -77,10 +80,12 @@ public final class StreamReceiver implements Runnable {
   private final Consumer<GeorepException> failure;
   private final AgentMetrics metrics;
   private final AgentState.OriginState state;
+  private final Function<byte[], WireBatch> decoder;
   private final Set<TableId> excluded = new HashSet<>();
   private final Set<TableId> included = new HashSet<>();
   private volatile boolean running = true;
   private volatile KafkaConsumer<byte[], byte[]> consumer;
+  private volatile long position = -1;
 
   /**
    * Creates a receiver; {@link #run} reads until {@link #stop}.
@@ -94,6 +99,7 @@ public final class StreamReceiver implements Runnable {
    * @param failure receives a transient failure (the owner restarts the receiver)
    * @param metrics the meters
    * @param state the origin's state
+   * @param decoder decodes a record's value ({@link BatchCodec#decode} in the agent)
    */
   public StreamReceiver(
       AgentSettings settings,
@@ -104,8 +110,10 @@ public final class StreamReceiver implements Runnable {
       Consumer<String> halt,
       Consumer<GeorepException> failure,
       AgentMetrics metrics,
-      AgentState.OriginState state) {
+      AgentState.OriginState state,
+      Function<byte[], WireBatch> decoder) {
     this.settings = settings;
+    this.decoder = decoder;
     this.origin = origin;
     this.topic = settings.topics().changes(origin);
     this.progress = progress;
@@ -128,6 +136,16 @@ public final class StreamReceiver implements Runnable {
     excluded.removeAll(included);
   }
 
+  /**
+   * Returns the offset of the record being handled (or last handled), -1 before the first: where a
+   * failure happened.
+   *
+   * @return the offset
+   */
+  public long position() {
+    return position;
+  }
+
   /** Stops reading; the thread ends soon after. */
   public void stop() {
     running = false;
@@ -141,13 +159,10 @@ public final class StreamReceiver implements Runnable {
   public void run() {
     AgentSettings.Region region = settings.regionSettings(origin);
     TopicPartition tp = new TopicPartition(topic, 0);
-    BatchCodec codec = BatchCodec.create();
     try {
       TopicProvisioner.ensureChanges(region, settings.topics(), topic);
       OriginProgress start = progress.get();
-      try (KafkaConsumer<byte[], byte[]> c =
-          KafkaClients.changesConsumer(
-              settings, region, "georep-" + settings.region() + "-from-" + origin)) {
+      try (KafkaConsumer<byte[], byte[]> c = open(region)) {
         consumer = c;
         c.assign(List.of(tp));
         if (start.streamOffset() >= 0) {
@@ -161,14 +176,23 @@ public final class StreamReceiver implements Runnable {
             start.streamOffset() >= 0 ? start.streamOffset() : "beginning",
             start.watermark());
         state.state.set(AgentState.StreamState.RUNNING);
+        state.failure.set(null);
         while (running) {
           ConsumerRecords<byte[], byte[]> records = c.poll(Duration.ofMillis(200));
           for (ConsumerRecord<byte[], byte[]> record : records) {
-            if (!running || !handle(codec, record)) {
+            position = record.offset();
+            if (!running || !handle(record)) {
               return;
             }
           }
-          c.currentLag(tp).ifPresent(state.recordsBehind::set);
+          OptionalLong lag = c.currentLag(tp);
+          if (lag.isPresent()) {
+            state.recordsBehind.set(lag.getAsLong());
+            if (lag.getAsLong() == 0) {
+              // Read to the end: what decides whether a gap in the stream is permanent.
+              state.readsToEnd.incrementAndGet();
+            }
+          }
         }
       }
     } catch (WakeupException e) {
@@ -193,21 +217,53 @@ public final class StreamReceiver implements Runnable {
       if (running) {
         failure.accept(new RetriableGeorepException("receiving " + topic + " failed: " + e, e));
       }
+    } catch (RuntimeException | Error e) {
+      // Unclassified (a bug, an OutOfMemoryError decoding a record): reported, never a thread that
+      // ends silently while the origin's state says RUNNING. The owner retries it within its
+      // budget, then halts the origin with an alert naming the offset.
+      if (running) {
+        failure.accept(
+            new UnclassifiedFailure(
+                "receiving "
+                    + topic
+                    + (position < 0 ? "" : " failed at offset " + position)
+                    + " unexpectedly",
+                e));
+      }
     } finally {
       consumer = null;
     }
   }
 
+  /**
+   * Creates the consumer. A failure here is not the network (the constructor connects nowhere): a
+   * bad keystore, an unknown SASL mechanism. It is unclassified, so it is retried a few times and
+   * then halts the origin with the cause, instead of being retried forever as a transient error.
+   */
+  private KafkaConsumer<byte[], byte[]> open(AgentSettings.Region region) {
+    try {
+      return KafkaClients.changesConsumer(
+          settings, region, "georep-" + settings.region() + "-from-" + origin);
+    } catch (KafkaException e) {
+      throw new UnclassifiedFailure(
+          "cannot create the Kafka consumer of "
+              + topic
+              + " (check regions["
+              + origin
+              + "].kafka: TLS and SASL settings)",
+          e.getCause() == null ? e : e.getCause());
+    }
+  }
+
   /** Decodes and hands on one record; returns false if it halted the origin. */
-  private boolean handle(BatchCodec codec, ConsumerRecord<byte[], byte[]> record)
-      throws InterruptedException {
+  private boolean handle(ConsumerRecord<byte[], byte[]> record) throws InterruptedException {
     WireBatch batch = null;
     String problem;
     try {
       if (record.value() == null) {
         problem = "the record has no value";
       } else {
-        batch = codec.decode(record.value());
+        batch = decoder.apply(record.value());
         problem =
             batch.origin().equals(origin)
                 ? null

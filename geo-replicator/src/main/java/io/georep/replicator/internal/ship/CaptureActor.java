@@ -4,6 +4,8 @@ import io.georep.connectors.postgres.PostgresChangeSource;
 import io.georep.connectors.postgres.PostgresSinkConfig;
 import io.georep.connectors.postgres.PostgresSourceConfig;
 import io.georep.replicator.AgentSettings;
+import io.georep.replicator.internal.RetryBudget;
+import io.georep.replicator.internal.UnclassifiedFailure;
 import io.georep.replicator.internal.metrics.AgentMetrics;
 import io.georep.replicator.internal.status.AgentState;
 import io.georep.replicator.internal.transport.KafkaClients;
@@ -28,7 +30,9 @@ import org.slf4j.LoggerFactory;
  * {@link Shipper} and the Kafka producer of this region's changes topic. Every start begins from
  * the slot's confirmed position (everything not acknowledged by Kafka is captured again). A
  * transient failure (database, Kafka) fails the actor and its supervisor restarts it with backoff;
- * a permanent one (a misconfiguration, an unrepresentable value) stops capture with an alert.
+ * a permanent one (a misconfiguration, an unrepresentable value) stops capture with an alert, and
+ * so does an unclassified one that repeats without progress ({@link RetryBudget}). Every failure,
+ * also while starting, is shown in {@code /health} with its cause.
  */
 public final class CaptureActor {
   private static final Logger LOG = LoggerFactory.getLogger(CaptureActor.class);
@@ -56,53 +60,80 @@ public final class CaptureActor {
       PostgresSinkConfig sink,
       AgentState state,
       AgentMetrics metrics) {
+    // Survives restarts: a setup step that keeps failing unclassified halts instead of looping.
+    RetryBudget budget = new RetryBudget();
     Behavior<Command> behavior =
         Behaviors.setup(
             context -> {
               state.captureState.set(AgentState.StreamState.STARTING);
               ActorRef<Command> self = context.getSelf();
               String topic = settings.topics().changes(settings.region());
-              state.warn(
-                  topic,
-                  TopicProvisioner.ensureChanges(settings.localRegion(), settings.topics(), topic)
-                      .warning());
-              // The producer only ever holds frames of transactions that hold shipping permits.
-              KafkaProducer<byte[], byte[]> producer =
-                  KafkaClients.producer(
-                      settings.localRegion(),
-                      settings.topics(),
-                      "georep-ship-" + settings.region(),
-                      settings.shipping().maxInFlightBytes());
-              LocalFolder folder = new LocalFolder(sink, metrics, state, settings.region().name());
-              Shipper shipper =
-                  new Shipper(
-                      settings, producer, metrics, state, e -> self.tell(new Failed(e)), folder);
-              PostgresChangeSource capture =
-                  new PostgresChangeSource(handOffWithinShippingBatch(source, settings));
-              capture.setCopyProgressListener(state.copyProgress);
-              capture.setClockSkewListener(
-                  (origin, skewMillis, clamped) -> {
-                    metrics.clockSkew(origin, skewMillis, clamped);
-                    state.warn(
-                        "clock-skew " + origin, clockSkewWarning(origin, skewMillis, clamped));
-                  });
-              shipper.attach(capture);
+              KafkaProducer<byte[], byte[]> producer = null;
+              LocalFolder folder = null;
+              Shipper shipper = null;
+              PostgresChangeSource capture = null;
               try {
+                state.warn(
+                    topic,
+                    TopicProvisioner.ensureChanges(settings.localRegion(), settings.topics(), topic)
+                        .warning());
+                // The producer only ever holds frames of transactions that hold shipping permits.
+                producer =
+                    KafkaClients.producer(
+                        settings.localRegion(),
+                        settings.topics(),
+                        "georep-ship-" + settings.region(),
+                        settings.shipping().maxInFlightBytes());
+                folder =
+                    new LocalFolder(
+                        sink,
+                        metrics,
+                        state,
+                        settings.region().name(),
+                        e -> self.tell(new Failed(e)));
+                shipper =
+                    new Shipper(
+                        settings, producer, metrics, state, e -> self.tell(new Failed(e)), folder);
+                capture = new PostgresChangeSource(handOffWithinShippingBatch(source, settings));
+                capture.setCopyProgressListener(state.copyProgress);
+                capture.setClockSkewListener(
+                    (origin, skewMillis, clamped) -> {
+                      metrics.clockSkew(origin, skewMillis, clamped);
+                      state.warn(
+                          "clock-skew " + origin, clockSkewWarning(origin, skewMillis, clamped));
+                    });
+                shipper.attach(capture);
                 capture.start(shipper, 0);
-              } catch (RuntimeException e) {
+              } catch (RuntimeException | Error e) {
                 close(shipper, capture, producer, folder);
-                if (e instanceof GeorepException g && !(e instanceof RetriableGeorepException)) {
-                  return halted(state, g);
-                }
-                throw e;
+                return failedToStart(state, metrics, budget, e);
               }
               state.captureState.set(AgentState.StreamState.RUNNING);
               state.captureError.set(null);
               LOG.info("capturing {} into {}", source.slotName(), topic);
+              Shipper s = shipper;
+              PostgresChangeSource c = capture;
+              KafkaProducer<byte[], byte[]> p = producer;
+              LocalFolder f = folder;
               return Behaviors.receive(Command.class)
                   .onMessage(
                       Failed.class,
                       m -> {
+                        if (m.failure() instanceof UnclassifiedFailure u
+                            && budget.spent(state.shippedSeq.get())) {
+                          close(s, c, p, f);
+                          return halted(
+                              state,
+                              new GeorepException(
+                                  u.getMessage()
+                                      + "; failed "
+                                      + RetryBudget.ATTEMPTS
+                                      + " times at shipped seq "
+                                      + state.shippedSeq.get()
+                                      + ", the capture is halted: fix the cause and restart the"
+                                      + " agent",
+                                  u));
+                        }
                         if (m.failure() instanceof RetriableGeorepException r) {
                           state.captureState.set(AgentState.StreamState.STARTING);
                           state.captureError.set(r.getMessage());
@@ -110,18 +141,62 @@ public final class CaptureActor {
                           LOG.warn("capture/shipping restarts: {}", r.getMessage());
                           throw r;
                         }
-                        close(shipper, capture, producer, folder);
+                        close(s, c, p, f);
                         return halted(state, m.failure());
                       })
-                  .onSignal(PostStop.class, s -> close(shipper, capture, producer, folder))
-                  .onSignal(PreRestart.class, s -> close(shipper, capture, producer, folder))
+                  .onSignal(PostStop.class, sig -> close(s, c, p, f))
+                  .onSignal(PreRestart.class, sig -> close(s, c, p, f))
                   .build();
             });
     return Behaviors.supervise(behavior)
         .onFailure(
             RetriableGeorepException.class,
             SupervisorStrategy.restartWithBackoff(
-                settings.apply().retryMin().multipliedBy(4), settings.apply().retryMax(), 0.2));
+                    settings.apply().retryMin().multipliedBy(4), settings.apply().retryMax(), 0.2)
+                // Logged once by this actor (with the cause and the budget), not on every restart.
+                .withLoggingEnabled(false));
+  }
+
+  /**
+   * A failure while starting (creating topics and clients, opening the slot): a permanent one halts
+   * the capture, a transient one restarts it with backoff, an unclassified one (a bad keystore in
+   * the Kafka client's constructor, a bug) restarts it within its {@link RetryBudget} and then
+   * halts. Every path shows the cause in {@code /health}: a capture that stopped in STARTING with
+   * nothing but a log line looked like one still starting.
+   */
+  private static Behavior<Command> failedToStart(
+      AgentState state, AgentMetrics metrics, RetryBudget budget, Throwable e) {
+    // An Error is not recovered from here: it is counted and retried like any unclassified failure.
+    if (e instanceof GeorepException g && !(e instanceof RetriableGeorepException)) {
+      return halted(state, g);
+    }
+    RetriableGeorepException retry;
+    if (e instanceof RetriableGeorepException r && !(e instanceof UnclassifiedFailure)) {
+      retry = r;
+    } else {
+      retry =
+          e instanceof UnclassifiedFailure u
+              ? u
+              : new UnclassifiedFailure("capture cannot start", e);
+      if (budget.spent(state.shippedSeq.get())) {
+        return halted(
+            state,
+            new GeorepException(
+                "capture cannot start, failed "
+                    + RetryBudget.ATTEMPTS
+                    + " times: "
+                    + retry.getMessage()
+                    + "; fix the cause and restart the agent",
+                e));
+      }
+      if (budget.failures() == 1) {
+        LOG.warn("capture cannot start; retrying", e);
+      }
+    }
+    state.captureError.set("cannot start: " + retry.getMessage());
+    metrics.restarted("capture");
+    LOG.warn("capture restarts: {}", retry.getMessage());
+    throw retry;
   }
 
   /**
@@ -177,15 +252,24 @@ public final class CaptureActor {
     return Behaviors.stopped();
   }
 
+  /** Closes what was opened; any argument may be null (a start that failed half way). */
   private static Behavior<Command> close(
       Shipper shipper,
       PostgresChangeSource capture,
       KafkaProducer<byte[], byte[]> producer,
       LocalFolder folder) {
-    shipper.close();
-    capture.close();
-    producer.close(Duration.ofSeconds(2));
-    folder.close();
+    if (shipper != null) {
+      shipper.close();
+    }
+    if (capture != null) {
+      capture.close();
+    }
+    if (producer != null) {
+      producer.close(Duration.ofSeconds(2));
+    }
+    if (folder != null) {
+      folder.close();
+    }
     return Behaviors.same();
   }
 }

@@ -4,14 +4,18 @@ import io.georep.connector.SourceTransaction;
 import io.georep.connectors.postgres.ApplyException;
 import io.georep.connectors.postgres.PostgresChangeApplier;
 import io.georep.connectors.postgres.PostgresSinkConfig;
+import io.georep.replicator.internal.RetryBudget;
 import io.georep.replicator.internal.metrics.AgentMetrics;
 import io.georep.replicator.internal.status.AgentState;
+import io.georep.vectorclock.GeorepException;
 import io.georep.vectorclock.RetriableGeorepException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,7 +38,10 @@ import org.slf4j.LoggerFactory;
  * (idempotent). The slot passes a transaction only once it is folded (and Kafka has acknowledged
  * it), so a restart re-delivers what was shipped but not folded. A transaction that cannot be
  * folded (an {@link ApplyException}: a schema mismatch, a failing resolver) halts the local stream
- * with an alert, as a poison record halts its origin; nothing after it is let go.
+ * with an alert, as a poison record halts its origin; nothing after it is let go. So does any other
+ * permanent failure, and an unclassified one (a bug, corrupt row metadata, an {@link Error}) once
+ * it has failed {@link RetryBudget#ATTEMPTS} times in a row: the thread never ends without the
+ * capture halting and {@code /health} saying why.
  */
 final class LocalFolder implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(LocalFolder.class);
@@ -44,17 +51,60 @@ final class LocalFolder implements AutoCloseable {
   /** Transactions of one shipping batch and what to call once they are folded. */
   private record Pending(List<SourceTransaction> transactions, Runnable folded) {}
 
-  private final PostgresSinkConfig config;
-  private final AgentMetrics metrics;
+  /** What folds: the applier's {@code foldLocal} on one connection (a seam for tests). */
+  interface Fold extends AutoCloseable {
+    /** Folds transactions in one database transaction. */
+    void fold(List<SourceTransaction> transactions);
+
+    @Override
+    void close();
+  }
+
+  private final Supplier<Fold> opener;
   private final AgentState state;
+  private final Consumer<GeorepException> halted;
+  private final RetryBudget unclassified = new RetryBudget();
   private final BlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
   private final Thread thread;
   private volatile boolean closed;
 
-  LocalFolder(PostgresSinkConfig config, AgentMetrics metrics, AgentState state, String region) {
-    this.config = config;
-    this.metrics = metrics;
+  /**
+   * Starts folding on the local database.
+   *
+   * @param halted told (on the folding thread) when folding halts for good; the capture stops
+   */
+  LocalFolder(
+      PostgresSinkConfig config,
+      AgentMetrics metrics,
+      AgentState state,
+      String region,
+      Consumer<GeorepException> halted) {
+    this(
+        () -> {
+          PostgresChangeApplier applier = PostgresChangeApplier.start(config);
+          applier.setConflictListener(metrics::conflicts);
+          return new Fold() {
+            @Override
+            public void fold(List<SourceTransaction> transactions) {
+              applier.foldLocal(transactions);
+            }
+
+            @Override
+            public void close() {
+              applier.close();
+            }
+          };
+        },
+        state,
+        region,
+        halted);
+  }
+
+  LocalFolder(
+      Supplier<Fold> opener, AgentState state, String region, Consumer<GeorepException> halted) {
+    this.opener = opener;
     this.state = state;
+    this.halted = halted;
     this.thread = new Thread(this::run, "georep-fold-" + region);
     this.thread.setDaemon(true);
     this.thread.start();
@@ -71,8 +121,13 @@ final class LocalFolder implements AutoCloseable {
     queue.add(new Pending(List.copyOf(transactions), folded));
   }
 
+  /**
+   * The folding loop. Every way out of it other than {@link #close} is a halt with an alert ({@link
+   * #halt}): a thread that ended silently would let the capture run on until its permits ran out
+   * and then block, with {@code /health} still saying RUNNING.
+   */
   private void run() {
-    PostgresChangeApplier applier = null;
+    Fold fold = null;
     long backoff = 20;
     List<Pending> taken = new ArrayList<>();
     List<SourceTransaction> batch = new ArrayList<>();
@@ -96,14 +151,14 @@ final class LocalFolder implements AutoCloseable {
           }
         }
         try {
-          if (applier == null) {
-            applier = PostgresChangeApplier.start(config);
-            applier.setConflictListener(metrics::conflicts);
+          if (fold == null) {
+            fold = opener.get();
           }
-          if (!fold(applier, batch)) {
+          String failure = fold(fold, batch);
+          if (failure != null) {
             // Halted: nothing more is folded and nothing of this batch is let go, so the slot
-            // keeps it and the capture stops once the permits run out; a restart of the agent
-            // folds it again.
+            // keeps it; a restart of the agent folds it again.
+            halt(failure, null);
             return;
           }
           batch.clear();
@@ -116,15 +171,65 @@ final class LocalFolder implements AutoCloseable {
           LOG.debug("folding local transactions is retried: {}", e.getMessage());
           Thread.sleep(backoff);
           backoff = Math.min(2_000, backoff * 2);
+        } catch (GeorepException e) {
+          // Permanent, and not about one transaction (a resolver's configuration, corrupt
+          // row metadata): retrying cannot help.
+          halt(haltMessage(batch, e), e);
+          return;
+        } catch (RuntimeException | Error e) {
+          // Unclassified: retried on a new connection within the budget, then halted.
+          fold = closeQuietly(fold);
+          if (unclassified.spent(batch.get(0).seq())) {
+            halt(haltMessage(batch, e) + " (failed " + RetryBudget.ATTEMPTS + " times)", e);
+            return;
+          }
+          if (unclassified.failures() == 1) {
+            LOG.warn("folding local transactions failed unexpectedly; retrying", e);
+          }
+          Thread.sleep(backoff);
+          backoff = Math.min(2_000, backoff * 2);
         }
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    } catch (RuntimeException | Error e) {
+      halt("the local folder failed: " + e + "; restart the agent", e);
     } finally {
-      if (applier != null) {
-        applier.close();
+      closeQuietly(fold);
+    }
+  }
+
+  private static String haltMessage(List<SourceTransaction> batch, Throwable e) {
+    return "cannot fold local transactions "
+        + batch.get(0).dot()
+        + (batch.size() == 1 ? "" : " to " + batch.get(batch.size() - 1).dot())
+        + " into the row metadata: "
+        + e
+        + "; the local stream is halted (remote changes of their rows would wait for them),"
+        + " fix the cause and restart the agent";
+  }
+
+  /**
+   * Halts the local stream: the alert goes to {@code /health} at once, and the capture actor is
+   * told, which closes capture and shipping and logs the alert once.
+   */
+  private void halt(String message, Throwable cause) {
+    state.captureError.set(message);
+    state.captureState.set(AgentState.StreamState.HALTED);
+    if (!closed) {
+      halted.accept(new GeorepException(message, cause));
+    }
+  }
+
+  private static Fold closeQuietly(Fold fold) {
+    if (fold != null) {
+      try {
+        fold.close();
+      } catch (RuntimeException e) {
+        LOG.debug("closing the folding connection failed: {}", e.toString());
       }
     }
+    return null;
   }
 
   private static int changes(Pending p) {
@@ -139,32 +244,28 @@ final class LocalFolder implements AutoCloseable {
    * Folds a batch; a batch that fails for good is folded one transaction at a time, to name the one
    * that fails.
    *
-   * @return false if a transaction cannot be folded: the local stream is halted with an alert
+   * @return null when folded, else the alert: a transaction cannot be folded
    */
-  private boolean fold(PostgresChangeApplier applier, List<SourceTransaction> batch) {
+  private static String fold(Fold fold, List<SourceTransaction> batch) {
     try {
-      applier.foldLocal(batch);
-      return true;
+      fold.fold(batch);
+      return null;
     } catch (ApplyException e) {
       if (batch.size() == 1) {
-        String message =
-            "cannot fold local transaction "
-                + batch.get(0).dot()
-                + " into the row metadata: "
-                + e.getMessage()
-                + "; the local stream is halted (remote changes of its rows would wait for it),"
-                + " fix the cause and restart the agent";
-        LOG.error(message, e);
-        state.captureError.set(message);
-        state.captureState.set(AgentState.StreamState.HALTED);
-        return false;
+        return "cannot fold local transaction "
+            + batch.get(0).dot()
+            + " into the row metadata: "
+            + e.getMessage()
+            + "; the local stream is halted (remote changes of its rows would wait for it),"
+            + " fix the cause and restart the agent";
       }
       for (SourceTransaction tx : batch) {
-        if (!fold(applier, List.of(tx))) {
-          return false;
+        String failure = fold(fold, List.of(tx));
+        if (failure != null) {
+          return failure;
         }
       }
-      return true;
+      return null;
     }
   }
 

@@ -6,6 +6,7 @@ import io.georep.connector.spi.TransactionHandler;
 import io.georep.replicator.AgentSettings;
 import io.georep.replicator.codec.BatchCodec;
 import io.georep.replicator.codec.WireBatch;
+import io.georep.replicator.internal.UnclassifiedFailure;
 import io.georep.replicator.internal.metrics.AgentMetrics;
 import io.georep.replicator.internal.status.AgentState;
 import io.georep.replicator.internal.transport.StreamRecords;
@@ -217,8 +218,8 @@ public final class Shipper implements TransactionHandler, AutoCloseable {
       Thread.currentThread().interrupt();
     } catch (GeorepException e) {
       fail(e);
-    } catch (RuntimeException e) {
-      fail(new RetriableGeorepException("shipping to " + topic + " failed: " + e, e));
+    } catch (RuntimeException | Error e) {
+      fail(new UnclassifiedFailure("shipping to " + topic + " failed", e));
     }
   }
 

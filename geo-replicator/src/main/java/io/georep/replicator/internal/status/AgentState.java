@@ -4,6 +4,7 @@ import io.georep.vectorclock.ReplicaId;
 import io.georep.vectorclock.VersionVector;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -131,6 +132,21 @@ public final class AgentState {
 
     /** Why it halted (names topic, partition and offset for a poison record). */
     public final AtomicReference<String> halt = new AtomicReference<>();
+
+    /** The open gap in its stream (transactions dropped, waiting for a re-shipment), or null. */
+    public final AtomicReference<String> gap = new AtomicReference<>();
+
+    /** How many times the receiver has read to the end of the stream (a counter). */
+    public final AtomicLong readsToEnd = new AtomicLong();
+
+    /** The last failure its receiver restarts after; cleared when it runs again. */
+    public final AtomicReference<String> failure = new AtomicReference<>();
+
+    /**
+     * Regions this origin's transactions wait for at the causal gate that are not in the agent's
+     * {@code regions}: they can never pass until the region is added (the region's name, once).
+     */
+    public final Set<ReplicaId> waitsForUnknown = ConcurrentHashMap.newKeySet();
 
     /** The applied watermark. */
     public final AtomicLong appliedSeq = new AtomicLong();

@@ -52,11 +52,25 @@ public final class StatusView {
     boolean ready = state.captureState.get() == AgentState.StreamState.RUNNING;
     if (state.captureState.get() == AgentState.StreamState.HALTED) {
       alerts.add("capture halted: " + state.captureError.get());
+    } else if (state.captureState.get() == AgentState.StreamState.STARTING
+        && state.captureError.get() != null) {
+      alerts.add("capture restarting: " + state.captureError.get());
     }
     for (AgentSettings.Region r : settings.remoteRegions()) {
       AgentState.OriginState s = state.origin(r.name());
       Optional<String> halt = Optional.ofNullable(s.halt.get());
       halt.ifPresent(h -> alerts.add("apply of origin " + r.name() + " halted: " + h));
+      String failure = s.failure.get();
+      if (halt.isEmpty() && s.state.get() == AgentState.StreamState.STARTING && failure != null) {
+        alerts.add("receiver of origin " + r.name() + " restarting: " + failure);
+      }
+      String gap = s.gap.get();
+      if (halt.isEmpty() && gap != null) {
+        alerts.add("apply of origin " + r.name() + " stalled: " + gap);
+      }
+      for (ReplicaId unknown : new java.util.TreeSet<>(s.waitsForUnknown)) {
+        alerts.add(unknownRegion(r.name(), unknown));
+      }
       ready &= s.state.get() == AgentState.StreamState.RUNNING;
       origins.put(
           r.name().name(),
@@ -104,6 +118,23 @@ public final class StatusView {
         copies(),
         alerts,
         List.copyOf(new TreeMap<>(state.warnings).values()));
+  }
+
+  /**
+   * Returns the alert of an origin whose transactions wait for a region this agent does not know.
+   *
+   * @param origin the waiting origin
+   * @param unknown the region its causal contexts name
+   * @return the alert
+   */
+  public static String unknownRegion(ReplicaId origin, ReplicaId unknown) {
+    return "origin "
+        + origin
+        + "'s transactions wait for region "
+        + unknown
+        + ", which is not in agent.yaml's regions: they cannot be applied until it is; add region "
+        + unknown
+        + " (with its kafka settings) to regions and restart the agent";
   }
 
   private Map<String, AgentStatus.TableCopy> copies() {

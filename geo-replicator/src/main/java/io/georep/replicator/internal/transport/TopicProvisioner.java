@@ -1,6 +1,7 @@
 package io.georep.replicator.internal.transport;
 
 import io.georep.replicator.AgentSettings;
+import io.georep.replicator.internal.UnclassifiedFailure;
 import io.georep.vectorclock.RetriableGeorepException;
 import java.util.HashMap;
 import java.util.List;
@@ -14,6 +15,7 @@ import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.AuthorizationException;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -137,7 +139,19 @@ public final class TopicProvisioner {
       AgentSettings.Topics topics,
       String topic,
       Map<String, String> config) {
-    try (Admin admin = KafkaClients.admin(region, "georep-admin")) {
+    Admin client;
+    try {
+      client = KafkaClients.admin(region, "georep-admin");
+    } catch (KafkaException e) {
+      // The constructor connects nowhere: this is the configuration (a keystore that cannot be
+      // read, an unknown SASL mechanism), not the network, so it is not retried as transient.
+      throw new UnclassifiedFailure(
+          "cannot create a Kafka client for regions["
+              + region.name()
+              + "].kafka (check its TLS and SASL settings)",
+          e.getCause() == null ? e : e.getCause());
+    }
+    try (Admin admin = client) {
       if (!admin.listTopics().names().get().contains(topic)) {
         Optional<Short> rf = replicationFactor(admin, topics);
         Map<String, String> withDurability = new HashMap<>(config);

@@ -179,6 +179,76 @@ class ScheduleTest {
   }
 
   @Test
+  void admit_contextNamingAnUnknownRegion_isReportedOncePerOriginAndRegion() {
+    Schedule s = schedule(1, 10);
+    ReplicaId z = ReplicaId.of("z");
+    VersionVector seenZ = VersionVector.empty().advance(z, 5);
+
+    s.admit(tx(A, 10, 0, seenZ, insert("t", 1)));
+    s.admit(tx(A, 20, 10, seenZ, insert("t", 2)));
+
+    assertThat(s.hasUnknownWaits()).isTrue();
+    assertThat(s.drainUnknownWaits()).containsExactly(new Schedule.UnknownWait(A, z, 10));
+    assertThat(s.drainUnknownWaits()).isEmpty();
+    assertThat(dispatched(s)).isEmpty();
+  }
+
+  @Test
+  void admit_waitingForAKnownRegion_isNoUnknownWait() {
+    Schedule s = schedule(1, 10);
+
+    s.admit(tx(A, 10, 0, VersionVector.empty().advance(B, 5), insert("t", 1)));
+
+    assertThat(s.drainUnknownWaits()).isEmpty();
+    assertThat(s.gateDepth()).isEqualTo(1);
+  }
+
+  @Test
+  void permanentGap_missingPredecessorAcknowledgedAndStreamReadToTheEnd_isPermanent() {
+    Schedule s = schedule(1, 10);
+    s.admit(tx(A, 10, 0, VersionVector.empty(), insert("t", 1)));
+    s.admit(tx(A, 30, 20, VersionVector.empty(), insert("t", 3)));
+    s.admit(tx(A, 40, 30, VersionVector.empty(), insert("t", 4)));
+
+    assertThat(s.gap(A)).contains(new Schedule.Gap(10, 20, 30, 30, 2));
+    // The origin has not acknowledged seq 20 (yet): it will re-ship it, however long we read.
+    assertThat(s.permanentGap(A, 19, 0)).isEmpty();
+    assertThat(s.permanentGap(A, 19, 1_000)).isEmpty();
+    // Acknowledged: permanent only once the stream has been read to its end often enough since.
+    assertThat(s.permanentGap(A, 20, 1_000)).isEmpty();
+    assertThat(s.permanentGap(A, 20, 1_000 + Schedule.READS_TO_END - 1)).isEmpty();
+    assertThat(s.permanentGap(A, 20, 1_000 + Schedule.READS_TO_END))
+        .contains(new Schedule.Gap(10, 20, 30, 30, 2));
+  }
+
+  @Test
+  void permanentGap_reShipmentContinuesTheChain_closesTheGap() {
+    Schedule s = schedule(1, 10);
+    s.admit(tx(A, 10, 0, VersionVector.empty(), insert("t", 1)));
+    s.admit(tx(A, 30, 20, VersionVector.empty(), insert("t", 3)));
+    assertThat(s.permanentGap(A, 30, 0)).isEmpty();
+
+    // The re-shipment: the missing transaction, then the rest again.
+    s.admit(tx(A, 20, 10, VersionVector.empty(), insert("t", 2)));
+    s.admit(tx(A, 30, 20, VersionVector.empty(), insert("t", 3)));
+
+    assertThat(s.gap(A)).isEmpty();
+    assertThat(s.permanentGap(A, 30, Schedule.READS_TO_END * 2)).isEmpty();
+  }
+
+  @Test
+  void permanentGap_headOfTheStreamDeletedBeforeFirstRead_isPermanent() {
+    Schedule s = schedule(1, 10);
+    // Nothing applied here yet, and the first record left names a predecessor: the head is gone.
+    assertThat(s.admit(tx(A, 500, 400, VersionVector.empty(), insert("t", 1))))
+        .isEqualTo(Schedule.Admission.GAP);
+
+    assertThat(s.permanentGap(A, 900, 3)).isEmpty();
+    assertThat(s.permanentGap(A, 900, 3 + Schedule.READS_TO_END))
+        .hasValueSatisfying(g -> assertThat(g.lastAdmitted()).isZero());
+  }
+
+  @Test
   void applied_outOfOrder_advancesThePrefixOnlyWhenContiguous() {
     Schedule s = schedule(1, 1);
     s.admit(tx(A, 10, 0, VersionVector.empty(), insert("t", 1)));

@@ -14,9 +14,13 @@ import io.georep.connectors.postgres.ApplyRetryException;
 import io.georep.connectors.postgres.OriginProgress;
 import io.georep.publication.PublicationParser;
 import io.georep.replicator.AgentSettings;
+import io.georep.replicator.internal.RetryBudget;
+import io.georep.replicator.internal.UnclassifiedFailure;
 import io.georep.replicator.internal.metrics.AgentMetrics;
 import io.georep.replicator.internal.receive.ReceiverActor;
 import io.georep.replicator.internal.status.AgentState;
+import io.georep.replicator.internal.status.Heartbeat;
+import io.georep.replicator.internal.status.StatusView;
 import io.georep.vectorclock.HybridTimestamp;
 import io.georep.vectorclock.ReplicaId;
 import io.georep.vectorclock.VersionVector;
@@ -52,13 +56,15 @@ class SchedulerActorTest {
   private final AtomicReference<ActorRef<SchedulerActor.Command>> scheduler =
       new AtomicReference<>();
   private AgentState state;
+  private AgentSettings settings;
+  private AgentMetrics metrics;
 
   @BeforeEach
   void start() {
     kit = ActorTestKit.create();
     workers = kit.createTestProbe();
     state = new AgentState();
-    AgentSettings settings =
+    settings =
         AgentSettings.of(
                 ReplicaId.of("here"),
                 new AgentSettings.Database("jdbc:postgresql://127.0.0.1:1/x", "u", "", null),
@@ -75,7 +81,8 @@ class SchedulerActorTest {
             .withApply(
                 new AgentSettings.Apply(
                     1, 10, 100, 1L << 20, Duration.ofMillis(10), Duration.ofMillis(50)));
-    AgentMetrics metrics = new AgentMetrics(settings.region(), () -> 0L, state);
+    metrics = new AgentMetrics(settings.region(), () -> 0L, state);
+    metrics.registerOrigin(A, state.origin(A), () -> 0L);
     ActorRef<WorkerActor.Apply> probe = workers.getRef();
     SchedulerActor.Environment env =
         new SchedulerActor.Environment() {
@@ -116,8 +123,12 @@ class SchedulerActorTest {
   }
 
   private static Received tx(ReplicaId origin, long seq, long previous, int id) {
-    VersionVector context =
-        previous == 0 ? VersionVector.empty() : VersionVector.empty().advance(origin, previous);
+    return tx(origin, seq, previous, id, VersionVector.empty());
+  }
+
+  private static Received tx(
+      ReplicaId origin, long seq, long previous, int id, VersionVector others) {
+    VersionVector context = previous == 0 ? others : others.advance(origin, previous);
     RowChange insert =
         new RowChange.Insert(T, Map.of("id", new Value.Int4(id), "v", new Value.Text("x")));
     return new Received(
@@ -221,5 +232,103 @@ class SchedulerActorTest {
         .extracting(Entry::toString)
         .containsExactly("b:5");
     assertThat(state.haltOf(B)).isEmpty();
+  }
+
+  @Test
+  void workerFailsUnexpectedly_retriedWithinTheBudget_thenHaltsTheOriginWithAnAlert()
+      throws Exception {
+    admit(A, tx(A, 10, 0, 1));
+    for (int attempt = 1; attempt <= RetryBudget.ATTEMPTS; attempt++) {
+      WorkerActor.Apply apply = workers.receiveMessage(Duration.ofSeconds(5));
+      assertThat(apply.group()).extracting(Entry::toString).containsExactly("a:10");
+      assertThat(state.haltOf(A)).isEmpty();
+      apply
+          .replyTo()
+          .tell(
+              new SchedulerActor.WorkerFailed(
+                  0,
+                  apply.group(),
+                  new UnclassifiedFailure(
+                      "worker 0 failed applying [a:10]", new NullPointerException("bug"))));
+    }
+
+    workers.awaitAssert(
+        Duration.ofSeconds(5),
+        () -> {
+          assertThat(state.haltOf(A))
+              .hasValueSatisfying(
+                  h ->
+                      assertThat(h)
+                          .contains("poison transaction a:10")
+                          .contains("topic georep.a.changes partition 0 offset 10")
+                          .contains("failed " + RetryBudget.ATTEMPTS + " times")
+                          .contains("NullPointerException: bug"));
+          return null;
+        });
+    workers.expectNoMessage(Duration.ofMillis(200));
+    assertThat(metrics.scrape()).contains("georep_origin_halted{origin=\"a\",region=\"here\"} 1");
+  }
+
+  @Test
+  void contextNamesARegionNotInAgentYaml_alertAndMeterNameTheRegionAndTheOrigin() throws Exception {
+    admit(A, tx(A, 10, 0, 1, VersionVector.empty().advance(ReplicaId.of("z"), 7)));
+
+    workers.awaitAssert(
+        Duration.ofSeconds(5),
+        () -> {
+          assertThat(new StatusView(settings, state, metrics, () -> 0L).status().alerts())
+              .anySatisfy(
+                  a ->
+                      assertThat(a)
+                          .contains("origin a's transactions wait for region z")
+                          .contains("not in agent.yaml's regions")
+                          .contains("add region z"));
+          assertThat(metrics.scrape())
+              .contains("georep_gate_unknown_regions{origin=\"a\",region=\"here\"} 1");
+          return null;
+        });
+    workers.expectNoMessage(Duration.ofMillis(100));
+  }
+
+  @Test
+  void gapTheOriginReportsAcknowledged_andStreamReadToItsEnd_haltsTheOriginWithAnAlert()
+      throws Exception {
+    admit(A, tx(A, 10, 0, 1));
+    WorkerActor.Apply apply = workers.receiveMessage(Duration.ofSeconds(5));
+    apply.replyTo().tell(new SchedulerActor.WorkerApplied(0, apply.group()));
+    // 20 never arrives; 30 and 40 follow it.
+    admit(A, tx(A, 30, 20, 3), tx(A, 40, 30, 4));
+    workers.awaitAssert(
+        Duration.ofSeconds(5),
+        () -> {
+          assertThat(new StatusView(settings, state, metrics, () -> 0L).status().alerts())
+              .anySatisfy(
+                  a ->
+                      assertThat(a)
+                          .contains("apply of origin a stalled")
+                          .contains("gap after seq 10"));
+          return null;
+        });
+    assertThat(state.haltOf(A)).isEmpty();
+
+    // The origin reports 40 acknowledged by Kafka; the receiver keeps reading to the end.
+    state.heartbeats.put(
+        A,
+        new AgentState.SeenHeartbeat(
+            new Heartbeat(A, VersionVector.empty(), 40, 40, 0, 0), System.currentTimeMillis()));
+    workers.awaitAssert(
+        Duration.ofSeconds(10),
+        () -> {
+          state.origin(A).readsToEnd.incrementAndGet();
+          assertThat(state.haltOf(A))
+              .hasValueSatisfying(
+                  h ->
+                      assertThat(h)
+                          .contains("georep.a.changes has a gap after seq 10")
+                          .contains("transaction 30 at offset 30 follows 20")
+                          .contains("re-synchronise"));
+          return null;
+        });
+    assertThat(metrics.scrape()).contains("georep_origin_halted{origin=\"a\",region=\"here\"} 1");
   }
 }
