@@ -86,8 +86,8 @@ class ReceiverFailureIT {
                 new AgentSettings.Apply(
                     1, 10, 100, 1L << 20, Duration.ofMillis(10), Duration.ofMillis(100)));
     metrics = new AgentMetrics(settings.region(), () -> 0L, state);
-    metrics.registerOrigin(A, state.origin(A), () -> 0L);
-    metrics.registerOrigin(B, state.origin(B), () -> 0L);
+    metrics.registerOrigin(A, state.origin(A), () -> 0L, Duration.ofSeconds(15));
+    metrics.registerOrigin(B, state.origin(B), () -> 0L, Duration.ofSeconds(15));
   }
 
   @AfterAll

@@ -82,7 +82,7 @@ class SchedulerActorTest {
                 new AgentSettings.Apply(
                     1, 10, 100, 1L << 20, Duration.ofMillis(10), Duration.ofMillis(50)));
     metrics = new AgentMetrics(settings.region(), () -> 0L, state);
-    metrics.registerOrigin(A, state.origin(A), () -> 0L);
+    metrics.registerOrigin(A, state.origin(A), () -> 0L, Duration.ofSeconds(15));
     ActorRef<WorkerActor.Apply> probe = workers.getRef();
     SchedulerActor.Environment env =
         new SchedulerActor.Environment() {
