@@ -503,7 +503,11 @@ class AgentCliIT {
         georep("publication", "validate", workload, "--db", usDb.jdbcUrl(), "-U", "postgres");
     assertThat(valid.code()).as(valid.err()).isZero();
     assertThat(valid.out())
-        .contains(workload + ": publication 'workload' is valid (6 tables)")
+        .contains(workload + ": publication 'workload' is valid (7 tables)")
+        .contains(
+            workload
+                + ":17:12: table 'public.history' has no primary key: it replicates as a multiset"
+                + " of whole rows")
         .contains("Checked against the live schema of " + usDb.jdbcUrl());
 
     Path missing =

@@ -79,7 +79,8 @@ public final class AgentMetrics {
             "georep.capture.halted",
             state,
             s -> s.captureState.get() == AgentState.StreamState.HALTED ? 1 : 0)
-        .description("1 when the local stream (capture, shipping, folding) is halted by a permanent failure")
+        .description(
+            "1 when the local stream (capture, shipping, folding) is halted by a permanent failure")
         .register(registry);
     // Registered eagerly, so that a scrape shows every meter of the local stream at zero before
     // the first transaction.

@@ -12,7 +12,6 @@ import io.georep.resolver.Conflict;
 import io.georep.resolver.ConflictType;
 import io.georep.resolver.RowMultiset;
 import io.georep.resolver.spi.Version;
-import io.georep.vectorclock.Dot;
 import java.nio.ByteBuffer;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -104,9 +103,14 @@ final class KeylessRows {
 
   /** Per transaction and group: whether it is skipped, and the next insert and delete ordinals. */
   private static final class Touch {
+    final Group group;
     boolean skip;
     int inserts;
     int deletes;
+
+    Touch(Group group) {
+      this.group = group;
+    }
   }
 
   private final Connection connection;
@@ -187,14 +191,21 @@ final class KeylessRows {
     return new RowKey(values);
   }
 
-  private Touch touch(Map<Group, Touch> touched, Group g, Dot dot) {
-    return touched.computeIfAbsent(
-        g,
-        k -> {
-          Touch t = new Touch();
-          t.skip = k.state.contains(dot);
-          return t;
-        });
+  /**
+   * Locks the group of a value and returns how the transaction touches it, or null if the group
+   * already records the transaction (its changes of this value are merged).
+   */
+  private Touch touch(
+      SourceTransaction tx, TableSchema table, RowKey value, Map<Group, Touch> touched)
+      throws SQLException {
+    Group g = group(table, value);
+    Touch t = touched.get(g);
+    if (t == null) {
+      t = new Touch(g);
+      t.skip = g.state.contains(tx.dot());
+      touched.put(g, t);
+    }
+    return t.skip ? null : t;
   }
 
   private void insert(
@@ -204,11 +215,11 @@ final class KeylessRows {
       Map<Group, Touch> touched,
       boolean local)
       throws SQLException {
-    Group g = group(table, value);
-    Touch t = touch(touched, g, tx.dot());
-    if (t.skip) {
+    Touch t = touch(tx, table, value, touched);
+    if (t == null) {
       return;
     }
+    Group g = t.group;
     g.state = g.state.insert(new RowMultiset.CopyId(tx.dot(), t.inserts++), tx.commitTimestamp());
     g.dirty = true;
     if (!local) {
@@ -223,11 +234,11 @@ final class KeylessRows {
       Map<Group, Touch> touched,
       boolean local)
       throws SQLException {
-    Group g = group(table, value);
-    Touch t = touch(touched, g, tx.dot());
-    if (t.skip) {
+    Touch t = touch(tx, table, value, touched);
+    if (t == null) {
       return false;
     }
+    Group g = t.group;
     RowMultiset.Deletion d =
         g.state.delete(
             new RowMultiset.CopyId(tx.dot(), t.deletes++),
