@@ -522,7 +522,9 @@ public final class AgentConfig {
               "15s",
               "> `control.heartbeat.interval`",
               durationRange(Duration.ofMillis(11), Duration.ofDays(1), false, "11ms to 1d"),
-              "a region without a heartbeat for this long is shown down"),
+              "a region without a heartbeat for this long is shown down"
+                  + " (`georep_region_up` 0), and its silence counts in"
+                  + " `georep_replication_lag_seconds`"),
           key(
               "control.gc.interval",
               Type.DURATION,
