@@ -1,26 +1,24 @@
 package io.georep.replicator.internal.control;
 
-import io.georep.connectors.postgres.PostgresChangeApplier;
 import io.georep.connectors.postgres.PostgresSinkConfig;
 import io.georep.replicator.AgentSettings;
+import io.georep.replicator.internal.UnclassifiedFailure;
 import io.georep.replicator.internal.status.AgentState;
 import io.georep.replicator.internal.status.Heartbeat;
 import io.georep.replicator.internal.transport.KafkaClients;
 import io.georep.replicator.internal.transport.TopicProvisioner;
 import io.georep.vectorclock.RetriableGeorepException;
-import io.georep.vectorclock.VersionVector;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.LongSupplier;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.pekko.actor.typed.Behavior;
@@ -55,6 +53,9 @@ public final class ControlActor {
     INSTANCE
   }
 
+  /** The subject of the warning shown while the control stream cannot start. */
+  static final String SETUP_WARNING = "control-stream";
+
   private ControlActor() {}
 
   /**
@@ -73,16 +74,33 @@ public final class ControlActor {
             context ->
                 Behaviors.withTimers(
                     timers -> {
-                      state.warn(
-                          settings.topics().control(),
-                          TopicProvisioner.ensureControl(settings.localRegion(), settings.topics())
-                              .warning());
-                      KafkaProducer<byte[], byte[]> producer =
-                          KafkaClients.producer(
-                              settings.localRegion(),
-                              settings.topics(),
-                              "georep-control-" + settings.region(),
-                              1L << 20);
+                      KafkaProducer<byte[], byte[]> producer;
+                      try {
+                        state.warn(
+                            settings.topics().control(),
+                            TopicProvisioner.ensureControl(
+                                    settings.localRegion(), settings.topics())
+                                .warning());
+                        producer =
+                            KafkaClients.producer(
+                                settings.localRegion(),
+                                settings.topics(),
+                                "georep-control-" + settings.region(),
+                                1L << 20);
+                      } catch (RuntimeException e) {
+                        // Heartbeats stop while this lasts (other regions show this one down);
+                        // the status says why, and the actor restarts with backoff.
+                        state.warn(
+                            SETUP_WARNING,
+                            Optional.of(
+                                "control stream cannot start: "
+                                    + e.getMessage()
+                                    + "; retrying with backoff (no heartbeats are sent meanwhile)"));
+                        throw e instanceof RetriableGeorepException r
+                            ? r
+                            : new UnclassifiedFailure("control stream cannot start", e);
+                      }
+                      state.warn(SETUP_WARNING, Optional.empty());
                       List<ControlReader> readers = new ArrayList<>();
                       Map<String, AgentSettings.Region> clusters = new LinkedHashMap<>();
                       for (AgentSettings.Region r : settings.regions()) {
@@ -158,86 +176,6 @@ public final class ControlActor {
     return Behaviors.same();
   }
 
-  /**
-   * Removes metadata below the stable frontier, local stamps no one needs any more, and conflict
-   * log entries older than their retention; opens its applier lazily. Tombstones and stamps are
-   * collected when the frontier moved; the conflict log is pruned at most hourly (its retention is
-   * counted in days, and a pass ends with one look at the oldest entries).
-   */
-  private static final class GarbageCollector {
-    private static final long PRUNE_EVERY_MILLIS = Duration.ofHours(1).toMillis();
-
-    private final PostgresSinkConfig sink;
-    private final AgentState state;
-    private final Duration conflictLogRetention;
-    private final LongSupplier clock;
-    private PostgresChangeApplier applier;
-    private VersionVector done = VersionVector.empty();
-    private long prunedAtMillis = Long.MIN_VALUE;
-
-    GarbageCollector(
-        PostgresSinkConfig sink,
-        AgentState state,
-        Duration conflictLogRetention,
-        LongSupplier clock) {
-      this.sink = sink;
-      this.state = state;
-      this.conflictLogRetention = conflictLogRetention;
-      this.clock = clock;
-    }
-
-    void run() {
-      try {
-        pruneConflictLog();
-        VersionVector frontier = state.stableFrontier.get();
-        if (frontier.isEmpty() || frontier.equals(done)) {
-          return;
-        }
-        PostgresChangeApplier.GarbageCollection gc = applier().collectGarbage(frontier);
-        done = frontier;
-        LOG.debug(
-            "garbage collection at {}: {} tombstones, {} apply stamps, {} local stamps removed",
-            frontier,
-            gc.tombstones(),
-            gc.stamps(),
-            gc.localStamps());
-      } catch (RetriableGeorepException e) {
-        LOG.warn("garbage collection failed, retried at the next interval: {}", e.getMessage());
-      }
-    }
-
-    private void pruneConflictLog() {
-      long now = clock.getAsLong();
-      if (conflictLogRetention.isZero()
-          || (prunedAtMillis != Long.MIN_VALUE && now - prunedAtMillis < PRUNE_EVERY_MILLIS)) {
-        return;
-      }
-      int removed =
-          applier().pruneConflictLog(Instant.ofEpochMilli(now).minus(conflictLogRetention));
-      prunedAtMillis = now;
-      if (removed > 0) {
-        LOG.info(
-            "removed {} entries of georep.conflict_log older than {}"
-                + " (control.conflict.log.retention)",
-            removed,
-            conflictLogRetention);
-      }
-    }
-
-    private PostgresChangeApplier applier() {
-      if (applier == null) {
-        applier = PostgresChangeApplier.start(sink);
-      }
-      return applier;
-    }
-
-    void close() {
-      if (applier != null) {
-        applier.close();
-      }
-    }
-  }
-
   /** Reads one cluster's control topic into the agent state. */
   private static final class ControlReader {
     private final AgentSettings settings;
@@ -279,6 +217,11 @@ public final class ControlActor {
       }
     }
 
+    /** The subject of this reader's warning in the agent state. */
+    private String subject() {
+      return "control-stream " + cluster.name();
+    }
+
     private void run() {
       while (running) {
         try {
@@ -292,6 +235,7 @@ public final class ControlActor {
             long end = c.endOffsets(List.of(tp)).get(tp);
             long begin = c.beginningOffsets(List.of(tp)).get(tp);
             c.seek(tp, Math.max(begin, end - 200));
+            state.warn(subject(), Optional.empty());
             while (running) {
               for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(500))) {
                 try {
@@ -310,9 +254,25 @@ public final class ControlActor {
           }
         } catch (WakeupException e) {
           return;
-        } catch (KafkaException | RetriableGeorepException e) {
+        } catch (RuntimeException e) {
+          // Any failure (the cluster unreachable, a client that cannot be built, a bug): the
+          // reader retries, and the status shows it until the stream is read again; regions whose
+          // heartbeats came through this cluster meanwhile show down and their lag grows.
           if (running) {
-            LOG.warn("control stream of {} failed, retrying: {}", cluster, e.getMessage());
+            String warning =
+                "control stream of "
+                    + cluster.name()
+                    + " ("
+                    + cluster.bootstrapServers()
+                    + ") cannot be read: "
+                    + e
+                    + "; retrying every second (check regions["
+                    + cluster.name()
+                    + "].kafka)";
+            if (!warning.equals(state.warnings.get(subject()))) {
+              LOG.warn("control stream of {} failed, retrying: {}", cluster, e.toString());
+            }
+            state.warn(subject(), Optional.of(warning));
             try {
               Thread.sleep(1_000);
             } catch (InterruptedException ie) {

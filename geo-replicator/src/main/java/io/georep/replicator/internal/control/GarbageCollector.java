@@ -1,0 +1,122 @@
+package io.georep.replicator.internal.control;
+
+import io.georep.connectors.postgres.PostgresChangeApplier;
+import io.georep.connectors.postgres.PostgresSinkConfig;
+import io.georep.replicator.internal.status.AgentState;
+import io.georep.vectorclock.RetriableGeorepException;
+import io.georep.vectorclock.VersionVector;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Removes metadata below the stable frontier, local stamps no one needs any more, and conflict log
+ * entries older than their retention; opens its applier lazily. Tombstones and stamps are collected
+ * when the frontier moved; the conflict log is pruned at most hourly (its retention is counted in
+ * days, and a pass ends with one look at the oldest entries).
+ */
+public final class GarbageCollector {
+  /** The subject of the collector's warning in {@link AgentState#warnings}. */
+  public static final String WARNING = "garbage-collection";
+
+  private static final Logger LOG = LoggerFactory.getLogger(GarbageCollector.class);
+  private static final long PRUNE_EVERY_MILLIS = Duration.ofHours(1).toMillis();
+
+  private final PostgresSinkConfig sink;
+  private final AgentState state;
+  private final Duration conflictLogRetention;
+  private final LongSupplier clock;
+  private PostgresChangeApplier applier;
+  private VersionVector done = VersionVector.empty();
+  private long prunedAtMillis = Long.MIN_VALUE;
+
+  /**
+   * Creates the collector; it opens its applier at the first run.
+   *
+   * @param sink the apply configuration of this region's database
+   * @param state the agent state: the stable frontier is read from it, failures are shown in it
+   * @param conflictLogRetention how long conflict log entries are kept; zero keeps them
+   * @param clock the wall clock (ms)
+   */
+  public GarbageCollector(
+      PostgresSinkConfig sink,
+      AgentState state,
+      Duration conflictLogRetention,
+      LongSupplier clock) {
+    this.sink = sink;
+    this.state = state;
+    this.conflictLogRetention = conflictLogRetention;
+    this.clock = clock;
+  }
+
+  /**
+   * Runs one collection. Never throws: a transient failure is retried at the next interval, any
+   * other one is shown as a warning ({@value #WARNING}) until a later run succeeds, so that a
+   * failing collection never stops the heartbeats of the actor that runs it.
+   */
+  public void run() {
+    try {
+      pruneConflictLog();
+      VersionVector frontier = state.stableFrontier.get();
+      if (frontier.isEmpty() || frontier.equals(done)) {
+        state.warn(WARNING, Optional.empty());
+        return;
+      }
+      PostgresChangeApplier.GarbageCollection gc = applier().collectGarbage(frontier);
+      done = frontier;
+      LOG.debug(
+          "garbage collection at {}: {} tombstones, {} apply stamps, {} local stamps removed",
+          frontier,
+          gc.tombstones(),
+          gc.stamps(),
+          gc.localStamps());
+      state.warn(WARNING, Optional.empty());
+    } catch (RetriableGeorepException e) {
+      LOG.warn("garbage collection failed, retried at the next interval: {}", e.getMessage());
+    } catch (RuntimeException e) {
+      String warning =
+          "garbage collection fails: "
+              + e
+              + "; tombstones, stamps and old conflict log entries are kept until it is fixed"
+              + " (retried every control.gc.interval; docs/operations.md)";
+      if (!warning.equals(state.warnings.get(WARNING))) {
+        LOG.error("garbage collection failed; retried at the next interval", e);
+      }
+      state.warn(WARNING, Optional.of(warning));
+    }
+  }
+
+  private void pruneConflictLog() {
+    long now = clock.getAsLong();
+    if (conflictLogRetention.isZero()
+        || (prunedAtMillis != Long.MIN_VALUE && now - prunedAtMillis < PRUNE_EVERY_MILLIS)) {
+      return;
+    }
+    int removed = applier().pruneConflictLog(Instant.ofEpochMilli(now).minus(conflictLogRetention));
+    prunedAtMillis = now;
+    if (removed > 0) {
+      LOG.info(
+          "removed {} entries of georep.conflict_log older than {}"
+              + " (control.conflict.log.retention)",
+          removed,
+          conflictLogRetention);
+    }
+  }
+
+  private PostgresChangeApplier applier() {
+    if (applier == null) {
+      applier = PostgresChangeApplier.start(sink);
+    }
+    return applier;
+  }
+
+  /** Closes the applier. Idempotent. */
+  public void close() {
+    if (applier != null) {
+      applier.close();
+    }
+  }
+}
