@@ -17,6 +17,7 @@ import org.apache.kafka.common.Node;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -215,6 +216,26 @@ public final class TopicProvisioner {
   }
 
   private static Durability describe(Admin admin, String topic)
+      throws ExecutionException, InterruptedException {
+    // A topic just created may be unknown to the broker answering for a moment (its metadata has
+    // not propagated): ask again briefly, and if it stays unknown report the durability as
+    // unchecked rather than fail the start of the stream.
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return describeOnce(admin, topic);
+      } catch (ExecutionException e) {
+        if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
+          throw e;
+        }
+        if (attempt == 20) {
+          return new Durability(topic, -1, -1);
+        }
+        Thread.sleep(100);
+      }
+    }
+  }
+
+  private static Durability describeOnce(Admin admin, String topic)
       throws ExecutionException, InterruptedException {
     try {
       TopicDescription description =
