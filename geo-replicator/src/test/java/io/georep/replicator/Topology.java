@@ -160,6 +160,33 @@ final class Topology implements AutoCloseable {
       UnaryOperator<AgentSettings> customize,
       Map<String, String> existing)
       throws Exception {
+    Topology t = databasesOnly(replicated, bootstrapOf, customize, existing);
+    try {
+      for (String region : REGIONS) {
+        t.startAgent(region);
+      }
+      t.awaitReady(Duration.ofMinutes(1));
+      return t;
+    } catch (Exception e) {
+      t.close();
+      throw e;
+    }
+  }
+
+  /**
+   * Starts the databases only; the test starts the agents ({@link #startAgent}) when it chooses.
+   *
+   * @param replicated the schema, publication and comparable content
+   * @param bootstrapOf the bootstrap servers an agent of region (first) uses for every region
+   * @param customize adjusts each agent's settings
+   * @param existing per region, SQL run after the schema
+   */
+  static Topology databasesOnly(
+      Replicated replicated,
+      Function<String, String> bootstrapOf,
+      UnaryOperator<AgentSettings> customize,
+      Map<String, String> existing)
+      throws Exception {
     Topology t = new Topology(replicated, bootstrapOf, customize);
     try {
       for (String region : REGIONS) {
@@ -170,10 +197,6 @@ final class Topology implements AutoCloseable {
         }
         t.databases.put(region, db);
       }
-      for (String region : REGIONS) {
-        t.startAgent(region);
-      }
-      t.awaitReady(Duration.ofMinutes(1));
       return t;
     } catch (Exception e) {
       t.close();

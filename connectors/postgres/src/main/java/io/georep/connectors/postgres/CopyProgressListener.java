@@ -27,4 +27,12 @@ public interface CopyProgressListener {
    * @param done whether the table is complete
    */
   void onProgress(TableId table, long rowsCopied, long estimatedRows, boolean done);
+
+  /**
+   * Reports that the source has no initial copy left to do: it started without one (the slot
+   * existed, the copy was acknowledged before, or copies are off), the copy had no row, or the
+   * copy's acknowledgement is recorded in the database, so no restart copies again. Called at most
+   * once per {@code start}, on the starting or the capture thread.
+   */
+  default void onCopySettled() {}
 }

@@ -179,6 +179,9 @@ public final class PostgresChangeSource implements ChangeSource {
       closeConnections();
       throw e;
     }
+    if (copy == null) {
+      copyListener.onCopySettled();
+    }
     thread = new Thread(body, "georep-capture-" + config.slotName());
     thread.setDaemon(true);
     thread.start();
@@ -234,9 +237,11 @@ public final class PostgresChangeSource implements ChangeSource {
       }
       loop = loop(handler, metadata, converter, resumeAfterSeq);
       if (outcome.emitted()) {
-        loop.afterCopy(copy.seq(), copy.consistentLsn(), copy.timestamp());
+        loop.afterCopy(
+            copy.seq(), copy.consistentLsn(), copy.timestamp(), copyListener::onCopySettled);
       } else {
         metadata.finishCopy(config.slotName(), false);
+        copyListener.onCopySettled();
       }
     } catch (SQLException | RuntimeException e) {
       closeConnections();

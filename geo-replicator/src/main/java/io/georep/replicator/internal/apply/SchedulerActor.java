@@ -190,6 +190,10 @@ public final class SchedulerActor {
 
   /**
    * Returns the supervised scheduler behaviour: restarted with backoff from the durable progress.
+   * It starts (connects, spawns the receivers) only once this region's capture has no initial copy
+   * left to do ({@link io.georep.replicator.internal.status.CopyProgress#settled}): a row applied
+   * from another region before the copy's snapshot would go back to that region as this region's
+   * insert, and its counter columns would be counted twice there.
    *
    * @param settings the agent's settings
    * @param sink the apply configuration of every worker
@@ -199,7 +203,41 @@ public final class SchedulerActor {
    */
   public static Behavior<Command> create(
       AgentSettings settings, PostgresSinkConfig sink, AgentState state, AgentMetrics metrics) {
-    return create(settings, state, metrics, () -> postgres(settings, sink, state, metrics));
+    return afterLocalCopy(
+        state, create(settings, state, metrics, () -> postgres(settings, sink, state, metrics)));
+  }
+
+  /** The warning shown while the apply waits for the local initial copy. */
+  static final String COPY_WAIT_SUBJECT = "initial-copy";
+
+  private static Behavior<Command> afterLocalCopy(AgentState state, Behavior<Command> then) {
+    return Behaviors.setup(
+        context -> {
+          if (state.copyProgress.settled()) {
+            return then;
+          }
+          state.warn(
+              COPY_WAIT_SUBJECT,
+              Optional.of(
+                  "the apply of other regions' changes waits until this region's initial copy is"
+                      + " acknowledged (see the copy's progress); they wait in Kafka meanwhile"));
+          return Behaviors.withTimers(
+              timers -> {
+                timers.startTimerWithFixedDelay(Tick.INSTANCE, Duration.ofMillis(200));
+                return Behaviors.receive(Command.class)
+                    .onMessageEquals(
+                        Tick.INSTANCE,
+                        () -> {
+                          if (!state.copyProgress.settled()) {
+                            return Behaviors.same();
+                          }
+                          timers.cancelAll();
+                          state.warn(COPY_WAIT_SUBJECT, Optional.empty());
+                          return then;
+                        })
+                    .build();
+              });
+        });
   }
 
   /**

@@ -49,6 +49,7 @@ public final class CopyProgress implements CopyProgressListener {
   private final LongSupplier clock;
   private final Map<String, Table> tables = new LinkedHashMap<>();
   private final Map<String, Long> lastLogged = new LinkedHashMap<>();
+  private volatile boolean settled;
 
   /**
    * Creates an empty progress.
@@ -96,6 +97,32 @@ public final class CopyProgress implements CopyProgressListener {
               : String.format(Locale.ROOT, " of about %,d (%d%%)", estimatedRows, now.percent()),
           known);
     }
+  }
+
+  @Override
+  public void onCopySettled() {
+    if (!settled) {
+      settled = true;
+      if (!tablesEmpty()) {
+        LOG.info("initial copy complete: applying the other regions' changes");
+      }
+    }
+  }
+
+  /**
+   * Whether this region's capture has no initial copy left to do (see {@link
+   * CopyProgressListener#onCopySettled}). Until then the apply waits: a row applied from another
+   * region before the copy's snapshot would be copied back to it as this region's own insert, and
+   * counted twice there. Never goes back to false.
+   *
+   * @return true once settled
+   */
+  public boolean settled() {
+    return settled;
+  }
+
+  private synchronized boolean tablesEmpty() {
+    return tables.isEmpty();
   }
 
   /**

@@ -98,6 +98,7 @@ public final class CaptureLoop {
   private long maxStampedSeq;
 
   private long copySeq;
+  private Runnable copySettled = () -> {};
 
   private PgOutputMessage.Begin begin;
   private int changeMessages;
@@ -157,14 +158,16 @@ public final class CaptureLoop {
    * @param seq the copy transaction's seq
    * @param endLsn the slot's consistent point
    * @param timestamp the copy transaction's HLC
+   * @param settled run once the copy is marked done
    */
-  public void afterCopy(long seq, long endLsn, HybridTimestamp timestamp) {
+  public void afterCopy(long seq, long endLsn, HybridTimestamp timestamp, Runnable settled) {
     // The clock reads the time of what it last saw; the copy's time is the database's at its start.
     commitMillis = Math.max(commitMillis, timestamp.wallTimeMillis());
     clock.receive(timestamp);
     applied = applied.advance(region, seq);
     pending.add(new Pending(seq, endLsn, applied, true));
     copySeq = seq;
+    copySettled = settled;
   }
 
   /**
@@ -469,6 +472,7 @@ public final class CaptureLoop {
     if (copyConfirmed) {
       metadata.finishCopy(config.slotName(), false);
       copySeq = 0;
+      copySettled.run();
     }
     LogSequenceNumber lsn = LogSequenceNumber.valueOf(last.endLsn());
     stream.setFlushedLSN(lsn);
