@@ -15,6 +15,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -24,6 +25,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -887,20 +889,62 @@ public final class Demo implements AutoCloseable {
     StringBuilder sb = new StringBuilder(table + " differs:");
     digests.forEach((r, d) -> sb.append("\n    ").append(r).append(": ").append(d));
     List<String> reference = snapshot(regions.get(0), query);
+    Set<String> keys = new LinkedHashSet<>();
     for (String region : regions.subList(1, regions.size())) {
       List<String> other = snapshot(region, query);
       List<String> onlyFirst = new ArrayList<>(reference);
       onlyFirst.removeAll(new HashSet<>(other));
       List<String> onlyOther = new ArrayList<>(other);
       onlyOther.removeAll(new HashSet<>(reference));
-      onlyFirst.stream()
-          .limit(3)
-          .forEach(r -> sb.append("\n    only in ").append(regions.get(0)).append(": ").append(r));
-      onlyOther.stream()
-          .limit(3)
-          .forEach(r -> sb.append("\n    only in ").append(region).append(": ").append(r));
+      for (String r : onlyFirst.subList(0, Math.min(3, onlyFirst.size()))) {
+        sb.append("\n    only in ").append(regions.get(0)).append(": ").append(r);
+        keys.add(firstField(r));
+      }
+      for (String r : onlyOther.subList(0, Math.min(3, onlyOther.size()))) {
+        sb.append("\n    only in ").append(region).append(": ").append(r);
+        keys.add(firstField(r));
+      }
+    }
+    for (String key : keys) {
+      conflictsOf(table, key, sb);
     }
     problems.add(sb.toString());
+  }
+
+  /** The first value of a row rendered by {@link #snapshot}: the demo tables' key. */
+  private static String firstField(String row) {
+    int end = row.indexOf(", ");
+    return row.substring(1, end < 0 ? row.length() - 1 : end);
+  }
+
+  /** Appends, per region, the conflicts logged for one row: what to look at when rows differ. */
+  private void conflictsOf(String table, String key, StringBuilder sb) throws SQLException {
+    for (String region : regions) {
+      try (Connection c = databases.get(region).connect();
+          PreparedStatement q =
+              c.prepareStatement(
+                  "SELECT type, winner, local::text, remote::text FROM georep.conflict_log"
+                      + " WHERE table_name = ? AND row_key ->> 0 = ? ORDER BY id LIMIT 5")) {
+        q.setString(1, table);
+        q.setString(2, key);
+        try (ResultSet rs = q.executeQuery()) {
+          while (rs.next()) {
+            sb.append("\n    ")
+                .append(region)
+                .append(" logged for key ")
+                .append(key)
+                .append(": ")
+                .append(rs.getString(1))
+                .append(", winner ")
+                .append(rs.getString(2))
+                .append(", local ")
+                .append(rs.getString(3))
+                .append(", remote ")
+                .append(rs.getString(4));
+          }
+        }
+      }
+    }
   }
 
   private List<String> snapshot(String region, String query) throws SQLException {
