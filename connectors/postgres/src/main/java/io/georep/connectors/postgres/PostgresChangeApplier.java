@@ -244,6 +244,7 @@ public final class PostgresChangeApplier implements ChangeApplier {
           tx.foldLocal(t, xid32);
         }
         tx.finish();
+        markCopiesDone(c, transactions, xids);
         c.commit();
         conflicts = tx.conflicts();
       } catch (SQLException | RuntimeException e) {
@@ -297,6 +298,31 @@ public final class PostgresChangeApplier implements ChangeApplier {
       }
     }
     return xids;
+  }
+
+  /**
+   * Marks an initial copy done in the transaction that folds it. The fold follows Kafka's
+   * acknowledgement, so from this commit on no restart copies again: without it, a crash after the
+   * fold and before the capture's next confirmation made the restart copy every row a second time,
+   * under a new seq, and the receivers (who had applied the first copy) counted the counter columns
+   * of every copied row twice.
+   */
+  private static void markCopiesDone(
+      Connection c, List<SourceTransaction> transactions, Map<Long, Long> xids)
+      throws SQLException {
+    try (PreparedStatement done =
+        c.prepareStatement(
+            "UPDATE georep.initial_copy SET status = 'done', finished_at = now()"
+                + " WHERE origin = ? AND seq = ? AND status <> 'done'")) {
+      for (SourceTransaction t : transactions) {
+        Long xid32 = xids.get(t.seq());
+        if (xid32 != null && xid32 == ApplyTransaction.INITIAL_COPY) {
+          done.setString(1, t.origin().name());
+          done.setLong(2, t.seq());
+          done.executeUpdate();
+        }
+      }
+    }
   }
 
   private void notifyConflicts(List<Conflict> conflicts) {

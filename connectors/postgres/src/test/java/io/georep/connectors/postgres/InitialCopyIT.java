@@ -170,4 +170,60 @@ class InitialCopyIT {
       databases.remove(EmbeddedDatabase.Version.PG17).close();
     }
   }
+
+  @Test
+  void copyFolded_isDone_andARestartBeforeTheSlotIsConfirmedDoesNotCopyAgain() throws Exception {
+    Publication plain =
+        CaptureFixture.publication(
+            """
+            publication: plain
+            operations: [insert, update, delete]
+            tables:
+              - table: public.items
+            """);
+    EmbeddedDatabase database = EmbeddedDatabase.start();
+    databases.put(EmbeddedDatabase.Version.PG17, database);
+    try (Connection connection = database.connect()) {
+      execute(
+          connection,
+          "CREATE TABLE items (id int PRIMARY KEY, name text)",
+          "INSERT INTO items SELECT g, 'n' || g FROM generate_series(1, 30) g");
+      PostgresSourceConfig source = CaptureFixture.config(database, "folded", plain);
+      source = source.withInitialCopy(true);
+      RecordingHandler first = new RecordingHandler();
+      SourceTransaction copy;
+      try (PostgresChangeSource capture = new PostgresChangeSource(source)) {
+        capture.start(first, 0);
+        copy = first.awaitCount(1).get(0);
+        // Kafka acknowledged the copy and the agent folds it; the capture has not confirmed it
+        // (nothing acknowledged to the source) when the process dies.
+        try (PostgresChangeApplier folder =
+            PostgresChangeApplier.start(
+                ApplyFixture.config(database, CaptureFixture.REGION, plain))) {
+          folder.foldLocal(List.of(copy));
+        }
+        assertThat(
+                CaptureFixture.queryLong(
+                    connection,
+                    "SELECT count(*) FROM georep.initial_copy WHERE slot_name = 'folded'"
+                        + " AND status = 'done' AND seq = "
+                        + copy.seq()))
+            .isEqualTo(1);
+      }
+      CaptureFixture.awaitInactive(connection, "folded");
+
+      RecordingHandler second = new RecordingHandler();
+      try (PostgresChangeSource capture = new PostgresChangeSource(source)) {
+        capture.start(second, 0);
+        execute(connection, "INSERT INTO items VALUES (1000, 'live')");
+        SourceTransaction next = second.awaitCount(1).get(0);
+        // The live insert, not a second copy of the 30 rows under a new seq.
+        assertThat(ids(next)).containsExactly(1000);
+        assertThat(next.seq()).isGreaterThan(copy.seq());
+      }
+      CaptureFixture.dropSlot(connection, "folded");
+    } finally {
+      databases.remove(EmbeddedDatabase.Version.PG17).close();
+    }
+  }
 }
