@@ -273,7 +273,9 @@ public final class TableSql {
     try (PreparedStatement query =
         connection.prepareStatement(
             "SELECT a.attname, coalesce(b.typname, t.typname), a.attnotnull,"
-                + " coalesce(array_position((SELECT i.indkey::int2[] FROM pg_index i"
+                // indkey is an int2vector, subscripted from 0: as text, then a 1-based array.
+                + " coalesce(array_position((SELECT string_to_array(i.indkey::text, ' ')::int2[]"
+                + "   FROM pg_index i"
                 + "   WHERE i.indrelid = c.oid AND (i.indisprimary OR i.indisreplident)"
                 + "   ORDER BY i.indisprimary DESC LIMIT 1), a.attnum), 0)"
                 + " FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid"
