@@ -508,6 +508,10 @@ class AgentCliIT {
             workload
                 + ":17:12: table 'public.history' has no primary key: it replicates as a multiset"
                 + " of whole rows")
+        .contains(
+            workload
+                + ":1:14: a TRUNCATE of a table of publication 'workload' is refused (operations"
+                + " leave truncate out)")
         .contains("Checked against the live schema of " + usDb.jdbcUrl());
 
     Path missing =

@@ -262,6 +262,15 @@ final class PublicationReader {
         ok = false;
       }
     }
+    if (ok && operations.contains(Operation.TRUNCATE) && !operations.contains(Operation.DELETE)) {
+      problem(
+          position(tuple.getKeyNode()),
+          "operations include truncate but not delete: a TRUNCATE replicates as the deletes of"
+              + " the rows it removes",
+          "add delete to operations, or remove truncate (a TRUNCATE of the tables is then"
+              + " refused)");
+      ok = false;
+    }
     return ok ? operations : Set.of();
   }
 

@@ -55,6 +55,19 @@ public final class PublicationValidator {
   public static List<String> notes(List<Publication> publications, SchemaCatalog catalog) {
     List<String> notes = new ArrayList<>();
     for (Publication publication : publications) {
+      notes.add(
+          publication.position()
+              + ": "
+              + (publication.operations().contains(Operation.TRUNCATE)
+                  ? "a TRUNCATE of a table of publication '"
+                      + publication.name()
+                      + "' replicates as the deletes of the rows it removes (rows"
+                      + " inserted concurrently in other regions stay; see docs/conflicts.md,"
+                      + " \"Truncate\")"
+                  : "a TRUNCATE of a table of publication '"
+                      + publication.name()
+                      + "' is refused (operations leave truncate out); use DELETE, or"
+                      + " add delete and truncate to operations"));
       for (TableRule rule : publication.tables()) {
         Optional<TableDescription> table = catalog.describe(rule.table());
         if (table.isPresent()
@@ -238,7 +251,7 @@ public final class PublicationValidator {
                   + rule.table().sql()
                   + " REPLICA IDENTITY FULL;, or filter only on key columns ("
                   + String.join(", ", table.replicaIdentityColumns())
-                  + "), or replicate only insert and truncate");
+                  + "), or replicate only inserts");
         }
       }
     }

@@ -282,7 +282,7 @@ class MalformedPublicationTest {
     validate(
         "filter-column-outside-replica-identity",
         List.of(
-            "filter-column-outside-replica-identity.yaml:4:14: row filter uses column 'email', which is not part of the replica identity of 'public.customers'; the old row of an update or delete does not carry it — run ALTER TABLE \"public\".\"customers\" REPLICA IDENTITY FULL;, or filter only on key columns (id), or replicate only insert and truncate"),
+            "filter-column-outside-replica-identity.yaml:4:14: row filter uses column 'email', which is not part of the replica identity of 'public.customers'; the old row of an update or delete does not carry it — run ALTER TABLE \"public\".\"customers\" REPLICA IDENTITY FULL;, or filter only on key columns (id), or replicate only inserts"),
         """
           publication: shop
           tables:
@@ -343,6 +343,16 @@ class MalformedPublicationTest {
         """
           publication: orders
           operations: [insert, upsert]
+          tables:
+            - table: public.orders
+          """),
+    parse(
+        "truncate-without-delete",
+        List.of(
+            "truncate-without-delete.yaml:2:1: operations include truncate but not delete: a TRUNCATE replicates as the deletes of the rows it removes — add delete to operations, or remove truncate (a TRUNCATE of the tables is then refused)"),
+        """
+          publication: orders
+          operations: [insert, update, truncate]
           tables:
             - table: public.orders
           """),

@@ -151,7 +151,7 @@ class PublicationParserTest {
         parse(
             """
             publication: shop
-            operations: [insert, truncate]
+            operations: [insert]
             tables:
               - table: public.customers
                 columns: {exclude: [phone]}
@@ -164,7 +164,7 @@ class PublicationParserTest {
             "CREATE PUBLICATION \"georep_shop\" FOR TABLE \"public\".\"customers\""
                 + " (\"id\", \"email\", \"name\", \"visits\")"
                 + " WHERE (((\"name\" COLLATE \"C\" > 'M') AND (\"visits\" BETWEEN 1 AND 10)))"
-                + " WITH (publish = 'insert, truncate')");
+                + " WITH (publish = 'insert')");
     assertThat(plan.publications().get(0).agentRules()).isEmpty();
   }
 

@@ -24,6 +24,9 @@ class PublicationValidatorNotesTest {
     assertThat(PublicationValidator.problems(List.of(p), catalog)).isEmpty();
     assertThat(PublicationValidator.notes(List.of(p), catalog))
         .containsExactly(
+            "bank.yaml:1:14: a TRUNCATE of a table of publication 'bank' replicates as the deletes"
+                + " of the rows it removes (rows inserted concurrently in other regions stay; see"
+                + " docs/conflicts.md, \"Truncate\")",
             "bank.yaml:4:12: table 'public.history' has no primary key: it replicates as a"
                 + " multiset of whole rows (equal rows allowed; a delete removes one copy, an"
                 + " update replaces one copy; see docs/conflicts.md, \"Tables without a key\")");

@@ -14,8 +14,9 @@ import java.util.Objects;
  * simply not in the map: an insert without a column lets the target use its default; an update
  * without a column did not change it. A change is validated against its schema when constructed.
  *
- * <p>Truncates are not part of the model: a truncate in one region would erase rows that other
- * regions inserted concurrently, so publications exclude the {@code truncate} operation.
+ * <p>Truncates are not part of the model: a truncate applied as "empty the table" in another region
+ * would erase rows inserted there concurrently. A source hands a truncate on as the deletes of the
+ * rows it removed (the PostgreSQL capture's {@code georep_truncate} trigger).
  */
 public sealed interface RowChange {
   /** The kind of a row change, for switching without pattern matching. */

@@ -101,6 +101,10 @@ public final class CaptureLoop {
   private Runnable copySettled = () -> {};
 
   private PgOutputMessage.Begin begin;
+
+  /** Tables whose truncate in the current transaction georep_truncate expanded into deletes. */
+  private final Set<Integer> expandedTruncates = new HashSet<>();
+
   private int changeMessages;
   private final List<ApplyMark> marks = new ArrayList<>();
 
@@ -208,11 +212,14 @@ public final class CaptureLoop {
       begin = b;
       changeMessages = 0;
       marks.clear();
+      expandedTruncates.clear();
       buffer.clear();
     } else if (message instanceof PgOutputMessage.Commit c) {
       commit(c);
     } else if (message instanceof PgOutputMessage.Message m) {
-      if (m.transactional() && m.prefix().equals(ApplyMark.PREFIX)) {
+      if (m.transactional() && m.prefix().equals(TruncateTriggers.MESSAGE_PREFIX)) {
+        expandedTruncates.add(TruncateTriggers.relationOf(m.contentBytes()));
+      } else if (m.transactional() && m.prefix().equals(ApplyMark.PREFIX)) {
         try {
           marks.add(ApplyMark.decode(m.contentBytes()));
         } catch (MalformedEncodingException e) {
@@ -238,15 +245,26 @@ public final class CaptureLoop {
       buffer.add(raw);
       changeMessages++;
     } else if (message instanceof PgOutputMessage.Truncate t) {
-      throw new CaptureException(
-          "a TRUNCATE of "
-              + t.relationOids().size()
-              + " published table(s) was captured in transaction "
-              + Integer.toUnsignedString(inTransaction(t).xid())
-              + "; georep does not replicate truncates (they would erase rows other regions"
-              + " inserted); remove 'truncate' from the publication's operations, drop and"
-              + " recreate slot "
-              + config.slotName());
+      // georep_truncate deleted the rows first (captured as deletes): the truncate itself carries
+      // nothing more. One it did not expand cannot be replicated: its rows are gone unread.
+      List<Integer> unexpanded = new ArrayList<>(t.relationOids());
+      unexpanded.removeAll(expandedTruncates);
+      if (!unexpanded.isEmpty()) {
+        throw new CaptureException(
+            "a TRUNCATE of published table(s) with pg_class oid "
+                + unexpanded
+                + " in transaction "
+                + Integer.toUnsignedString(inTransaction(t).xid())
+                + " ran without georep's trigger "
+                + TruncateTriggers.TRIGGER
+                + " (dropped or disabled), so the rows it removed are unknown and cannot be"
+                + " deleted in the other regions; the capture cannot go past it. Re-create the"
+                + " region: drop slot "
+                + config.slotName()
+                + " and start the agent again (a new initial copy); restarting the agent"
+                + " re-creates the trigger for later truncates");
+      }
+      inTransaction(t);
     } else if (message instanceof PgOutputMessage.Origin) {
       // Replicated by PostgreSQL's own logical replication: still a local change here.
       return;

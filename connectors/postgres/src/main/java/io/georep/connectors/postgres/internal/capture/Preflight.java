@@ -99,7 +99,8 @@ public final class Preflight {
   }
 
   /**
-   * Checks the slot and the tables, and creates or aligns the native publications.
+   * Checks the slot and the tables, and creates or aligns the native publications and the {@link
+   * TruncateTriggers truncate triggers}.
    *
    * @param connection a regular connection in auto-commit mode
    * @param config the source configuration
@@ -136,6 +137,7 @@ public final class Preflight {
       }
       throw e;
     }
+    TruncateTriggers.install(connection, config.publications());
     return new Result(version, slotExists, plan);
   }
 
