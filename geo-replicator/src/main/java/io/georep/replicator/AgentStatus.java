@@ -55,8 +55,16 @@ public record AgentStatus(
    * @param estimatedRows the server's estimate of the table's rows when the copy started, or -1
    * @param percent 0 to 100 as far as the estimate tells (100 when done), or -1 if unknown
    * @param done whether the table is complete
+   * @param rowsPerSecond rows read per second since the table's copy started
+   * @param etaSeconds seconds left at that rate, 0 when done, or -1 if unknown
    */
-  public record TableCopy(long rowsCopied, long estimatedRows, int percent, boolean done) {}
+  public record TableCopy(
+      long rowsCopied,
+      long estimatedRows,
+      int percent,
+      boolean done,
+      double rowsPerSecond,
+      long etaSeconds) {}
 
   /**
    * The local capture and shipping.

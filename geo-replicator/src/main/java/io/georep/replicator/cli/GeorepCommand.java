@@ -17,6 +17,7 @@ import io.georep.replicator.Agent;
 import io.georep.replicator.AgentConfig;
 import io.georep.replicator.AgentConfigException;
 import io.georep.replicator.AgentSettings;
+import io.georep.replicator.internal.status.CopyProgress;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.URI;
@@ -544,14 +545,20 @@ public final class GeorepCommand implements Runnable {
         for (Map.Entry<String, JsonNode> e : copy.properties()) {
           JsonNode t = e.getValue();
           int percent = t.path("percent").asInt(-1);
+          long rate = t.path("rowsPerSecond").asLong(0);
+          long eta = t.path("etaSeconds").asLong(-1);
           out.printf(
               Locale.ROOT,
-              "  %-32s %,d rows%s%n",
+              "  %-32s %,d rows%s%s%s%n",
               e.getKey(),
               t.path("rowsCopied").asLong(),
               t.path("done").asBoolean()
                   ? ", done"
-                  : percent < 0 ? "" : String.format(Locale.ROOT, " (%d%%)", percent));
+                  : percent < 0 ? "" : String.format(Locale.ROOT, " (%d%%)", percent),
+              rate > 0 ? String.format(Locale.ROOT, ", %,d rows/s", rate) : "",
+              t.path("done").asBoolean() || eta < 0
+                  ? ""
+                  : ", about " + CopyProgress.duration(eta) + " left");
         }
       }
       out.println("origins (applied here):");

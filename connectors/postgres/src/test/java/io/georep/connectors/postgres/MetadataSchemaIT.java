@@ -36,11 +36,11 @@ class MetadataSchemaIT {
       } finally {
         pool.shutdown();
       }
-      assertThat(applied).containsExactly(1, 2, 3, 4, 5);
+      assertThat(applied).containsExactly(1, 2, 3, 4, 5, 6);
       try (Connection c = database.connect()) {
         assertThat(MetadataSchema.migrate(c)).isEmpty();
         assertThat(CaptureFixture.queryLong(c, "SELECT count(*) FROM georep.schema_version"))
-            .isEqualTo(5);
+            .isEqualTo(6);
         assertThat(CaptureFixture.queryLong(c, "SELECT count(*) FROM georep.xid_stamp")).isZero();
       }
     }

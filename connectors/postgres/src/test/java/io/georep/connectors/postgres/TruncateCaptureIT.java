@@ -176,4 +176,30 @@ class TruncateCaptureIT {
     }
     CaptureFixture.dropSlot(connection, "again");
   }
+
+  @Test
+  void aTableTakenOutOfThePublications_losesTheTrigger_andTruncatesAsUsual() throws Exception {
+    try (PostgresChangeSource source =
+        new PostgresChangeSource(
+            CaptureFixture.config(
+                database, "narrowed", publication("[insert, update, delete, truncate]")))) {
+      source.start(new RecordingHandler(), 0);
+    }
+    assertThat(triggers()).isEqualTo(3);
+    RecordingHandler handler = new RecordingHandler();
+    try (PostgresChangeSource source =
+        new PostgresChangeSource(CaptureFixture.config(database, "narrowed", keptOut()))) {
+      source.start(handler, 0);
+      assertThat(triggers()).isEqualTo(1);
+      execute(connection, "TRUNCATE log_t", "INSERT INTO kept VALUES (2, 'after')");
+      assertThat(handler.awaitCount(1).get(0).changes()).hasSize(1);
+      assertThat(handler.failure).isNull();
+    }
+    CaptureFixture.dropSlot(connection, "narrowed");
+  }
+
+  private long triggers() throws SQLException {
+    return CaptureFixture.queryLong(
+        connection, "SELECT count(*) FROM pg_trigger WHERE tgname = 'georep_truncate'");
+  }
 }

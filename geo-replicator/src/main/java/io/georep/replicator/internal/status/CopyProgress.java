@@ -28,8 +28,15 @@ public final class CopyProgress implements CopyProgressListener {
    * @param rowsCopied rows read so far
    * @param estimatedRows the server's estimate when the copy started, or -1 if unknown
    * @param done whether the table is complete
+   * @param startedAtMillis wall time of the table's first report
+   * @param updatedAtMillis wall time of its latest report
    */
-  public record Table(long rowsCopied, long estimatedRows, boolean done) {
+  public record Table(
+      long rowsCopied,
+      long estimatedRows,
+      boolean done,
+      long startedAtMillis,
+      long updatedAtMillis) {
     /**
      * Returns the percentage done, as far as the estimate tells.
      *
@@ -43,6 +50,32 @@ public final class CopyProgress implements CopyProgressListener {
         return -1;
       }
       return (int) Math.min(99, rowsCopied * 100 / estimatedRows);
+    }
+
+    /**
+     * Returns the rows read per second since the table's first report.
+     *
+     * @return the rate; 0 until a second report
+     */
+    public double rowsPerSecond() {
+      long elapsed = updatedAtMillis - startedAtMillis;
+      return elapsed <= 0 ? 0 : rowsCopied * 1000.0 / elapsed;
+    }
+
+    /**
+     * Returns the seconds left at the current rate, as far as the estimate tells.
+     *
+     * @return 0 when done; -1 if unknown (no estimate, no rate yet, or the estimate is passed)
+     */
+    public long etaSeconds() {
+      if (done) {
+        return 0;
+      }
+      double rate = rowsPerSecond();
+      if (estimatedRows <= rowsCopied || rate <= 0) {
+        return -1;
+      }
+      return (long) Math.ceil((estimatedRows - rowsCopied) / rate);
     }
   }
 
@@ -63,12 +96,20 @@ public final class CopyProgress implements CopyProgressListener {
   @Override
   public void onProgress(TableId table, long rowsCopied, long estimatedRows, boolean done) {
     String name = table.toString();
-    Table now = new Table(rowsCopied, estimatedRows, done);
     long at = clock.getAsLong();
     boolean log;
     int completed;
     int known;
+    Table now;
     synchronized (this) {
+      Table earlier = tables.get(name);
+      now =
+          new Table(
+              rowsCopied,
+              estimatedRows,
+              done,
+              earlier == null ? at : earlier.startedAtMillis(),
+              at);
       Table before = tables.put(name, now);
       Long last = lastLogged.get(name);
       log = before == null || done || last == null || at - last >= LOG_INTERVAL_MILLIS;
@@ -83,18 +124,25 @@ public final class CopyProgress implements CopyProgressListener {
     }
     if (done) {
       LOG.info(
-          "initial copy: {} done, {} rows ({} tables done so far)",
+          "initial copy: {} done, {} rows{} ({} tables done so far)",
           name,
           String.format(Locale.ROOT, "%,d", rowsCopied),
+          now.rowsPerSecond() > 0
+              ? String.format(Locale.ROOT, " at %,.0f rows/s", now.rowsPerSecond())
+              : "",
           completed);
     } else {
       LOG.info(
-          "initial copy: {} {} rows{} (table {} of the copy)",
+          "initial copy: {} {} rows{}{}{} (table {} of the copy)",
           name,
           String.format(Locale.ROOT, "%,d", rowsCopied),
           now.percent() < 0
               ? ""
               : String.format(Locale.ROOT, " of about %,d (%d%%)", estimatedRows, now.percent()),
+          now.rowsPerSecond() > 0
+              ? String.format(Locale.ROOT, ", %,.0f rows/s", now.rowsPerSecond())
+              : "",
+          now.etaSeconds() < 0 ? "" : ", about " + duration(now.etaSeconds()) + " left",
           known);
     }
   }
@@ -123,6 +171,22 @@ public final class CopyProgress implements CopyProgressListener {
 
   private synchronized boolean tablesEmpty() {
     return tables.isEmpty();
+  }
+
+  /**
+   * Renders seconds as {@code 1h 02m}, {@code 3m 05s} or {@code 42s}.
+   *
+   * @param seconds the seconds, at least 0
+   * @return the text
+   */
+  public static String duration(long seconds) {
+    if (seconds >= 3600) {
+      return String.format(Locale.ROOT, "%dh %02dm", seconds / 3600, seconds % 3600 / 60);
+    }
+    if (seconds >= 60) {
+      return String.format(Locale.ROOT, "%dm %02ds", seconds / 60, seconds % 60);
+    }
+    return seconds + "s";
   }
 
   /**

@@ -147,7 +147,12 @@ public final class StatusView {
                 out.put(
                     table,
                     new AgentStatus.TableCopy(
-                        t.rowsCopied(), t.estimatedRows(), t.percent(), t.done())));
+                        t.rowsCopied(),
+                        t.estimatedRows(),
+                        t.percent(),
+                        t.done(),
+                        t.rowsPerSecond(),
+                        t.etaSeconds())));
     return out;
   }
 
@@ -243,6 +248,8 @@ public final class StatusView {
               m.put("estimatedRows", t.estimatedRows());
               m.put("percent", t.percent());
               m.put("done", t.done());
+              m.put("rowsPerSecond", Math.round(t.rowsPerSecond()));
+              m.put("etaSeconds", t.etaSeconds());
               copy.put(table, m);
             });
     doc.put("initialCopy", copy);

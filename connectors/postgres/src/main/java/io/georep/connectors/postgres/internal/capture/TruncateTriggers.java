@@ -12,9 +12,12 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The {@code georep_truncate} trigger on every published table: a {@code BEFORE TRUNCATE} statement
@@ -31,6 +34,8 @@ import java.util.Map;
  * cost is that of a {@code DELETE} of every row instead of a file swap (docs/conflicts.md).
  */
 public final class TruncateTriggers {
+  private static final Logger LOG = LoggerFactory.getLogger(TruncateTriggers.class);
+
   /** The trigger's name on each published table. */
   public static final String TRIGGER = "georep_truncate";
 
@@ -74,7 +79,9 @@ public final class TruncateTriggers {
    */
   public static void install(Connection connection, List<Publication> publications)
       throws SQLException {
-    for (Map.Entry<TableName, Boolean> entry : modes(publications).entrySet()) {
+    Map<TableName, Boolean> modes = modes(publications);
+    dropStale(connection, modes);
+    for (Map.Entry<TableName, Boolean> entry : modes.entrySet()) {
       TableName table = entry.getKey();
       String mode = entry.getValue() ? "replicate" : "refuse";
       if (current(connection, table, mode)) {
@@ -114,6 +121,49 @@ public final class TruncateTriggers {
         throw e;
       }
     }
+  }
+
+  /**
+   * Drops the trigger from tables no publication names any more: a table taken out of replication
+   * truncates like any other again.
+   */
+  private static void dropStale(Connection connection, Map<TableName, Boolean> modes)
+      throws SQLException {
+    List<TableName> stale = new ArrayList<>();
+    try (PreparedStatement query =
+            connection.prepareStatement(
+                "SELECT n.nspname, c.relname FROM pg_catalog.pg_trigger t"
+                    + " JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid"
+                    + " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+                    + " WHERE t.tgname = ?");
+        ResultSet rs = execute(query)) {
+      while (rs.next()) {
+        TableName table = new TableName(rs.getString(1), rs.getString(2));
+        if (!modes.containsKey(table)) {
+          stale.add(table);
+        }
+      }
+    }
+    for (TableName table : stale) {
+      try (Statement statement = connection.createStatement()) {
+        statement.execute("DROP TRIGGER IF EXISTS " + TRIGGER + " ON " + table.sql());
+        LOG.info("dropped trigger {} from {}: no publication names the table", TRIGGER, table);
+      } catch (SQLException e) {
+        LOG.warn(
+            "cannot drop trigger {} from {}, which no publication names any more ({}); its owner"
+                + " can: DROP TRIGGER {} ON {}",
+            TRIGGER,
+            table,
+            e.getMessage(),
+            TRIGGER,
+            table.sql());
+      }
+    }
+  }
+
+  private static ResultSet execute(PreparedStatement query) throws SQLException {
+    query.setString(1, TRIGGER);
+    return query.executeQuery();
   }
 
   /** Per published table, whether some publication of it replicates truncates. */
