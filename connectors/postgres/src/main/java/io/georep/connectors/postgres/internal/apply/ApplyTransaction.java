@@ -1219,11 +1219,17 @@ public final class ApplyTransaction {
         h.dirty = true;
         any = true;
       }
+      // The row shows this transaction's write, or exactly what the applier last synchronised
+      // (no local write since): either way the merged state is what it must show. The second case
+      // is a row an apply wrote over a key whose local insert and delete were not folded yet
+      // (nothing in the table or the metadata showed them); without it that remote row stayed in
+      // the table while the metadata, as everywhere else, said the local delete removed it.
+      boolean synchronised = h.writerXid32 != null && h.writerXid32 == h.xmin;
       boolean current =
           h.db.isPresent()
               ? (xid32 == INITIAL_COPY
                   ? !stamped(h.xmin)
-                  : h.xmin == xid32 || subtransactionOf(h.xmin, xid32))
+                  : h.xmin == xid32 || synchronised || subtransactionOf(h.xmin, xid32))
               : write.kind() == RowChange.Kind.DELETE;
       if (current && h.state != null) {
         h.dirty = true;
