@@ -537,7 +537,10 @@ class AgentCliIT {
     assertThat(plan.out())
         .startsWith("-- georep publication plan for PostgreSQL ")
         .contains("-- publication workload (" + workload + ")")
-        .contains("PUBLICATION \"georep_workload\"");
+        .contains("PUBLICATION \"georep_workload\"")
+        .contains(
+            "CREATE OR REPLACE TRIGGER georep_truncate BEFORE TRUNCATE ON \"public\".\"items\""
+                + " FOR EACH STATEMENT EXECUTE FUNCTION georep.truncate_as_deletes('refuse');");
     assertThat(plan.out() + plan.err()).doesNotContain(US_DB_SECRET);
   }
 

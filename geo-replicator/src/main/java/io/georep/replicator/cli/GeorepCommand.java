@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.georep.connectors.postgres.PostgresSchemaCatalog;
 import io.georep.connectors.postgres.PostgresSourceConfig;
+import io.georep.connectors.postgres.PostgresTruncateTriggers;
 import io.georep.connectors.postgres.PostgresUrl;
 import io.georep.publication.DidYouMean;
 import io.georep.publication.Problem;
@@ -830,7 +831,7 @@ public final class GeorepCommand implements Runnable {
           "Validates publication files against a live schema and prints the SQL that creates or"
               + " aligns their native PostgreSQL publications (CREATE/ALTER PUBLICATION), then"
               + " what the agent applies itself (row filters, column lists and masks the server"
-              + " cannot) and why.",
+              + " cannot) and why, and the truncate trigger the agent puts on each table.",
           "Nothing is executed: review the SQL, then let the agent apply it or run it yourself."
         },
         exitCodeListHeading = "%nExit codes:%n",
@@ -864,10 +865,19 @@ public final class GeorepCommand implements Runnable {
           if (c == null) {
             return 1;
           }
-          spec.commandLine()
-              .getOut()
-              .print(PublicationPlanner.plan(pubs, PostgresSchemaCatalog.read(c)).render());
-          spec.commandLine().getOut().flush();
+          PrintWriter out = spec.commandLine().getOut();
+          out.print(PublicationPlanner.plan(pubs, PostgresSchemaCatalog.read(c)).render());
+          out.println();
+          out.println(
+              "-- the agent also puts this trigger on every published table: a TRUNCATE"
+                  + " replicates as the");
+          out.println(
+              "-- deletes of its rows, or is refused where operations leave truncate out"
+                  + " (docs/conflicts.md);");
+          out.println(
+              "-- its function comes with schema georep, created at the agent's first start");
+          PostgresTruncateTriggers.statements(pubs).forEach(sql -> out.println(sql + ";"));
+          out.flush();
           return 0;
         } catch (PublicationException e) {
           printProblems(e.problems());

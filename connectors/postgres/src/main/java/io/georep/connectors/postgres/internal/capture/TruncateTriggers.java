@@ -83,20 +83,12 @@ public final class TruncateTriggers {
     dropStale(connection, modes);
     for (Map.Entry<TableName, Boolean> entry : modes.entrySet()) {
       TableName table = entry.getKey();
-      String mode = entry.getValue() ? "replicate" : "refuse";
+      String mode = mode(entry.getValue());
       if (current(connection, table, mode)) {
         continue;
       }
-      String create =
-          "CREATE OR REPLACE TRIGGER "
-              + TRIGGER
-              + " BEFORE TRUNCATE ON "
-              + table.sql()
-              + " FOR EACH STATEMENT EXECUTE FUNCTION georep.truncate_as_deletes('"
-              + mode
-              + "')";
-      String enable =
-          "ALTER TABLE " + table.sql() + " ENABLE ALWAYS TRIGGER " + TableId.quote(TRIGGER);
+      String create = create(table, mode);
+      String enable = enable(table);
       try (Statement statement = connection.createStatement()) {
         statement.execute(create);
         statement.execute(enable);
@@ -164,6 +156,43 @@ public final class TruncateTriggers {
   private static ResultSet execute(PreparedStatement query) throws SQLException {
     query.setString(1, TRIGGER);
     return query.executeQuery();
+  }
+
+  /**
+   * Returns the statements that put the trigger on every published table, for an administrator who
+   * creates it instead of the agent (its function comes with schema {@code georep}, which the agent
+   * creates at its first start).
+   *
+   * @param publications the publications
+   * @return two statements per table, without terminating semicolons
+   */
+  public static List<String> statements(List<Publication> publications) {
+    List<String> statements = new ArrayList<>();
+    modes(publications)
+        .forEach(
+            (table, replicates) -> {
+              statements.add(create(table, mode(replicates)));
+              statements.add(enable(table));
+            });
+    return statements;
+  }
+
+  private static String mode(boolean replicates) {
+    return replicates ? "replicate" : "refuse";
+  }
+
+  private static String create(TableName table, String mode) {
+    return "CREATE OR REPLACE TRIGGER "
+        + TRIGGER
+        + " BEFORE TRUNCATE ON "
+        + table.sql()
+        + " FOR EACH STATEMENT EXECUTE FUNCTION georep.truncate_as_deletes('"
+        + mode
+        + "')";
+  }
+
+  private static String enable(TableName table) {
+    return "ALTER TABLE " + table.sql() + " ENABLE ALWAYS TRIGGER " + TableId.quote(TRIGGER);
   }
 
   /** Per published table, whether some publication of it replicates truncates. */
