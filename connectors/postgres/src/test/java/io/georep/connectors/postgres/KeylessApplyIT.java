@@ -242,4 +242,33 @@ class KeylessApplyIT {
         .isInstanceOf(ApplyRetryException.class)
         .hasMessageContaining("not folded it yet");
   }
+
+  @Test
+  void localInsertAndDeleteUnfolded_remoteEqualInsertApplied_foldsLeaveTheRemoteCopy()
+      throws Exception {
+    // eu-west, cut off, inserts a row and deletes it again; us-east inserts an equal row. Healed,
+    // us-east's insert is applied in eu-west before eu-west's own transactions are folded.
+    try (Connection c = one.connect()) {
+      execute(
+          c,
+          "INSERT INTO log_t VALUES ('k', 7)",
+          "DELETE FROM log_t WHERE line = 'k'",
+          "INSERT INTO georep.xid_stamp (origin, seq, xid, xid32, hlc_wall, hlc_logical,"
+              + " causal_context) VALUES ('eu-west', 70, 3, 3, 2000, 0, ''::bytea),"
+              + " ('eu-west', 80, 4, 4, 3000, 0, ''::bytea)");
+    }
+    SourceTransaction remote = tx(us, 10, 1_000, context(), insert("k", 7));
+    SourceTransaction localInsert = tx(EU, 70, 2_000, context(), insert("k", 7));
+    SourceTransaction localDelete = tx(EU, 80, 3_000, context(EU, 70), delete("k", 7));
+    eu.apply(List.of(remote));
+    eu.foldLocal(List.of(localInsert));
+    eu.foldLocal(List.of(localDelete));
+    for (SourceTransaction t : List.of(remote, localInsert, localDelete)) {
+      ap.apply(List.of(t));
+    }
+    // The local delete removed the local copy (the one it had seen): us-east's copy stays.
+    assertThat(table(two)).containsExactly("line=k,n=7");
+    assertThat(table(one)).isEqualTo(table(two));
+    assertThat(meta(one)).isEqualTo(meta(two));
+  }
 }
