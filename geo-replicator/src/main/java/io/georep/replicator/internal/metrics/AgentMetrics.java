@@ -82,6 +82,12 @@ public final class AgentMetrics {
         .description(
             "1 when the local stream (capture, shipping, folding) is halted by a permanent failure")
         .register(registry);
+    Gauge.builder(
+            "georep.apply.waiting.for.initial.copy", state, s -> s.copyProgress.settled() ? 0 : 1)
+        .description(
+            "1 while the apply of other regions waits for this region's initial copy to be"
+                + " acknowledged")
+        .register(registry);
     // Registered eagerly, so that a scrape shows every meter of the local stream at zero before
     // the first transaction.
     captured(0, 0);

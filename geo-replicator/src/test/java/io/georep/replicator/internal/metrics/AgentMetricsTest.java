@@ -233,4 +233,15 @@ class AgentMetricsTest {
                 + " 1000.0")
         .contains("georep_transactions_shipped_total{origin=\"eu-west\",region=\"eu-west\"} 3.0");
   }
+
+  @Test
+  void applyWaitingForInitialCopy_isOneUntilTheCopySettles() {
+    AgentState state = new AgentState(() -> 1_000L);
+    AgentMetrics metrics = new AgentMetrics(ReplicaId.of("eu-west"), () -> 1_000L, state);
+    assertThat(metrics.scrape())
+        .contains("georep_apply_waiting_for_initial_copy{region=\"eu-west\"} 1.0");
+    state.copyProgress.onCopySettled();
+    assertThat(metrics.scrape())
+        .contains("georep_apply_waiting_for_initial_copy{region=\"eu-west\"} 0.0");
+  }
 }
