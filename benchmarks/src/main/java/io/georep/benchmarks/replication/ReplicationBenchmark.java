@@ -39,6 +39,11 @@ import picocli.CommandLine.Option;
  * mvn -B -q -pl benchmarks -am package -DskipTests -Dquick
  * java -cp benchmarks/target/benchmarks.jar io.georep.benchmarks.replication.ReplicationBenchmark
  * </pre>
+ *
+ * <p>About 700 lines: the command line, validation and the run loop that drives both systems
+ * through the same workloads in the same order. The systems ({@code GeorepReplication}, {@code
+ * NativeReplication}), the probes and the {@code Report} already live apart; the next seam is the
+ * per-workload measurement ({@code measure}, {@code runSystem}).
  */
 @Command(
     name = "replication-benchmark",

@@ -123,16 +123,18 @@ public final class TruncateTriggers {
       throws SQLException {
     List<TableName> stale = new ArrayList<>();
     try (PreparedStatement query =
-            connection.prepareStatement(
-                "SELECT n.nspname, c.relname FROM pg_catalog.pg_trigger t"
-                    + " JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid"
-                    + " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
-                    + " WHERE t.tgname = ?");
-        ResultSet rs = execute(query)) {
-      while (rs.next()) {
-        TableName table = new TableName(rs.getString(1), rs.getString(2));
-        if (!modes.containsKey(table)) {
-          stale.add(table);
+        connection.prepareStatement(
+            "SELECT n.nspname, c.relname FROM pg_catalog.pg_trigger t"
+                + " JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid"
+                + " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+                + " WHERE t.tgname = ?")) {
+      query.setString(1, TRIGGER);
+      try (ResultSet rs = query.executeQuery()) {
+        while (rs.next()) {
+          TableName table = new TableName(rs.getString(1), rs.getString(2));
+          if (!modes.containsKey(table)) {
+            stale.add(table);
+          }
         }
       }
     }
@@ -151,11 +153,6 @@ public final class TruncateTriggers {
             table.sql());
       }
     }
-  }
-
-  private static ResultSet execute(PreparedStatement query) throws SQLException {
-    query.setString(1, TRIGGER);
-    return query.executeQuery();
   }
 
   /**
