@@ -22,12 +22,23 @@ public final class TransactionSize {
   public static long estimate(SourceTransaction tx) {
     long size = 200;
     for (RowChange c : tx.changes()) {
-      size += 64 + values(c.key().values());
-      if (c instanceof RowChange.Insert i) {
-        size += values(i.values());
-      } else if (c instanceof RowChange.Update u) {
-        size += values(u.changed());
-      }
+      size += estimate(c);
+    }
+    return size;
+  }
+
+  /**
+   * Estimates one row change's heap size.
+   *
+   * @param c the change
+   * @return the estimate in bytes
+   */
+  public static long estimate(RowChange c) {
+    long size = 64 + values(c.key().values());
+    if (c instanceof RowChange.Insert i) {
+      size += values(i.values());
+    } else if (c instanceof RowChange.Update u) {
+      size += values(u.changed());
     }
     return size;
   }

@@ -35,6 +35,11 @@ class BatchCodecErrorsTest {
               ColumnSchema.key("id", ScalarType.INT8, 1),
               ColumnSchema.of("name", ScalarType.TEXT, true)));
   private static final long CURRENT = EnvelopeSchemas.bundled().currentFingerprint();
+  private static final long PREVIOUS =
+      EnvelopeSchemas.bundled().known().stream()
+          .filter(f -> f != CURRENT)
+          .findFirst()
+          .orElseThrow();
 
   private static WireBatch batch() {
     RowChange insert =
@@ -105,7 +110,9 @@ class BatchCodecErrorsTest {
     assertThatThrownBy(() -> CODEC.decode(frame))
         .isInstanceOf(UnsupportedFormatException.class)
         .hasMessage(
-            "frame format version 2.0 is not readable by this agent, which reads format 1.x; run"
+            "frame format version 2."
+                + FrameFormat.MINOR
+                + " is not readable by this agent, which reads format 1.x; run"
                 + " the same major georep version in every region");
   }
 
@@ -173,10 +180,11 @@ class BatchCodecErrorsTest {
             UnknownSchemaException.class, e -> assertThat(e.fingerprint()).isEqualTo(0x1234L))
         .hasMessage(
             String.format(
-                "unknown envelope schema fingerprint 0x0000000000001234 (format 1.0); this reader"
-                    + " knows 0x%016x; upgrade this agent to the version of the agent that wrote"
-                    + " the batch (a reader reads the current and the previous minor version)",
-                CURRENT));
+                "unknown envelope schema fingerprint 0x0000000000001234 (format 1.%d); this reader"
+                    + " knows 0x%016x, 0x%016x; upgrade this agent to the version of the agent"
+                    + " that wrote the batch (a reader reads the current and the previous minor"
+                    + " version)",
+                FrameFormat.MINOR, Math.min(CURRENT, PREVIOUS), Math.max(CURRENT, PREVIOUS)));
   }
 
   @Test

@@ -35,12 +35,35 @@ class BatchCodecRoundTripTest {
     Seeds.check(seed, random -> assertRoundTrip(BIG.batch(random)));
   }
 
+  @ParameterizedTest(name = "seed={0}")
+  @MethodSource("bigValueSeeds")
+  void decode_encodedFragment_keepsItsPlace(long seed) {
+    Seeds.check(
+        seed,
+        random -> {
+          SourceTransaction tx = SMALL.batch(random).transactions().get(0);
+          int index = random.nextInt(1_000);
+          boolean last = random.nextBoolean();
+          WireBatch fragment = WireBatch.fragment(tx, index, last);
+          assertRoundTrip(fragment);
+          assertThat(CODEC.decode(CODEC.encode(fragment)).fragment())
+              .isEqualTo(new WireBatch.Fragment(index, last));
+        });
+  }
+
+  @org.junit.jupiter.api.Test
+  void decode_wholeTransactions_areNoFragment() {
+    WireBatch batch = SMALL.batch(new java.util.SplittableRandom(7));
+    assertThat(CODEC.decode(CODEC.encode(batch)).isFragment()).isFalse();
+  }
+
   private static void assertRoundTrip(WireBatch batch) {
     byte[] frame = CODEC.encode(batch);
     WireBatch decoded = CODEC.decode(frame);
     if (!decoded.equals(batch)) {
       fail(firstDifference(batch, decoded));
     }
+    assertThat(decoded.fragment()).isEqualTo(batch.fragment());
     // Encoding is deterministic: the decoded batch encodes to the same bytes.
     assertThat(CODEC.encode(decoded)).isEqualTo(frame);
   }

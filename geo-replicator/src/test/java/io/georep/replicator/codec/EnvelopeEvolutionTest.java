@@ -20,7 +20,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The evolution rule: a reader reads batches written with the previous minor version's schema. The
- * test stands in a "previous" schema: the current one without its newest optional field.
+ * bundled 1.0 schema (without {@code fragment}) is read by the bundled codec; a stand-in older
+ * schema (without {@code writer} and {@code fragment}) is readable once registered.
  */
 class EnvelopeEvolutionTest {
   private static Schema previousSchema() throws IOException {
@@ -56,6 +57,33 @@ class EnvelopeEvolutionTest {
             WireBatch batch = new BatchGenerators(0).batch(random);
             try {
               assertThat(codec.decode(writeWithPrevious(batch, previous))).isEqualTo(batch);
+            } catch (IOException e) {
+              throw new AssertionError(e);
+            }
+          });
+    }
+  }
+
+  @Test
+  void decode_batchWrittenWithBundledVersion10_readAsWholeTransactions() throws IOException {
+    Schema v10;
+    try (InputStream in =
+        EnvelopeEvolutionTest.class.getResourceAsStream(
+            "/io/georep/replicator/codec/previous/envelope-1.0.avsc")) {
+      v10 = new Schema.Parser().parse(in);
+    }
+    assertThat(v10.getField("writer")).isNotNull();
+    assertThat(v10.getField("fragment")).isNull();
+    assertThat(EnvelopeSchemas.bundled().known()).contains(EnvelopeSchemas.fingerprint(v10));
+    for (long seed : Seeds.of("codec-evolution-1.0").limit(50).toArray()) {
+      Seeds.check(
+          seed,
+          random -> {
+            WireBatch batch = new BatchGenerators(0).batch(random);
+            try {
+              WireBatch decoded = BatchCodec.create().decode(writeWithPrevious(batch, v10));
+              assertThat(decoded).isEqualTo(batch);
+              assertThat(decoded.isFragment()).isFalse();
             } catch (IOException e) {
               throw new AssertionError(e);
             }

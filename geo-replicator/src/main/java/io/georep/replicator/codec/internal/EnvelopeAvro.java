@@ -3,6 +3,7 @@ package io.georep.replicator.codec.internal;
 import io.georep.replicator.codec.MalformedBatchException;
 import io.georep.replicator.codec.internal.avro.ColumnDefinition;
 import io.georep.replicator.codec.internal.avro.Envelope;
+import io.georep.replicator.codec.internal.avro.Fragment;
 import io.georep.replicator.codec.internal.avro.TableSection;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -34,6 +35,7 @@ public final class EnvelopeAvro {
               case "io.georep.replicator.codec.internal.avro.TableSection" -> TableSection.class;
               case "io.georep.replicator.codec.internal.avro.ColumnDefinition" ->
                   ColumnDefinition.class;
+              case "io.georep.replicator.codec.internal.avro.Fragment" -> Fragment.class;
               default ->
                   throw new AvroRuntimeException("unexpected record " + schema.getFullName());
             };

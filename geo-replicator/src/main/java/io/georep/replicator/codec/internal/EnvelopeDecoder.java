@@ -16,6 +16,7 @@ import io.georep.replicator.codec.WireBatch;
 import io.georep.replicator.codec.WireLimits;
 import io.georep.replicator.codec.internal.avro.ColumnDefinition;
 import io.georep.replicator.codec.internal.avro.Envelope;
+import io.georep.replicator.codec.internal.avro.Fragment;
 import io.georep.replicator.codec.internal.avro.TableSection;
 import io.georep.vectorclock.HybridTimestamp;
 import io.georep.vectorclock.ReplicaId;
@@ -184,7 +185,10 @@ public final class EnvelopeDecoder {
     if (seq != envelope.getLastSeq()) {
       throw malformed("last seq is " + seq + ", the header says " + envelope.getLastSeq());
     }
-    return new WireBatch(transactions);
+    Fragment fragment = envelope.getFragment();
+    return new WireBatch(
+        transactions,
+        fragment == null ? null : new WireBatch.Fragment(fragment.getIndex(), fragment.getLast()));
   }
 
   private MalformedBatchException malformed(String problem) {

@@ -11,6 +11,7 @@ import io.georep.replicator.codec.WireBatch;
 import io.georep.replicator.codec.WireLimits;
 import io.georep.replicator.codec.internal.avro.ColumnDefinition;
 import io.georep.replicator.codec.internal.avro.Envelope;
+import io.georep.replicator.codec.internal.avro.Fragment;
 import io.georep.replicator.codec.internal.avro.TableSection;
 import io.georep.vectorclock.ReplicaId;
 import io.georep.vectorclock.VersionVector;
@@ -107,7 +108,10 @@ public final class EnvelopeEncoder {
         changeCount,
         ByteBuffer.wrap(transactions),
         tables,
-        writer);
+        writer,
+        batch.fragment() == null
+            ? null
+            : new Fragment(batch.fragment().index(), batch.fragment().last()));
   }
 
   /**

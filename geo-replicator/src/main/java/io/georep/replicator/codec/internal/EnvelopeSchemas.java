@@ -29,8 +29,8 @@ public final class EnvelopeSchemas {
   /** The resource directory of previous minor versions' envelope schemas. */
   static final String PREVIOUS_DIRECTORY = "/io/georep/replicator/codec/previous/";
 
-  /** Resource names of previous minor versions' schemas, oldest first. None before 0.2. */
-  static final List<String> PREVIOUS_VERSIONS = List.of();
+  /** Resource names of previous minor versions' schemas, oldest first. */
+  static final List<String> PREVIOUS_VERSIONS = List.of("envelope-1.0.avsc");
 
   private static final EnvelopeSchemas BUNDLED = bundle();
 

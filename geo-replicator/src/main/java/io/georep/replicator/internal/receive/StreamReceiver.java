@@ -62,6 +62,10 @@ import org.slf4j.LoggerFactory;
  *   <li><b>Poison records.</b> A frame the codec rejects, or a batch of another origin, halts this
  *       origin only: one ERROR line names topic, partition, offset and the reason, {@code /health}
  *       shows it, and nothing after it is applied (skipping it would make the regions diverge).
+ *   <li><b>Fragments.</b> A transaction shipped in fragments is put back together ({@link
+ *       FragmentAssembler}) and handed on whole once its last fragment arrives, with the offset of
+ *       that fragment's record; an incomplete run of fragments (the origin ships it again) is
+ *       dropped. Its changes are held in memory until then, outside the window.
  *   <li><b>Region filter.</b> Changes of tables whose publication does not flow to this region are
  *       removed; the transaction still goes on (possibly empty) so that the watermark advances over
  *       it and no causal context waits for it.
@@ -83,6 +87,7 @@ public final class StreamReceiver implements Runnable {
   private final Function<byte[], WireBatch> decoder;
   private final Set<TableId> excluded = new HashSet<>();
   private final Set<TableId> included = new HashSet<>();
+  private final FragmentAssembler fragments = new FragmentAssembler();
   private volatile boolean running = true;
   private volatile KafkaConsumer<byte[], byte[]> consumer;
   private volatile long position = -1;
@@ -296,8 +301,20 @@ public final class StreamReceiver implements Runnable {
     }
     metrics.received(
         origin, record.value().length, StreamRecords.uncompressedLength(record.value()));
+    List<SourceTransaction> transactions;
+    if (batch.isFragment()) {
+      FragmentAssembler.Step step = fragments.fragment(batch);
+      logDropped(step.dropped(), record.offset());
+      if (step.complete() == null) {
+        return true;
+      }
+      transactions = List.of(step.complete());
+    } else {
+      logDropped(fragments.interrupt(), record.offset());
+      transactions = batch.transactions();
+    }
     List<Received> out = new ArrayList<>();
-    for (SourceTransaction tx : batch.transactions()) {
+    for (SourceTransaction tx : transactions) {
       SourceTransaction filtered = filter(tx);
       int weight = window.weight(filtered);
       while (!window.tryAcquire(weight, 0)) {
@@ -318,6 +335,12 @@ public final class StreamReceiver implements Runnable {
       sink.accept(out);
     }
     return true;
+  }
+
+  private void logDropped(String dropped, long offset) {
+    if (dropped != null) {
+      LOG.info("{} offset {}: dropped {}", topic, offset, dropped);
+    }
   }
 
   private SourceTransaction filter(SourceTransaction tx) {

@@ -1,11 +1,14 @@
 package io.georep.replicator.internal.ship;
 
+import io.georep.connector.RowChange;
 import io.georep.connector.SourceTransaction;
 import io.georep.connector.spi.ChangeSource;
+import io.georep.connector.spi.FragmentHandler;
 import io.georep.connector.spi.TransactionHandler;
 import io.georep.replicator.AgentSettings;
 import io.georep.replicator.codec.BatchCodec;
 import io.georep.replicator.codec.WireBatch;
+import io.georep.replicator.internal.TransactionSize;
 import io.georep.replicator.internal.UnclassifiedFailure;
 import io.georep.replicator.internal.metrics.AgentMetrics;
 import io.georep.replicator.internal.status.AgentState;
@@ -61,10 +64,18 @@ import org.slf4j.LoggerFactory;
  *       restarts capture and producer from the slot's confirmed position.
  * </ul>
  *
- * <p>Large transactions arrive whole (this handler is not a {@code FragmentHandler}); a transaction
- * whose frame exceeds {@code topics.max.message.bytes} fails the session with a clear error.
+ * <p><b>Large transactions ship in fragments</b> ({@link WireBatch.Fragment}): a transaction the
+ * capture hands on in fragments ({@link FragmentHandler}), or one whose estimated size exceeds a
+ * batch's byte cap, goes out as consecutive records of its own, each at most a batch's byte cap of
+ * estimated heap, numbered 0, 1, 2, … with the last one marked, so no transaction is limited by
+ * {@code topics.max.message.bytes} or the codec's limits; receivers apply all of its fragments or
+ * none. A fragment's permits return once Kafka has acknowledged it (its changes wait for the fold
+ * in memory until the transaction's last fragment, which folds the whole transaction); the slot
+ * passes the transaction only when its last fragment is acknowledged and the transaction folded. A
+ * single row change whose frame exceeds {@code topics.max.message.bytes} fails the session with an
+ * error naming that setting.
  */
-public final class Shipper implements TransactionHandler, AutoCloseable {
+public final class Shipper implements FragmentHandler, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Shipper.class);
 
   private final AgentSettings settings;
@@ -143,6 +154,15 @@ public final class Shipper implements TransactionHandler, AutoCloseable {
 
   @Override
   public void onTransaction(SourceTransaction transaction) {
+    enqueue(transaction, null);
+  }
+
+  @Override
+  public void onFragment(SourceTransaction fragment, int index, boolean last) {
+    enqueue(fragment, new WireBatch.Fragment(index, last));
+  }
+
+  private void enqueue(SourceTransaction transaction, WireBatch.Fragment part) {
     int kib = inFlight.weight(transaction);
     try {
       if (!inFlight.acquire(kib, () -> closed || failed)) {
@@ -153,13 +173,32 @@ public final class Shipper implements TransactionHandler, AutoCloseable {
       throw new RetriableGeorepException("interrupted waiting to ship", e);
     }
     state.capturedSeq.set(transaction.seq());
-    metrics.captured(1, transaction.changes().size());
+    metrics.captured(part == null || part.last() ? 1 : 0, transaction.changes().size());
     state.shipQueue.incrementAndGet();
-    queue.add(new Captured(transaction, kib));
+    queue.add(new Captured(transaction, kib, part));
   }
 
-  /** A captured transaction and the KiB permits it holds. */
-  private record Captured(SourceTransaction transaction, int kib) {}
+  /**
+   * A captured transaction, or one fragment of it as the capture handed it on ({@code part}), and
+   * the KiB permits it holds.
+   */
+  private record Captured(SourceTransaction transaction, int kib, WireBatch.Fragment part) {
+    /** Whether it ships in fragments: the capture fragmented it, or it outweighs a batch. */
+    boolean fragmented(int batchKib) {
+      return part != null || kib > batchKib;
+    }
+
+    /** Whether it is a whole transaction or the capture's last fragment of one. */
+    boolean endsTransaction() {
+      return part == null || part.last();
+    }
+  }
+
+  /** The next fragment index of the transaction being shipped in fragments. */
+  private int wireIndex;
+
+  /** The changes of the transaction being shipped in fragments, for its fold; null between. */
+  private List<RowChange> foldChanges;
 
   @Override
   public void onFailure(GeorepException failure) {
@@ -183,6 +222,11 @@ public final class Shipper implements TransactionHandler, AutoCloseable {
         if (first == null) {
           continue;
         }
+        if (first.fragmented(batchKib)) {
+          state.shipQueue.decrementAndGet();
+          shipFragmented(first);
+          continue;
+        }
         List<SourceTransaction> batch = new ArrayList<>();
         batch.add(first.transaction());
         int changes = first.transaction().changes().size();
@@ -196,8 +240,8 @@ public final class Shipper implements TransactionHandler, AutoCloseable {
           if (next == null) {
             break;
           }
-          if (kib + next.kib() > batchKib) {
-            // Starts the next batch: this one stays within the byte cap.
+          if (next.fragmented(batchKib) || kib + next.kib() > batchKib) {
+            // Starts the next batch (or ships in fragments): this one stays within the byte cap.
             carried = next;
             break;
           }
@@ -212,7 +256,7 @@ public final class Shipper implements TransactionHandler, AutoCloseable {
         long last = batch.get(batch.size() - 1).seq();
         InFlight.Hold hold = inFlight.hold(batch.size(), kib, 2, () -> confirm(last));
         folder.submit(batch, hold::done);
-        send(batch, changes, hold);
+        send(new WireBatch(batch), changes, hold, true);
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -223,28 +267,113 @@ public final class Shipper implements TransactionHandler, AutoCloseable {
     }
   }
 
-  private void send(List<SourceTransaction> batch, int changes, InFlight.Hold hold) {
-    WireBatch wire = new WireBatch(batch);
+  /**
+   * Ships a transaction that goes in fragments, or the capture's next fragment of one: in slices of
+   * at most a batch's byte cap, each its own record. The fold gets the whole transaction with its
+   * last fragment; the slot passes it only once that fragment is acknowledged and the transaction
+   * folded.
+   */
+  private void shipFragmented(Captured c) {
+    SourceTransaction tx = c.transaction();
+    if (c.part() == null || c.part().index() == 0) {
+      wireIndex = 0;
+      foldChanges = new ArrayList<>();
+    } else if (foldChanges == null) {
+      throw new IllegalStateException(
+          "fragment " + c.part().index() + " of " + tx.dot() + " arrived without its start");
+    }
+    List<List<RowChange>> slices = slices(tx.changes(), (long) batchKib << 10);
+    int kibLeft = c.kib();
+    for (int i = 0; i < slices.size(); i++) {
+      List<RowChange> slice = slices.get(i);
+      boolean finalSlice = i == slices.size() - 1;
+      boolean lastWire = finalSlice && c.endsTransaction();
+      // The captured item's permits return with its slices: its KiB spread over them, its
+      // transaction permit with the final one.
+      int sliceKib = finalSlice ? kibLeft : Math.min(kibLeft, kib(slice));
+      kibLeft -= sliceKib;
+      foldChanges.addAll(slice);
+      long seq = tx.seq();
+      InFlight.Hold hold =
+          inFlight.hold(finalSlice ? 1 : 0, sliceKib, 2, lastWire ? () -> confirm(seq) : () -> {});
+      if (lastWire) {
+        SourceTransaction whole =
+            new SourceTransaction(
+                tx.origin(), tx.seq(), tx.commitTimestamp(), tx.causalContext(), foldChanges);
+        foldChanges = null;
+        folder.submit(List.of(whole), hold::done);
+      } else {
+        // The folder's part: the slice waits in the fold buffer, outside the permits.
+        hold.done();
+      }
+      SourceTransaction part =
+          new SourceTransaction(
+              tx.origin(), tx.seq(), tx.commitTimestamp(), tx.causalContext(), slice);
+      send(WireBatch.fragment(part, wireIndex++, lastWire), slice.size(), hold, lastWire);
+    }
+  }
+
+  /**
+   * Splits changes into consecutive slices of at most {@code maxBytes} estimated (one at least).
+   */
+  static List<List<RowChange>> slices(List<RowChange> changes, long maxBytes) {
+    List<List<RowChange>> out = new ArrayList<>();
+    int from = 0;
+    long bytes = 0;
+    for (int i = 0; i < changes.size(); i++) {
+      long size = TransactionSize.estimate(changes.get(i));
+      if (i > from && bytes + size > maxBytes) {
+        out.add(changes.subList(from, i));
+        from = i;
+        bytes = 0;
+      }
+      bytes += size;
+    }
+    out.add(changes.subList(from, changes.size()));
+    return out;
+  }
+
+  private static int kib(List<RowChange> changes) {
+    long bytes = 0;
+    for (RowChange c : changes) {
+      bytes += TransactionSize.estimate(c);
+    }
+    return (int) Math.min(Integer.MAX_VALUE, Math.max(1, bytes >> 10));
+  }
+
+  /**
+   * Encodes and produces one record.
+   *
+   * @param endsTransactions whether the record completes its transactions (a batch of whole
+   *     transactions, or a transaction's last fragment): only then do they count as shipped
+   */
+  private void send(WireBatch wire, int changes, InFlight.Hold hold, boolean endsTransactions) {
+    List<SourceTransaction> batch = wire.transactions();
     byte[] frame = codec.encode(wire);
     if (frame.length > settings.topics().maxMessageBytes()) {
       throw new GeorepException(
-          "a batch of "
-              + batch.size()
-              + " transactions from "
-              + wire.firstSeq()
+          (wire.isFragment()
+                  ? "fragment "
+                      + wire.fragment().index()
+                      + " of transaction "
+                      + batch.get(0).dot()
+                      + " ("
+                      + changes
+                      + " row changes, fewer cannot ship: one row alone is this large)"
+                  : "a batch of " + batch.size() + " transactions from " + wire.firstSeq())
               + " encodes to "
               + frame.length
               + " bytes, more than topics.max.message.bytes ("
               + settings.topics().maxMessageBytes()
-              + "); raise it (and the topic's max.message.bytes) or lower"
-              + " shipping.batch.max.changes");
+              + "); raise it (and the topic's max.message.bytes)"
+              + (wire.isFragment() ? "" : " or lower shipping.batch.max.changes"));
     }
     long uncompressed = StreamRecords.uncompressedLength(frame);
     long last = wire.lastSeq();
     long wall = batch.get(batch.size() - 1).commitTimestamp().wallTimeMillis();
     ProducerRecord<byte[], byte[]> record =
         new ProducerRecord<>(topic, 0, (byte[]) null, frame, StreamRecords.headers(wire));
-    int n = batch.size();
+    int n = endsTransactions ? batch.size() : 0;
     java.util.concurrent.Future<?> unused =
         producer.send(
             record,
@@ -265,14 +394,22 @@ public final class Shipper implements TransactionHandler, AutoCloseable {
               if (failed || closed) {
                 return;
               }
-              state.shippedSeq.accumulateAndGet(last, Math::max);
-              state.shippedWallMillis.set(wall);
-              state.transactionsShipped.addAndGet(n);
+              if (endsTransactions) {
+                // A fragment that does not complete its transaction is not "shipped": the
+                // heartbeat's acknowledged seq must never name a transaction a receiver cannot
+                // have whole.
+                state.shippedSeq.accumulateAndGet(last, Math::max);
+                state.shippedWallMillis.set(wall);
+                state.transactionsShipped.addAndGet(n);
+              }
               metrics.shipped(n, changes, frame.length, uncompressed);
               hold.done();
               if (LOG.isDebugEnabled()) {
                 LOG.debug(
-                    "shipped {} transactions up to {} at offset {}", n, last, metadata.offset());
+                    "shipped {} up to {} at offset {}",
+                    wire.isFragment() ? "fragment " + wire.fragment().index() : n + " transactions",
+                    last,
+                    metadata.offset());
               }
             });
   }

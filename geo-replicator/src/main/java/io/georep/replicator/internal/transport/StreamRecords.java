@@ -3,6 +3,7 @@ package io.georep.replicator.internal.transport;
 import io.georep.replicator.codec.WireBatch;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
@@ -27,6 +28,12 @@ public final class StreamRecords {
   /** Header: number of transactions. */
   public static final String TRANSACTIONS = "georep.transactions";
 
+  /**
+   * Header of a fragment's record: its index in its transaction, followed by {@code " last"} on the
+   * final one. Informative only; the frame carries the fragment ({@link WireBatch.Fragment}).
+   */
+  public static final String FRAGMENT = "georep.fragment";
+
   private StreamRecords() {}
 
   /**
@@ -36,11 +43,18 @@ public final class StreamRecords {
    * @return the headers
    */
   public static List<Header> headers(WireBatch batch) {
-    return List.of(
-        header(ORIGIN, batch.origin().name()),
-        header(FIRST_SEQ, Long.toString(batch.firstSeq())),
-        header(LAST_SEQ, Long.toString(batch.lastSeq())),
-        header(TRANSACTIONS, Integer.toString(batch.transactions().size())));
+    List<Header> headers =
+        new ArrayList<>(
+            List.of(
+                header(ORIGIN, batch.origin().name()),
+                header(FIRST_SEQ, Long.toString(batch.firstSeq())),
+                header(LAST_SEQ, Long.toString(batch.lastSeq())),
+                header(TRANSACTIONS, Integer.toString(batch.transactions().size()))));
+    if (batch.isFragment()) {
+      headers.add(
+          header(FRAGMENT, batch.fragment().index() + (batch.fragment().last() ? " last" : "")));
+    }
+    return headers;
   }
 
   private static Header header(String key, String value) {
