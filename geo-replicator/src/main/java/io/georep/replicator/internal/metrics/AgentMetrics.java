@@ -92,6 +92,7 @@ public final class AgentMetrics {
     // the first transaction.
     captured(0, 0);
     shipped(0, 0, 0, 0);
+    counter(FRAGMENTS_SHIPPED, FRAGMENTS_SHIPPED_HELP, this.region);
     restarted("capture", 0);
   }
 
@@ -145,6 +146,7 @@ public final class AgentMetrics {
         .register(registry);
     applied(origin, 0, 0);
     received(origin, 0, 0);
+    fragmentsDropped(origin, 0);
     restarted("receiver-" + o, 0);
   }
 
@@ -174,6 +176,33 @@ public final class AgentMetrics {
     counter("georep.changes.shipped", "Local row changes acknowledged by Kafka", region)
         .increment(changes);
     wire("sent", region, frameBytes, uncompressedBytes);
+  }
+
+  /**
+   * Counts a record that carries a fragment of a large local transaction, acknowledged by Kafka.
+   */
+  public void fragmentShipped() {
+    counter(FRAGMENTS_SHIPPED, FRAGMENTS_SHIPPED_HELP, region).increment();
+  }
+
+  private static final String FRAGMENTS_SHIPPED = "georep.fragments.shipped";
+  private static final String FRAGMENTS_SHIPPED_HELP =
+      "Records acknowledged by Kafka that carry a fragment of a large local transaction";
+
+  /**
+   * Counts fragments a receiver dropped because their run broke off (the origin ships the
+   * transaction again from its first fragment).
+   *
+   * @param origin the origin of the stream
+   * @param fragments how many
+   */
+  public void fragmentsDropped(ReplicaId origin, int fragments) {
+    counter(
+            "georep.fragments.dropped",
+            "Fragments of an incomplete run dropped by the receiver; the origin ships the"
+                + " transaction again",
+            origin.name())
+        .increment(fragments);
   }
 
   /**

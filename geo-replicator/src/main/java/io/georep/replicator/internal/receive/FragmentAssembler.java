@@ -27,8 +27,11 @@ final class FragmentAssembler {
    *
    * @param complete the whole transaction, when this fragment completed it; else null
    * @param dropped what was dropped, for the log, or null
+   * @param droppedFragments how many fragments were dropped
    */
-  record Step(SourceTransaction complete, String dropped) {}
+  record Step(SourceTransaction complete, String dropped, int droppedFragments) {
+    static final Step NONE = new Step(null, null, 0);
+  }
 
   private SourceTransaction head;
   private List<RowChange> changes;
@@ -47,7 +50,7 @@ final class FragmentAssembler {
       throw new IllegalArgumentException("not a fragment: " + batch.firstSeq());
     }
     SourceTransaction slice = batch.transactions().get(0);
-    String dropped = null;
+    Step dropped = Step.NONE;
     boolean continues =
         head != null && f.index() == next && head.dot().equals(slice.dot()) && f.index() > 0;
     if (!continues) {
@@ -55,7 +58,10 @@ final class FragmentAssembler {
       if (f.index() > 0) {
         String orphan =
             "fragment " + f.index() + " of transaction " + slice.dot() + " without its start";
-        return new Step(null, dropped == null ? orphan : dropped + "; " + orphan);
+        return new Step(
+            null,
+            dropped.dropped() == null ? orphan : dropped.dropped() + "; " + orphan,
+            dropped.droppedFragments() + 1);
       }
       head = slice;
       changes = new ArrayList<>(slice.changes());
@@ -64,32 +70,35 @@ final class FragmentAssembler {
     }
     next = f.index() + 1;
     if (!f.last()) {
-      return new Step(null, dropped);
+      return dropped;
     }
     SourceTransaction whole =
         new SourceTransaction(
             head.origin(), head.seq(), head.commitTimestamp(), head.causalContext(), changes);
     reset();
-    return new Step(whole, dropped);
+    return new Step(whole, dropped.dropped(), dropped.droppedFragments());
   }
 
   /**
    * Ends an incomplete run, if one is open, because something other than its next fragment follows.
    *
-   * @return what was dropped, for the log, or null
+   * @return what was dropped ({@link Step#NONE} if nothing)
    */
-  String interrupt() {
+  Step interrupt() {
     if (head == null) {
-      return null;
+      return Step.NONE;
     }
-    String dropped =
-        "the incomplete fragments 0.."
-            + (next - 1)
-            + " of transaction "
-            + head.dot()
-            + " ("
-            + changes.size()
-            + " changes; the origin ships it again)";
+    Step dropped =
+        new Step(
+            null,
+            "the incomplete fragments 0.."
+                + (next - 1)
+                + " of transaction "
+                + head.dot()
+                + " ("
+                + changes.size()
+                + " changes; the origin ships it again)",
+            next);
     reset();
     return dropped;
   }

@@ -304,13 +304,13 @@ public final class StreamReceiver implements Runnable {
     List<SourceTransaction> transactions;
     if (batch.isFragment()) {
       FragmentAssembler.Step step = fragments.fragment(batch);
-      logDropped(step.dropped(), record.offset());
+      dropped(step, record.offset());
       if (step.complete() == null) {
         return true;
       }
       transactions = List.of(step.complete());
     } else {
-      logDropped(fragments.interrupt(), record.offset());
+      dropped(fragments.interrupt(), record.offset());
       transactions = batch.transactions();
     }
     List<Received> out = new ArrayList<>();
@@ -337,9 +337,10 @@ public final class StreamReceiver implements Runnable {
     return true;
   }
 
-  private void logDropped(String dropped, long offset) {
-    if (dropped != null) {
-      LOG.info("{} offset {}: dropped {}", topic, offset, dropped);
+  private void dropped(FragmentAssembler.Step step, long offset) {
+    if (step.droppedFragments() > 0) {
+      LOG.info("{} offset {}: dropped {}", topic, offset, step.dropped());
+      metrics.fragmentsDropped(origin, step.droppedFragments());
     }
   }
 

@@ -403,6 +403,9 @@ public final class Shipper implements FragmentHandler, AutoCloseable {
                 state.transactionsShipped.addAndGet(n);
               }
               metrics.shipped(n, changes, frame.length, uncompressed);
+              if (wire.isFragment()) {
+                metrics.fragmentShipped();
+              }
               hold.done();
               if (LOG.isDebugEnabled()) {
                 LOG.debug(

@@ -235,6 +235,19 @@ class AgentMetricsTest {
   }
 
   @Test
+  void fragments_shippedAndDropped_countedPerOrigin() {
+    AgentMetrics metrics = metrics();
+
+    metrics.fragmentShipped();
+    metrics.fragmentShipped();
+    metrics.fragmentsDropped(ReplicaId.of("us-east"), 3);
+
+    assertThat(metrics.scrape())
+        .contains("georep_fragments_shipped_total{origin=\"eu-west\",region=\"eu-west\"} 2.0")
+        .contains("georep_fragments_dropped_total{origin=\"us-east\",region=\"eu-west\"} 3.0");
+  }
+
+  @Test
   void applyWaitingForInitialCopy_isOneUntilTheCopySettles() {
     AgentState state = new AgentState(() -> 1_000L);
     AgentMetrics metrics = new AgentMetrics(ReplicaId.of("eu-west"), () -> 1_000L, state);

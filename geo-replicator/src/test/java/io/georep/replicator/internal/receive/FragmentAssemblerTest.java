@@ -53,7 +53,7 @@ class FragmentAssemblerTest {
 
   @Test
   void fragment_consecutiveRun_completesWithEveryChangeInOrder() {
-    assertThat(take(10, 0, 3, 0, false)).isEqualTo(new FragmentAssembler.Step(null, null));
+    assertThat(take(10, 0, 3, 0, false)).isEqualTo(FragmentAssembler.Step.NONE);
     assertThat(take(10, 3, 5, 1, false).complete()).isNull();
     FragmentAssembler.Step done = take(10, 5, 6, 2, true);
     assertThat(done.dropped()).isNull();
@@ -74,6 +74,7 @@ class FragmentAssemblerTest {
     FragmentAssembler.Step again = take(10, 0, 3, 0, false);
     assertThat(again.complete()).isNull();
     assertThat(again.dropped()).contains("fragments 0..1 of transaction eu-west:10", "5 changes");
+    assertThat(again.droppedFragments()).isEqualTo(2);
     take(10, 3, 5, 1, false);
     assertThat(take(10, 5, 6, 2, true).complete()).isEqualTo(slice(10, 0, 6));
   }
@@ -84,6 +85,7 @@ class FragmentAssemblerTest {
     assertThat(orphan.complete()).isNull();
     assertThat(orphan.dropped())
         .isEqualTo("fragment 2 of transaction eu-west:10 without its start");
+    assertThat(orphan.droppedFragments()).isEqualTo(1);
     assertThat(assembler.assembling()).isFalse();
   }
 
@@ -95,6 +97,7 @@ class FragmentAssemblerTest {
     assertThat(gap.dropped())
         .contains("fragments 0..0 of transaction eu-west:10")
         .contains("fragment 2 of transaction eu-west:10 without its start");
+    assertThat(gap.droppedFragments()).isEqualTo(2);
     assertThat(assembler.assembling()).isFalse();
   }
 
@@ -108,9 +111,12 @@ class FragmentAssemblerTest {
 
   @Test
   void interrupt_byWholeTransactions_dropsTheRun() {
-    assertThat(assembler.interrupt()).isNull();
+    assertThat(assembler.interrupt()).isEqualTo(FragmentAssembler.Step.NONE);
     take(10, 0, 3, 0, false);
-    assertThat(assembler.interrupt()).contains("fragments 0..0 of transaction eu-west:10");
+    take(10, 3, 4, 1, false);
+    FragmentAssembler.Step interrupted = assembler.interrupt();
+    assertThat(interrupted.dropped()).contains("fragments 0..1 of transaction eu-west:10");
+    assertThat(interrupted.droppedFragments()).isEqualTo(2);
     assertThat(assembler.assembling()).isFalse();
   }
 
