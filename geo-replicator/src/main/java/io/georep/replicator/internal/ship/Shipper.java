@@ -282,15 +282,15 @@ public final class Shipper implements FragmentHandler, AutoCloseable {
       throw new IllegalStateException(
           "fragment " + c.part().index() + " of " + tx.dot() + " arrived without its start");
     }
-    List<List<RowChange>> slices = slices(tx.changes(), (long) batchKib << 10);
+    List<Slice> slices = slices(tx.changes(), (long) batchKib << 10);
     int kibLeft = c.kib();
     for (int i = 0; i < slices.size(); i++) {
-      List<RowChange> slice = slices.get(i);
+      List<RowChange> slice = slices.get(i).changes();
       boolean finalSlice = i == slices.size() - 1;
       boolean lastWire = finalSlice && c.endsTransaction();
       // The captured item's permits return with its slices: its KiB spread over them, its
       // transaction permit with the final one.
-      int sliceKib = finalSlice ? kibLeft : Math.min(kibLeft, kib(slice));
+      int sliceKib = finalSlice ? kibLeft : Math.min(kibLeft, slices.get(i).kib());
       kibLeft -= sliceKib;
       foldChanges.addAll(slice);
       long seq = tx.seq();
@@ -314,31 +314,35 @@ public final class Shipper implements FragmentHandler, AutoCloseable {
   }
 
   /**
+   * Consecutive changes of a transaction that ship as one fragment, with their estimated size.
+   *
+   * @param changes the changes
+   * @param bytes their estimated heap size ({@link TransactionSize#estimate(RowChange)})
+   */
+  record Slice(List<RowChange> changes, long bytes) {
+    int kib() {
+      return (int) Math.min(Integer.MAX_VALUE, Math.max(1, bytes >> 10));
+    }
+  }
+
+  /**
    * Splits changes into consecutive slices of at most {@code maxBytes} estimated (one at least).
    */
-  static List<List<RowChange>> slices(List<RowChange> changes, long maxBytes) {
-    List<List<RowChange>> out = new ArrayList<>();
+  static List<Slice> slices(List<RowChange> changes, long maxBytes) {
+    List<Slice> out = new ArrayList<>();
     int from = 0;
     long bytes = 0;
     for (int i = 0; i < changes.size(); i++) {
       long size = TransactionSize.estimate(changes.get(i));
       if (i > from && bytes + size > maxBytes) {
-        out.add(changes.subList(from, i));
+        out.add(new Slice(changes.subList(from, i), bytes));
         from = i;
         bytes = 0;
       }
       bytes += size;
     }
-    out.add(changes.subList(from, changes.size()));
+    out.add(new Slice(changes.subList(from, changes.size()), bytes));
     return out;
-  }
-
-  private static int kib(List<RowChange> changes) {
-    long bytes = 0;
-    for (RowChange c : changes) {
-      bytes += TransactionSize.estimate(c);
-    }
-    return (int) Math.min(Integer.MAX_VALUE, Math.max(1, bytes >> 10));
   }
 
   /**

@@ -38,11 +38,13 @@ class ShipperSlicesTest {
       changes.add(row(i, random.nextInt(random.nextInt(10) == 0 ? 50_000 : 500)));
     }
     long cap = 64 << 10;
-    List<List<RowChange>> slices = Shipper.slices(changes, cap);
+    List<Shipper.Slice> slices = Shipper.slices(changes, cap);
     List<RowChange> joined = new ArrayList<>();
-    for (List<RowChange> slice : slices) {
+    for (Shipper.Slice s : slices) {
+      List<RowChange> slice = s.changes();
       assertThat(slice).as("seed %d", seed).isNotEmpty();
       long bytes = slice.stream().mapToLong(TransactionSize::estimate).sum();
+      assertThat(s.bytes()).isEqualTo(bytes);
       if (slice.size() > 1) {
         assertThat(bytes).as("seed %d", seed).isLessThanOrEqualTo(cap);
       }
@@ -54,13 +56,13 @@ class ShipperSlicesTest {
 
   @Test
   void slices_changeLargerThanTheCap_goesAlone() {
-    List<List<RowChange>> slices =
+    List<Shipper.Slice> slices =
         Shipper.slices(List.of(row(1, 10), row(2, 200_000), row(3, 10)), 64 << 10);
-    assertThat(slices).extracting(List::size).containsExactly(1, 1, 1);
+    assertThat(slices).extracting(s -> s.changes().size()).containsExactly(1, 1, 1);
   }
 
   @Test
   void slices_noChanges_oneEmptySlice() {
-    assertThat(Shipper.slices(List.of(), 1024)).containsExactly(List.of());
+    assertThat(Shipper.slices(List.of(), 1024)).containsExactly(new Shipper.Slice(List.of(), 0));
   }
 }
