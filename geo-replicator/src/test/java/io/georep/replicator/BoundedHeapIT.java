@@ -143,12 +143,7 @@ class BoundedHeapIT {
         // Not registered: the start failed before registering.
       }
     }
-    if (topology != null) {
-      topology.close();
-    }
-    if (kafka != null) {
-      kafka.close();
-    }
+    Topology.closeAll(topology, kafka);
   }
 
   @Test

@@ -41,13 +41,8 @@ class CopyBeforeApplyIT {
   }
 
   @AfterEach
-  void stop() {
-    if (topology != null) {
-      topology.close();
-    }
-    if (kafka != null) {
-      kafka.close();
-    }
+  void stop() throws Exception {
+    Topology.closeAll(topology, kafka);
   }
 
   @Test

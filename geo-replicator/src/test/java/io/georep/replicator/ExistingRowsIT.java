@@ -47,13 +47,8 @@ class ExistingRowsIT {
   }
 
   @AfterAll
-  void stop() {
-    if (topology != null) {
-      topology.close();
-    }
-    if (kafka != null) {
-      kafka.close();
-    }
+  void stop() throws Exception {
+    Topology.closeAll(topology, kafka);
   }
 
   @Test

@@ -67,15 +67,7 @@ class FaultToleranceIT {
 
   @AfterAll
   void stop() throws Exception {
-    if (topology != null) {
-      topology.close();
-    }
-    if (proxy != null) {
-      proxy.close();
-    }
-    if (kafka != null) {
-      kafka.close();
-    }
+    Topology.closeAll(topology, proxy, kafka);
   }
 
   /** Runs the workload in the given regions while {@code fault} runs, then converges. */

@@ -46,13 +46,8 @@ class FragmentShippingIT {
   }
 
   @AfterEach
-  void stop() {
-    if (topology != null) {
-      topology.close();
-    }
-    if (kafka != null) {
-      kafka.close();
-    }
+  void stop() throws Exception {
+    Topology.closeAll(topology, kafka);
   }
 
   @Test

@@ -37,12 +37,7 @@ class KeylessTableIT {
 
   @AfterAll
   void stop() throws Exception {
-    if (topology != null) {
-      topology.close();
-    }
-    if (kafka != null) {
-      kafka.close();
-    }
+    Topology.closeAll(topology, kafka);
   }
 
   @Test

@@ -105,12 +105,7 @@ class PgbenchWorkloadIT {
 
   @AfterAll
   void stop() throws Exception {
-    if (topology != null) {
-      topology.close();
-    }
-    if (kafka != null) {
-      kafka.close();
-    }
+    Topology.closeAll(topology, kafka);
   }
 
   @Test

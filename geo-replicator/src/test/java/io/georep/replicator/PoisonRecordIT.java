@@ -37,13 +37,8 @@ class PoisonRecordIT {
   }
 
   @AfterAll
-  void stop() {
-    if (topology != null) {
-      topology.close();
-    }
-    if (kafka != null) {
-      kafka.close();
-    }
+  void stop() throws Exception {
+    Topology.closeAll(topology, kafka);
   }
 
   @Test

@@ -43,12 +43,7 @@ class ThreeRegionConvergenceIT {
 
   @AfterAll
   void stop() throws Exception {
-    if (topology != null) {
-      topology.close();
-    }
-    if (kafka != null) {
-      kafka.close();
-    }
+    Topology.closeAll(topology, kafka);
   }
 
   @Test

@@ -434,6 +434,35 @@ final class Topology implements AutoCloseable {
     }
   }
 
+  /**
+   * Closes what a test started, in order (the topology before the broker it runs on); a null
+   * resource (its start failed) is skipped, and a failure to close one does not keep the others
+   * open.
+   *
+   * @param resources the resources, nulls allowed
+   * @throws Exception the first failure, with later ones suppressed
+   */
+  static void closeAll(AutoCloseable... resources) throws Exception {
+    Exception failure = null;
+    for (AutoCloseable r : resources) {
+      if (r == null) {
+        continue;
+      }
+      try {
+        r.close();
+      } catch (Exception e) {
+        if (failure == null) {
+          failure = e;
+        } else {
+          failure.addSuppressed(e);
+        }
+      }
+    }
+    if (failure != null) {
+      throw failure;
+    }
+  }
+
   @Override
   public void close() {
     for (String region : List.copyOf(agents.keySet())) {
