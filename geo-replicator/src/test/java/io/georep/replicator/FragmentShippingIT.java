@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.georep.replicator.internal.transport.StreamRecords;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -11,8 +12,11 @@ import java.util.Properties;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -96,13 +100,86 @@ class FragmentShippingIT {
     }
   }
 
-  /** Counts the fragment records per transaction seq in a changes topic. */
-  private Map<Long, Integer> fragmentRecords(String topic) {
+  @Test
+  void brokenOffRunOfFragments_isDropped_andTheTransactionAppliedOnce() throws Exception {
+    topology.stopAgent("us-east");
+    RegionDatabase eu = topology.db("eu-west");
+    eu.execute("INSERT INTO counters (id, n) SELECT g, 1 FROM generate_series(1, 20000) g");
+    eu.execute("UPDATE counters SET n = n + 1");
+    Await.until(
+        "sa-east applies both transactions",
+        Duration.ofMinutes(2),
+        () ->
+            topology
+                .db("sa-east")
+                .rows("SELECT sum(n) AS s FROM counters")
+                .equals(List.of("s=40000")));
+
+    // The stream as an origin restart leaves it: the update's first fragments again (a run that
+    // breaks off), then its whole run again from fragment 0.
+    String topic = "georep.eu-west.changes";
+    List<ConsumerRecord<byte[], byte[]>> records = records(topic);
+    long updateSeq = 0;
+    for (ConsumerRecord<byte[], byte[]> r : records) {
+      if (StreamRecords.header(r.headers(), StreamRecords.FRAGMENT) != null) {
+        updateSeq =
+            Math.max(
+                updateSeq,
+                Long.parseLong(StreamRecords.header(r.headers(), StreamRecords.FIRST_SEQ)));
+      }
+    }
+    List<ConsumerRecord<byte[], byte[]>> run = new ArrayList<>();
+    for (ConsumerRecord<byte[], byte[]> r : records) {
+      String seq = StreamRecords.header(r.headers(), StreamRecords.FIRST_SEQ);
+      if (StreamRecords.header(r.headers(), StreamRecords.FRAGMENT) != null
+          && Long.parseLong(seq) == updateSeq) {
+        run.add(r);
+      }
+    }
+    assertThat(run).hasSizeGreaterThan(4);
+    int brokenOff = run.size() / 2;
+    try (KafkaProducer<byte[], byte[]> producer =
+        new KafkaProducer<>(
+            Map.of("bootstrap.servers", kafka.bootstrapServers()),
+            new ByteArraySerializer(),
+            new ByteArraySerializer())) {
+      for (ConsumerRecord<byte[], byte[]> r : run.subList(0, brokenOff)) {
+        producer.send(new ProducerRecord<>(topic, 0, (byte[]) null, r.value(), r.headers())).get();
+      }
+      for (ConsumerRecord<byte[], byte[]> r : run) {
+        producer.send(new ProducerRecord<>(topic, 0, (byte[]) null, r.value(), r.headers())).get();
+      }
+    }
+
+    topology.startAgent("us-east");
+    topology.awaitReady(Duration.ofMinutes(1));
+    eu.execute("INSERT INTO counters (id, n) VALUES (0, 7)");
+    topology.awaitQuiescence(Duration.ofMinutes(3));
+    topology.assertConverged();
+    for (String region : Topology.REGIONS) {
+      // Applied once: a second apply of the update would make every n 3.
+      assertThat(topology.db(region).rows("SELECT count(*) AS c, sum(n) AS s FROM counters"))
+          .as(region)
+          .containsExactly("c=20001,s=40007");
+    }
+    for (String region : List.of("us-east", "sa-east")) {
+      assertThat(topology.agent(region).scrapeMetrics())
+          .as(region)
+          .contains(
+              "georep_fragments_dropped_total{origin=\"eu-west\",region=\""
+                  + region
+                  + "\"} "
+                  + brokenOff
+                  + ".0");
+    }
+  }
+
+  private List<ConsumerRecord<byte[], byte[]>> records(String topic) {
     Properties p = new Properties();
     p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
     p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
     p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-    Map<Long, Integer> out = new HashMap<>();
+    List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
     try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p)) {
       TopicPartition tp = new TopicPartition(topic, 0);
       c.assign(List.of(tp));
@@ -110,12 +187,21 @@ class FragmentShippingIT {
       long end = c.endOffsets(List.of(tp)).get(tp);
       while (c.position(tp) < end) {
         for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(500))) {
-          assertThat(r.serializedValueSize()).isLessThanOrEqualTo(MAX_MESSAGE_BYTES);
-          if (StreamRecords.header(r.headers(), StreamRecords.FRAGMENT) != null) {
-            long seq = Long.parseLong(StreamRecords.header(r.headers(), StreamRecords.FIRST_SEQ));
-            out.merge(seq, 1, Integer::sum);
-          }
+          out.add(r);
         }
+      }
+    }
+    return out;
+  }
+
+  /** Counts the fragment records per transaction seq in a changes topic. */
+  private Map<Long, Integer> fragmentRecords(String topic) {
+    Map<Long, Integer> out = new HashMap<>();
+    for (ConsumerRecord<byte[], byte[]> r : records(topic)) {
+      assertThat(r.serializedValueSize()).isLessThanOrEqualTo(MAX_MESSAGE_BYTES);
+      if (StreamRecords.header(r.headers(), StreamRecords.FRAGMENT) != null) {
+        long seq = Long.parseLong(StreamRecords.header(r.headers(), StreamRecords.FIRST_SEQ));
+        out.merge(seq, 1, Integer::sum);
       }
     }
     return out;
