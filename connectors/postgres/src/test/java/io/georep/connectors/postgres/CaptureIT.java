@@ -447,6 +447,62 @@ class CaptureIT {
     CaptureFixture.dropSlot(connection, slot);
   }
 
+  /**
+   * After a server crash a logical slot can go back: PostgreSQL saves its confirmed position only
+   * at checkpoints. Here the slot is put back the same way (a copy taken before the transactions
+   * replaces it), after the capture persisted their acknowledgment and the garbage collection
+   * removed the stamps below it. The restarted capture must skip them rather than emit them again
+   * (without their stamps it could not even rebuild them, and halted).
+   */
+  @Test
+  void restart_slotWentBackBehindTheAcknowledgment_emitsNothingAcknowledgedAgain()
+      throws Exception {
+    String slot = "t_went_back";
+    RecordingHandler first = new RecordingHandler();
+    List<SourceTransaction> before;
+    try (PostgresChangeSource source =
+        new PostgresChangeSource(config(database, slot, publication))) {
+      source.start(first, 0);
+      execute(connection, "SELECT pg_copy_logical_replication_slot('" + slot + "', 't_saved')");
+      for (int i = 0; i < 3; i++) {
+        execute(connection, "INSERT INTO events (writer, n) VALUES (300, " + i + ")");
+      }
+      before = first.awaitCount(3);
+      long last = before.get(2).seq();
+      source.acknowledge(last);
+      first.await(() -> confirmedFlush(slot) > last, "the slot to confirm all three");
+      // What the garbage collection removes once they are acknowledged (MetadataCollection).
+      execute(
+          connection,
+          "DELETE FROM georep.xid_stamp WHERE origin = '"
+              + REGION.name()
+              + "' AND seq < (SELECT min(acknowledged_seq) FROM georep.capture_state"
+              + " WHERE origin = '"
+              + REGION.name()
+              + "')");
+    }
+    CaptureFixture.awaitInactive(connection, slot);
+    CaptureFixture.dropSlot(connection, slot);
+    execute(connection, "SELECT pg_copy_logical_replication_slot('t_saved', '" + slot + "')");
+    CaptureFixture.dropSlot(connection, "t_saved");
+    assertThat(confirmedFlush(slot)).isLessThan(before.get(0).seq());
+    execute(connection, "INSERT INTO events (writer, n) VALUES (300, 3)");
+    RecordingHandler second = new RecordingHandler();
+    try (PostgresChangeSource source =
+        new PostgresChangeSource(config(database, slot, publication))) {
+      source.start(second, 0);
+      List<SourceTransaction> after = second.awaitCount(1);
+      assertThat(second.failure).isNull();
+      assertThat(after.get(0).seq()).isGreaterThan(before.get(2).seq());
+      assertThat(after.get(0).causalContext().get(REGION)).isEqualTo(before.get(2).seq());
+      execute(connection, "INSERT INTO events (writer, n) VALUES (300, 4)");
+      List<SourceTransaction> then = second.awaitCount(2);
+      assertThat(then.get(1).seq()).isGreaterThan(then.get(0).seq());
+      assertThat(second.failure).isNull();
+    }
+    CaptureFixture.dropSlot(connection, slot);
+  }
+
   @Test
   void restart_afterFailureBeforeHandOff_deliversEverything() throws Exception {
     String slot = "t_crash_before";

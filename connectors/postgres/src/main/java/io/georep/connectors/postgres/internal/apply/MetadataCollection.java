@@ -148,18 +148,19 @@ public final class MetadataCollection {
   /**
    * The rule for local stamps (the argument is in {@code docs/apply.md}, "Tombstones and garbage
    * collection"). A local stamp is read (1) by the capture, to re-emit a transaction it captures
-   * again after a crash, which happens only above the slot's confirmed position, and to seed its
-   * clock and seq from the newest stamp; (2) by appliers and folds, to find the dot of a row whose
-   * {@code xmin} is a local transaction not yet folded into {@code row_meta}. When the agent folds
-   * local writes, the slot passes a transaction only after Kafka acknowledged it and it was folded,
-   * and the capture records that as {@code capture_state.acknowledged_seq}: below it a transaction
-   * is never captured again and every row it wrote is synchronised in {@code row_meta} (its {@code
-   * xmin} matches {@code writer_xid32}, so no one looks the stamp up). The lowest acknowledged seq
-   * over the local origin's slots is taken (a stale slot's row only keeps more), and the stamp at
-   * that seq itself is kept, so the newest acknowledged stamp always remains as the seed. Without
-   * the agent's folding, a row may keep a local {@code xmin} unfolded indefinitely, so no local
-   * stamp is ever removed. The causally stable frontier plays no part: other regions never read
-   * this database's stamps.
+   * again after a crash, which it does only above the acknowledged seq of {@code capture_state} (a
+   * slot that went back after a server crash sends older ones again; the capture skips them), and
+   * to seed its clock and seq from the newest stamp; (2) by appliers and folds, to find the dot of
+   * a row whose {@code xmin} is a local transaction not yet folded into {@code row_meta}. When the
+   * agent folds local writes, the slot passes a transaction only after Kafka acknowledged it and it
+   * was folded, and the capture records that as {@code capture_state.acknowledged_seq}: below it a
+   * transaction is never captured again and every row it wrote is synchronised in {@code row_meta}
+   * (its {@code xmin} matches {@code writer_xid32}, so no one looks the stamp up). The lowest
+   * acknowledged seq over the local origin's slots is taken (a stale slot's row only keeps more),
+   * and the stamp at that seq itself is kept, so the newest acknowledged stamp always remains as
+   * the seed. Without the agent's folding, a row may keep a local {@code xmin} unfolded
+   * indefinitely, so no local stamp is ever removed. The causally stable frontier plays no part:
+   * other regions never read this database's stamps.
    */
   private static final String LOCAL_STAMPS_GC =
       "DELETE FROM georep.xid_stamp WHERE origin = ? AND seq < (SELECT min(acknowledged_seq)"

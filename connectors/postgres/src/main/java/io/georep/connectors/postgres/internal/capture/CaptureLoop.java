@@ -45,6 +45,10 @@ import org.slf4j.LoggerFactory;
  *       when its {@code seq} was acknowledged, or when it was not to be shipped (apply, empty, at
  *       or below the resume point) and everything before it is confirmable. The confirmed position
  *       is the transaction's end LSN, so a restart resumes right after it.
+ *   <li><b>Nothing shipped twice after a server crash.</b> The server saves a logical slot's
+ *       confirmed position only at checkpoints, so after a crash the slot may send again
+ *       transactions that were acknowledged. A transaction at or below the acknowledged seq
+ *       persisted in {@code georep.capture_state} is skipped like one below the resume point.
  *   <li><b>Stamp before hand-off.</b> The {@code xid → (origin, seq, hlc, context)} stamps of a
  *       batch commit before any of the batch is handed on. A transaction that was stamped before (a
  *       re-capture after a crash) reuses its stamp, so it is re-emitted identical.
@@ -313,7 +317,12 @@ public final class CaptureLoop {
       } else if (changeMessages == 0) {
         replaySchemaOnly();
         skip(seq, endLsn);
-      } else if (seq <= resumeAfterSeq) {
+      } else if (seq <= resumeAfterSeq || seq <= persistedAck) {
+        // Shipped and acknowledged before: the slot sends it again when its confirmed position
+        // went back, which a server crash does (a logical slot's position reaches disk only at a
+        // checkpoint), while capture_state, a table, kept the acknowledgment. Its stamp may be
+        // collected already (below the acknowledged seq), so it could not be re-emitted
+        // identical; every region has it or will read it from the stream.
         replaySchemaOnly();
         applied = applied.advance(region, seq);
         skip(seq, endLsn);
