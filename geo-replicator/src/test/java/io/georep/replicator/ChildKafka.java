@@ -23,58 +23,71 @@ import org.apache.kafka.clients.admin.Admin;
  * server.properties}): it can be killed and started again on the same ports and data, for fault
  * tests.
  *
- * <p>Two client listeners: {@code PLAINTEXT} advertises itself; {@code PROXIED} advertises a port
- * of the caller's choice (a {@link TcpProxy} in front of it), so that the clients of one agent
- * reach the broker only through the proxy — Kafka hands clients the advertised address of the
+ * <p>Client listeners: {@code PLAINTEXT} advertises itself; each {@code PROXIED<i>} advertises a
+ * port of the caller's choice (a {@link TcpProxy} in front of it), so that the clients of one agent
+ * reach the broker only through its proxy — Kafka hands clients the advertised address of the
  * listener they bootstrapped from.
  */
 final class ChildKafka implements AutoCloseable {
   private final Path dir;
   private final Path properties;
   private final int port;
-  private final int proxiedPort;
-  private final int advertisedProxyPort;
+  private final int[] proxiedPorts;
+  private final int[] advertisedProxyPorts;
   private Process process;
 
   private ChildKafka(
-      Path dir, Path properties, int port, int proxiedPort, int advertisedProxyPort) {
+      Path dir, Path properties, int port, int[] proxiedPorts, int[] advertisedProxyPorts) {
     this.dir = dir;
     this.properties = properties;
     this.port = port;
-    this.proxiedPort = proxiedPort;
-    this.advertisedProxyPort = advertisedProxyPort;
+    this.proxiedPorts = proxiedPorts;
+    this.advertisedProxyPorts = advertisedProxyPorts;
   }
 
   /**
-   * Formats and starts a broker. Its three listeners and the port its {@code PROXIED} listener
-   * advertises ({@link #advertisedProxyPort()}, where a proxy is to listen) are four distinct free
-   * loopback ports.
+   * Formats and starts a broker with one {@code PROXIED} listener. Its listeners and the port that
+   * listener advertises ({@link #advertisedProxyPort()}, where a proxy is to listen) are distinct
+   * free loopback ports.
    */
   static ChildKafka start() throws Exception {
+    return start(1);
+  }
+
+  /**
+   * Formats and starts a broker with {@code proxied} listeners {@code PROXIED0…}, each advertising
+   * a port of its own ({@link #advertisedProxyPort(int)}): one proxy per listener, so that the
+   * clients of each region can be cut off on their own.
+   */
+  static ChildKafka start(int proxied) throws Exception {
     Path dir = Files.createTempDirectory("georep-kafka-");
-    int[] ports = freePorts(4);
+    int[] ports = freePorts(2 + 2 * proxied);
     int port = ports[0];
-    int proxied = ports[1];
-    int controller = ports[2];
-    int advertisedProxyPort = ports[3];
+    int controller = ports[1];
+    int[] proxiedPorts = new int[proxied];
+    int[] advertisedProxyPorts = new int[proxied];
+    StringBuilder listeners = new StringBuilder("PLAINTEXT://127.0.0.1:" + port);
+    StringBuilder advertised = new StringBuilder("PLAINTEXT://127.0.0.1:" + port);
+    StringBuilder protocols = new StringBuilder("PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+    for (int i = 0; i < proxied; i++) {
+      proxiedPorts[i] = ports[2 + 2 * i];
+      advertisedProxyPorts[i] = ports[3 + 2 * i];
+      listeners.append(",PROXIED").append(i).append("://127.0.0.1:").append(proxiedPorts[i]);
+      advertised
+          .append(",PROXIED")
+          .append(i)
+          .append("://127.0.0.1:")
+          .append(advertisedProxyPorts[i]);
+      protocols.append(",PROXIED").append(i).append(":PLAINTEXT");
+    }
+    listeners.append(",CONTROLLER://127.0.0.1:").append(controller);
     Properties p = new Properties();
     p.put("process.roles", "broker,controller");
     p.put("node.id", "1");
     p.put("controller.quorum.voters", "1@127.0.0.1:" + controller);
-    p.put(
-        "listeners",
-        "PLAINTEXT://127.0.0.1:"
-            + port
-            + ",PROXIED://127.0.0.1:"
-            + proxied
-            + ",CONTROLLER://127.0.0.1:"
-            + controller);
-    p.put(
-        "advertised.listeners",
-        "PLAINTEXT://127.0.0.1:" + port + ",PROXIED://127.0.0.1:" + advertisedProxyPort);
-    p.put(
-        "listener.security.protocol.map",
-        "PLAINTEXT:PLAINTEXT,PROXIED:PLAINTEXT,CONTROLLER:PLAINTEXT");
+    p.put("listeners", listeners.toString());
+    p.put("advertised.listeners", advertised.toString());
+    p.put("listener.security.protocol.map", protocols.toString());
     p.put("controller.listener.names", "CONTROLLER");
     p.put("inter.broker.listener.name", "PLAINTEXT");
     p.put("log.dirs", dir.resolve("data").toString());
@@ -99,7 +112,7 @@ final class ChildKafka implements AutoCloseable {
             "-c",
             properties.toString()),
         Duration.ofMinutes(1));
-    ChildKafka kafka = new ChildKafka(dir, properties, port, proxied, advertisedProxyPort);
+    ChildKafka kafka = new ChildKafka(dir, properties, port, proxiedPorts, advertisedProxyPorts);
     try {
       kafka.startProcess();
     } catch (Exception | AssertionError e) {
@@ -204,14 +217,31 @@ final class ChildKafka implements AutoCloseable {
     return "127.0.0.1:" + port;
   }
 
-  /** The port the {@code PROXIED} listener advertises to its clients (where a proxy listens). */
+  /**
+   * The port the first {@code PROXIED} listener advertises to its clients (where a proxy listens).
+   */
   int advertisedProxyPort() {
-    return advertisedProxyPort;
+    return advertisedProxyPort(0);
   }
 
-  /** The local port of the {@code PROXIED} listener (what a proxy forwards to). */
+  /** The port listener {@code PROXIED<i>} advertises to its clients (where its proxy listens). */
+  int advertisedProxyPort(int i) {
+    return advertisedProxyPorts[i];
+  }
+
+  /** The local port of the first {@code PROXIED} listener (what a proxy forwards to). */
   int proxiedPort() {
-    return proxiedPort;
+    return proxiedPort(0);
+  }
+
+  /** The local port of listener {@code PROXIED<i>} (what its proxy forwards to). */
+  int proxiedPort(int i) {
+    return proxiedPorts[i];
+  }
+
+  /** Whether the broker process runs. */
+  boolean isAlive() {
+    return process != null && process.isAlive();
   }
 
   @Override

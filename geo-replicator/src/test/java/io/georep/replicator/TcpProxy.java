@@ -13,6 +13,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 /**
  * A loopback TCP proxy for fault tests: forwards every connection to a target port; {@link #cut()}
  * closes every open connection and refuses new ones (accepted and closed at once) until {@link
+ * #heal()}; {@link #block(Direction)} is a one-way partition: the bytes of one direction are held
+ * (the connections stay open, as with packets lost one way and retransmitted) until {@link
  * #heal()}. Runs on daemon threads; {@link #close()} stops it.
  */
 final class TcpProxy implements AutoCloseable {
@@ -20,6 +22,16 @@ final class TcpProxy implements AutoCloseable {
   private final int target;
   private final List<Socket> open = new CopyOnWriteArrayList<>();
   private volatile boolean cut;
+  private volatile Direction blocked;
+
+  /** A direction of the proxied traffic. */
+  enum Direction {
+    /** From the client (an agent) to the target (the broker). */
+    TO_TARGET,
+    /** From the target back to the client. */
+    FROM_TARGET
+  }
+
   private volatile boolean closed;
 
   TcpProxy(int port, int target) throws IOException {
@@ -43,8 +55,8 @@ final class TcpProxy implements AutoCloseable {
         Socket upstream = new Socket(InetAddress.getLoopbackAddress(), target);
         open.add(client);
         open.add(upstream);
-        pipe(client, upstream);
-        pipe(upstream, client);
+        pipe(client, upstream, Direction.TO_TARGET);
+        pipe(upstream, client, Direction.FROM_TARGET);
       } catch (IOException e) {
         if (closed) {
           return;
@@ -53,7 +65,7 @@ final class TcpProxy implements AutoCloseable {
     }
   }
 
-  private void pipe(Socket from, Socket to) {
+  private void pipe(Socket from, Socket to, Direction direction) {
     Thread t =
         new Thread(
             () -> {
@@ -62,11 +74,16 @@ final class TcpProxy implements AutoCloseable {
                   OutputStream out = to.getOutputStream()) {
                 int n;
                 while ((n = in.read(buffer)) >= 0) {
+                  while (blocked == direction && !from.isClosed()) {
+                    Thread.sleep(10);
+                  }
                   out.write(buffer, 0, n);
                   out.flush();
                 }
               } catch (IOException e) {
                 // The other side closed, or the proxy cut the connection.
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
               } finally {
                 closeQuietly(from);
                 closeQuietly(to);
@@ -94,9 +111,15 @@ final class TcpProxy implements AutoCloseable {
     }
   }
 
-  /** Heals the link. */
+  /** Holds the bytes of one direction (a one-way partition) until {@link #heal()}. */
+  void block(Direction direction) {
+    blocked = direction;
+  }
+
+  /** Heals the link: new connections are accepted and held bytes flow again. */
   void heal() {
     cut = false;
+    blocked = null;
   }
 
   @Override

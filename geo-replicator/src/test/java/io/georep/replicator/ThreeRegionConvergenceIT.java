@@ -2,21 +2,13 @@ package io.georep.replicator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.georep.connector.SourceTransaction;
-import io.georep.replicator.codec.BatchCodec;
-import io.georep.replicator.codec.WireBatch;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -128,26 +120,6 @@ class ThreeRegionConvergenceIT {
   }
 
   private Set<Long> distinctShippedSeqs(String region) {
-    Map<String, Object> props = new HashMap<>();
-    props.put("bootstrap.servers", kafka.bootstrapServers());
-    BatchCodec codec = BatchCodec.create();
-    Set<Long> seqs = new HashSet<>();
-    try (KafkaConsumer<byte[], byte[]> c =
-        new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-      TopicPartition tp = new TopicPartition("georep." + region + ".changes", 0);
-      c.assign(List.of(tp));
-      c.seekToBeginning(List.of(tp));
-      long end = c.endOffsets(List.of(tp)).get(tp);
-      while (c.position(tp) < end) {
-        for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(500))) {
-          WireBatch batch = codec.decode(r.value());
-          for (SourceTransaction tx : batch.transactions()) {
-            assertThat(tx.origin().name()).isEqualTo(region);
-            seqs.add(tx.seq());
-          }
-        }
-      }
-    }
-    return seqs;
+    return Topology.distinctShippedSeqs(kafka.bootstrapServers(), "georep", region);
   }
 }

@@ -2,23 +2,32 @@ package io.georep.replicator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.georep.connector.SourceTransaction;
 import io.georep.publication.Publication;
 import io.georep.publication.PublicationParser;
+import io.georep.replicator.codec.BatchCodec;
+import io.georep.replicator.codec.WireBatch;
 import io.georep.vectorclock.ReplicaId;
 import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * Three regions for integration tests: one PostgreSQL per region with the workload schema, and one
@@ -204,6 +213,59 @@ final class Topology implements AutoCloseable {
     }
   }
 
+  /**
+   * The convergence checks over databases a test started itself, whose agents run elsewhere (child
+   * processes): no agent can be started through it. Closing it closes the databases.
+   *
+   * @param replicated the comparable content
+   * @param databases the database of every region of {@link #REGIONS}
+   */
+  static Topology over(Replicated replicated, Map<String, RegionDatabase> databases) {
+    Topology t =
+        new Topology(
+            replicated,
+            region -> {
+              throw new IllegalStateException("this topology's agents run elsewhere");
+            },
+            s -> s);
+    t.databases.putAll(databases);
+    return t;
+  }
+
+  /**
+   * The distinct seqs of the transactions in a region's changes topic, read from its beginning;
+   * asserts that every one of them has that region as its origin (an echo would not).
+   *
+   * @param bootstrapServers where the topic is
+   * @param prefix the topics' prefix ({@code topics.prefix})
+   * @param region the origin region
+   */
+  static Set<Long> distinctShippedSeqs(String bootstrapServers, String prefix, String region) {
+    Map<String, Object> props = new HashMap<>();
+    props.put("bootstrap.servers", bootstrapServers);
+    BatchCodec codec = BatchCodec.create();
+    Set<Long> seqs = new HashSet<>();
+    try (KafkaConsumer<byte[], byte[]> c =
+        new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      TopicPartition tp = new TopicPartition(prefix + "." + region + ".changes", 0);
+      c.assign(List.of(tp));
+      c.seekToBeginning(List.of(tp));
+      long end = c.endOffsets(List.of(tp)).get(tp);
+      while (c.position(tp) < end) {
+        for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(500))) {
+          WireBatch batch = codec.decode(r.value());
+          for (SourceTransaction tx : batch.transactions()) {
+            assertThat(tx.origin().name())
+                .as("origin of a transaction in %s", tp)
+                .isEqualTo(region);
+            seqs.add(tx.seq());
+          }
+        }
+      }
+    }
+    return seqs;
+  }
+
   AgentSettings settingsOf(String region) {
     List<AgentSettings.Region> regions = new ArrayList<>();
     for (String r : REGIONS) {
@@ -363,12 +425,7 @@ final class Topology implements AutoCloseable {
    */
   void assertConverged() throws SQLException {
     for (String query : replicated.snapshotQueries()) {
-      String digest =
-          "SELECT count(*) AS rows, md5(coalesce(string_agg(h, '' ORDER BY h), '')) AS digest"
-              + " FROM (SELECT md5(t::text) AS h FROM ("
-              + query
-              + ") t) r";
-      if (new HashSet<>(rowsInEveryRegion(digest)).size() == 1) {
+      if (new HashSet<>(rowsInEveryRegion(digest(query))).size() == 1) {
         continue;
       }
       String byRow = "SELECT md5(t::text) AS md5, left(t::text, 200) AS row FROM (" + query + ") t";
@@ -385,6 +442,24 @@ final class Topology implements AutoCloseable {
       throw new AssertionError(
           "the digests of " + query + " differ between regions although its rows compare equal");
     }
+  }
+
+  /** Whether every table's digest (see {@link #assertConverged()}) is equal in every region. */
+  boolean digestsEqual() throws SQLException {
+    for (String query : replicated.snapshotQueries()) {
+      if (new HashSet<>(rowsInEveryRegion(digest(query))).size() != 1) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** A query's row count and MD5 over the sorted MD5s of its rows' text. */
+  private static String digest(String query) {
+    return "SELECT count(*) AS rows, md5(coalesce(string_agg(h, '' ORDER BY h), '')) AS digest"
+        + " FROM (SELECT md5(t::text) AS h FROM ("
+        + query
+        + ") t) r";
   }
 
   /** Runs a query in every region at once; the results in {@link #REGIONS} order. */

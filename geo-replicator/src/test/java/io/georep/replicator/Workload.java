@@ -21,6 +21,13 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Counts what the assertions need: the sum of the increments per counter row, and the
  * transactions that changed at least one row (each is exactly one captured transaction).
+ *
+ * <p>{@link #withLedger()} makes it fit for faults of its own database: every transaction also
+ * inserts a row {@code (region, n)} into table {@code ledger}, so that each committed transaction
+ * is one captured transaction and can be found after the fact; a lost connection is reconnected
+ * (the database may be down for a while); a transaction whose commit was sent but not answered is
+ * in doubt until {@link #resolveInDoubt()} looks for its ledger row. It also deletes parents and
+ * records the rows it deleted, for the no-resurrection check.
  */
 final class Workload {
   static final int ITEMS = 40;
@@ -31,9 +38,26 @@ final class Workload {
   private final int regionIndex;
   private final SplittableRandom random;
   private final RegionDatabase db;
+
+  /** The sum of the committed increments per counter row (1…), and per item's qty (−id). */
   final Map<Integer, AtomicLong> increments;
+
   final AtomicLong changingTransactions = new AtomicLong();
   private int nextId;
+  private boolean ledger;
+  private long transactionNumber;
+
+  /** The ledger numbers of the transactions whose commit succeeded. */
+  final java.util.Set<Long> committed = ConcurrentHashMap.newKeySet();
+
+  /** The children and parents deleted by committed transactions: "children:id", "parents:id". */
+  final java.util.Set<String> deleted = ConcurrentHashMap.newKeySet();
+
+  /** What a transaction whose commit went unanswered would have done, by ledger number. */
+  private final Map<Long, Effects> inDoubt = new ConcurrentHashMap<>();
+
+  /** The increments and deletes of one transaction. */
+  private record Effects(Map<Integer, Long> increments, List<String> deletes) {}
 
   Workload(
       String region,
@@ -68,6 +92,54 @@ final class Workload {
     return m;
   }
 
+  /** Counts a committed increment: counter row {@code id}, or item {@code -id}'s qty. */
+  private void count(int id, long k) {
+    increments.computeIfAbsent(id, x -> new AtomicLong()).addAndGet(k);
+  }
+
+  /** Adds the ledger, reconnection and parent deletes (see the class comment). */
+  Workload withLedger() {
+    this.ledger = true;
+    return this;
+  }
+
+  /** The transactions in doubt (commit sent, no answer) not yet resolved. */
+  int inDoubt() {
+    return inDoubt.size();
+  }
+
+  /**
+   * Settles every transaction in doubt: one whose ledger row is in this region's database committed
+   * (its increments and deletes count), the others did not.
+   *
+   * @return how many of them had committed
+   */
+  int resolveInDoubt() throws SQLException {
+    int found = 0;
+    for (Map.Entry<Long, Effects> e : Map.copyOf(inDoubt).entrySet()) {
+      if (!db.rows("SELECT n FROM ledger WHERE region = '" + region + "' AND n = " + e.getKey())
+          .isEmpty()) {
+        e.getValue().increments().forEach(this::count);
+        deleted.addAll(e.getValue().deletes());
+        committed.add(e.getKey());
+        changingTransactions.incrementAndGet();
+        found++;
+      }
+      inDoubt.remove(e.getKey());
+    }
+    return found;
+  }
+
+  /** Whether a failure means the connection is gone (the server crashed or stopped). */
+  private static boolean connectionLost(SQLException e, Connection c) {
+    String state = e.getSQLState();
+    try {
+      return (state != null && (state.startsWith("08") || state.startsWith("57P"))) || c.isClosed();
+    } catch (SQLException closed) {
+      return true;
+    }
+  }
+
   /** A region-unique id: region index in the low digits. */
   private int uniqueId() {
     return nextId++ * 10 + regionIndex;
@@ -84,38 +156,93 @@ final class Workload {
    * write rate while a fault is injected).
    */
   void run(java.util.function.BooleanSupplier stop, long pauseNanos) throws SQLException {
-    try (Connection c = db.connect()) {
-      c.setAutoCommit(false);
+    Connection c = null;
+    try {
       while (!stop.getAsBoolean()) {
         if (pauseNanos > 0) {
           java.util.concurrent.locks.LockSupport.parkNanos(pauseNanos);
         }
+        if (c == null) {
+          c = connect();
+          if (c == null) {
+            continue;
+          }
+        }
         int ops = 1 + random.nextInt(3);
         Map<Integer, Long> pending = new java.util.HashMap<>();
+        List<String> deletes = new ArrayList<>();
         int changed = 0;
+        long n = ledger ? ++transactionNumber : 0;
+        boolean committing = false;
         try {
-          for (int op = 0; op < ops; op++) {
-            changed += operation(c, pending);
+          if (ledger) {
+            update(c, "INSERT INTO ledger (region, n) VALUES (?, ?)", region, n);
           }
+          for (int op = 0; op < ops; op++) {
+            changed += operation(c, pending, deletes);
+          }
+          committing = true;
           c.commit();
-          pending.forEach((id, k) -> increments.get(id).addAndGet(k));
-          if (changed > 0) {
+          pending.forEach(this::count);
+          deleted.addAll(deletes);
+          if (ledger) {
+            committed.add(n);
+          }
+          if (changed > 0 || ledger) {
             changingTransactions.incrementAndGet();
           }
         } catch (SQLException e) {
+          if (ledger && connectionLost(e, c)) {
+            if (committing) {
+              inDoubt.put(n, new Effects(pending, deletes));
+            }
+            closeQuietly(c);
+            c = null;
+            continue;
+          }
           // A unique clash with a local row, or a deadlock with the agent's apply: the
-          // transaction is gone, as an application would see it. Anything else is a bug of the
-          // workload itself.
+          // transaction is gone, as an application would see it. With parent deletes, a parent
+          // that still has children (or a child whose parent an apply just deleted) is refused
+          // by its foreign key. Anything else is a bug of the workload itself.
           c.rollback();
-          if (!List.of("23505", "40001", "40P01").contains(e.getSQLState())) {
+          if (!List.of("23505", "40001", "40P01").contains(e.getSQLState())
+              && !(ledger && "23503".equals(e.getSQLState()))) {
             throw e;
           }
         }
       }
+    } finally {
+      closeQuietly(c);
     }
   }
 
-  private int operation(Connection c, Map<Integer, Long> pending) throws SQLException {
+  /** A connection in a transaction; null when the server is down (the faults of withLedger). */
+  private Connection connect() throws SQLException {
+    try {
+      Connection c = db.connect();
+      c.setAutoCommit(false);
+      return c;
+    } catch (SQLException e) {
+      if (!ledger) {
+        throw e;
+      }
+      java.util.concurrent.locks.LockSupport.parkNanos(200_000_000L);
+      return null;
+    }
+  }
+
+  private static void closeQuietly(Connection c) {
+    if (c != null) {
+      try {
+        c.close();
+      } catch (SQLException e) {
+        // The connection is already gone.
+      }
+    }
+  }
+
+  private int operation(Connection c, Map<Integer, Long> pending, List<String> deletes)
+      throws SQLException {
     int item = 1 + random.nextInt(ITEMS);
     String tag = "t" + random.nextInt(6);
     switch (random.nextInt(12)) {
@@ -144,12 +271,16 @@ final class Workload {
         if (children.isEmpty()) {
           return 0;
         }
-        return update(
-            c, "DELETE FROM children WHERE id = ?", children.get(random.nextInt(children.size())));
+        int child = children.get(random.nextInt(children.size()));
+        return deleted(c, "children", child, deletes);
       }
       case 4 -> {
-        return update(
-            c, "UPDATE items SET qty = qty + ? WHERE id = ?", 1 + random.nextInt(9), item);
+        long k = 1L + random.nextInt(9);
+        int n = update(c, "UPDATE items SET qty = qty + ? WHERE id = ?", k, item);
+        if (n > 0) {
+          pending.merge(-item, k, Long::sum);
+        }
+        return n;
       }
       case 5, 6 -> {
         int counter = 1 + random.nextInt(COUNTERS);
@@ -193,6 +324,13 @@ final class Workload {
             note);
       }
       case 10 -> {
+        if (ledger && random.nextInt(4) == 0) {
+          List<Integer> parents = ids(c, "SELECT id FROM parents ORDER BY id");
+          if (parents.isEmpty()) {
+            return 0;
+          }
+          return deleted(c, "parents", parents.get(random.nextInt(parents.size())), deletes);
+        }
         if (random.nextBoolean()) {
           return update(
               c, "INSERT INTO parents (id, name) VALUES (?, ?)", uniqueId(), "p-" + region);
@@ -216,13 +354,23 @@ final class Workload {
         }
         int target = children.get(random.nextInt(children.size()));
         if (random.nextInt(3) == 0) {
-          return update(c, "DELETE FROM children WHERE id = ?", target);
+          return deleted(c, "children", target, deletes);
         }
         String v = region + random.nextInt(100);
         return update(
             c, "UPDATE children SET v = ? WHERE id = ? AND v IS DISTINCT FROM ?", v, target, v);
       }
     }
+  }
+
+  /** Deletes a row of children or parents by id, noting it when a row went. */
+  private static int deleted(Connection c, String table, int id, List<String> deletes)
+      throws SQLException {
+    int n = update(c, "DELETE FROM " + table + " WHERE id = ?", id);
+    if (n > 0) {
+      deletes.add(table + ":" + id);
+    }
+    return n;
   }
 
   private static int update(Connection c, String sql, Object... params) throws SQLException {
