@@ -377,14 +377,8 @@ class AgentCliIT {
   /** Waits until a marker written last in each region is everywhere and every table is equal. */
   private void awaitConverged() throws Exception {
     int round = (int) (System.nanoTime() & 0x3fffffff);
-    for (RegionDatabase db : List.of(euDb, usDb)) {
-      db.execute(
-          "INSERT INTO markers (region, v) VALUES ('"
-              + (db == euDb ? EU : US)
-              + "', "
-              + round
-              + ") ON CONFLICT (region) DO UPDATE SET v = excluded.v");
-    }
+    Topology.writeMarker(euDb, EU, round);
+    Topology.writeMarker(usDb, US, round);
     diagnosed(
         "both regions hold the same rows, both markers included",
         Duration.ofSeconds(90),

@@ -248,14 +248,7 @@ class BoundedHeapIT {
   private void awaitWritersExchanged(Duration timeout) throws Exception {
     int round = (int) (System.nanoTime() & 0x3fffffff);
     for (String region : WRITERS) {
-      topology
-          .db(region)
-          .execute(
-              "INSERT INTO markers (region, v) VALUES ('"
-                  + region
-                  + "', "
-                  + round
-                  + ") ON CONFLICT (region) DO UPDATE SET v = excluded.v");
+      Topology.writeMarker(topology.db(region), region, round);
     }
     Await.until(
         "eu-west and sa-east have each other's writes",

@@ -89,12 +89,7 @@ class FaultToleranceIT {
                 increments,
                 1_000 * round);
         workloads.add(w);
-        runs.add(
-            pool.submit(
-                () -> {
-                  w.run(stop::get, PAUSE_NANOS);
-                  return null;
-                }));
+        runs.add(w.submit(pool, stop, PAUSE_NANOS));
       }
       Await.until(
           "the workload is under way",

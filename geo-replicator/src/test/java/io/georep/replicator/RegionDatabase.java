@@ -44,6 +44,29 @@ final class RegionDatabase implements AutoCloseable {
    */
   private record Binaries(java.nio.file.Path directory, PgBinaryResolver resolver) {}
 
+  /**
+   * The default binaries under an instance of its own per server: zonky caches the unpacked copy
+   * per resolver instance, and reuses it while its directory exists, so a shared instance (a
+   * non-capturing lambda is one) would start this server from another server's binaries.
+   */
+  private static final class OwnResolver implements PgBinaryResolver {
+    private final java.nio.file.Path server;
+
+    OwnResolver(java.nio.file.Path server) {
+      this.server = server;
+    }
+
+    @Override
+    public java.io.InputStream getPgBinary(String system, String hardware) throws IOException {
+      return DefaultPostgresBinaryResolver.INSTANCE.getPgBinary(system, hardware);
+    }
+
+    @Override
+    public String toString() {
+      return "binaries of " + server;
+    }
+  }
+
   private RegionDatabase(
       EmbeddedPostgres postgres, java.nio.file.Path dataDirectory, int port, Binaries binaries) {
     this.postgres = postgres;
@@ -84,10 +107,7 @@ final class RegionDatabase implements AutoCloseable {
       try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
         port = s.getLocalPort();
       }
-      // A new instance (not the default itself): zonky keys its unpacked copies by instance.
-      PgBinaryResolver own =
-          (system, hardware) ->
-              DefaultPostgresBinaryResolver.INSTANCE.getPgBinary(system, hardware);
+      PgBinaryResolver own = new OwnResolver(dir);
       Binaries binaries = new Binaries(dir.resolve("binaries"), own);
       // The first start unpacks the binaries; the wrapper takes the place of postgres after it.
       builder(dir.resolve("data"), port, binaries).start().close();

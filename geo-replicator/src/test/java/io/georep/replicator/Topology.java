@@ -368,16 +368,23 @@ final class Topology implements AutoCloseable {
     }
   }
 
+  /**
+   * Writes a region's marker row for a round: the last transaction of the region before a
+   * convergence check, so that once every region has it, everything before it was shipped.
+   */
+  static void writeMarker(RegionDatabase db, String region, int round) throws SQLException {
+    db.execute(
+        "INSERT INTO markers (region, v) VALUES ('"
+            + region
+            + "', "
+            + round
+            + ") ON CONFLICT (region) DO UPDATE SET v = excluded.v");
+  }
+
   private void awaitMarkersAndApplied(Duration timeout) throws Exception {
     int round = (int) (System.nanoTime() & 0x3fffffff);
     for (String region : REGIONS) {
-      db(region)
-          .execute(
-              "INSERT INTO markers (region, v) VALUES ('"
-                  + region
-                  + "', "
-                  + round
-                  + ") ON CONFLICT (region) DO UPDATE SET v = excluded.v");
+      writeMarker(db(region), region, round);
     }
     Await.until(
         "every region has every marker",

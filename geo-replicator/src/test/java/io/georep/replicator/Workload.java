@@ -216,6 +216,21 @@ final class Workload {
     }
   }
 
+  /**
+   * Runs the workload on a pool until {@code stop} is set, pausing {@code pauseNanos} after each
+   * transaction.
+   */
+  java.util.concurrent.Future<?> submit(
+      java.util.concurrent.ExecutorService pool,
+      java.util.concurrent.atomic.AtomicBoolean stop,
+      long pauseNanos) {
+    return pool.submit(
+        () -> {
+          run(stop::get, pauseNanos);
+          return null;
+        });
+  }
+
   /** A connection in a transaction; null when the server is down (the faults of withLedger). */
   private Connection connect() throws SQLException {
     try {
