@@ -29,7 +29,7 @@ public final class UnknownSchemaException extends WireFormatException {
             + "); this reader knows "
             + describe(known)
             + "; upgrade this agent to the version of the agent that wrote the batch (a reader"
-            + " reads the current and the previous minor version)");
+            + " reads the current minor version and the earlier ones of its major version)");
     this.fingerprint = fingerprint;
   }
 

@@ -84,9 +84,26 @@ final class BatchGenerators {
       for (int c = 0; c < changeCount; c++) {
         changes.add(change(random, tables.get(random.nextInt(tables.size()))));
       }
+      VersionVector horizon = context;
+      if (random.nextInt(4) == 0) {
+        // Applied above the watermark at the origin (out-of-order apply): a higher horizon.
+        for (ReplicaId r : context.entries().keySet()) {
+          if (!r.equals(origin) && random.nextBoolean()) {
+            horizon = horizon.advance(r, context.get(r) + 1 + random.nextInt(1000));
+          }
+        }
+        if (!origin.equals(ReplicaId.of("above"))) {
+          horizon = horizon.advance(ReplicaId.of("above"), 1 + random.nextInt(1 << 20));
+        }
+      }
       transactions.add(
           new SourceTransaction(
-              origin, seq, new HybridTimestamp(wall, random.nextInt(4), origin), context, changes));
+              origin,
+              seq,
+              new HybridTimestamp(wall, random.nextInt(4), origin),
+              context,
+              horizon,
+              changes));
     }
     return new WireBatch(transactions);
   }

@@ -3,6 +3,7 @@ package io.georep.replicator.codec;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.georep.connector.SourceTransaction;
 import io.georep.replicator.codec.internal.EnvelopeEncoder;
 import io.georep.replicator.codec.internal.EnvelopeSchemas;
 import io.georep.replicator.codec.internal.FrameFormat;
@@ -11,6 +12,8 @@ import io.georep.vectorclock.testkit.Seeds;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.SplittableRandom;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericDatumWriter;
@@ -21,7 +24,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The evolution rule: a reader reads batches written with the previous minor version's schema. The
  * bundled 1.0 schema (without {@code fragment}) is read by the bundled codec; a stand-in older
- * schema (without {@code writer} and {@code fragment}) is readable once registered.
+ * schema (without {@code writer} and {@code fragment}) is readable once registered; a 1.1 batch
+ * (without {@code horizons}) reads with every horizon equal to its context.
  */
 class EnvelopeEvolutionTest {
   private static Schema previousSchema() throws IOException {
@@ -54,7 +58,7 @@ class EnvelopeEvolutionTest {
       Seeds.check(
           seed,
           random -> {
-            WireBatch batch = new BatchGenerators(0).batch(random);
+            WireBatch batch = withoutHorizons(new BatchGenerators(0).batch(random));
             try {
               assertThat(codec.decode(writeWithPrevious(batch, previous))).isEqualTo(batch);
             } catch (IOException e) {
@@ -79,11 +83,49 @@ class EnvelopeEvolutionTest {
       Seeds.check(
           seed,
           random -> {
-            WireBatch batch = new BatchGenerators(0).batch(random);
+            WireBatch batch = withoutHorizons(new BatchGenerators(0).batch(random));
             try {
               WireBatch decoded = BatchCodec.create().decode(writeWithPrevious(batch, v10));
               assertThat(decoded).isEqualTo(batch);
               assertThat(decoded.isFragment()).isFalse();
+            } catch (IOException e) {
+              throw new AssertionError(e);
+            }
+          });
+    }
+  }
+
+  /** Before 1.2 a batch carried no horizons: a reader takes each transaction's context. */
+  private static WireBatch withoutHorizons(WireBatch batch) {
+    List<SourceTransaction> txs = new ArrayList<>();
+    for (SourceTransaction t : batch.transactions()) {
+      txs.add(
+          new SourceTransaction(
+              t.origin(), t.seq(), t.commitTimestamp(), t.causalContext(), t.changes()));
+    }
+    return new WireBatch(txs);
+  }
+
+  @Test
+  void decode_batchWrittenWithBundledVersion11_readWithHorizonsEqualToContexts()
+      throws IOException {
+    Schema v11;
+    try (InputStream in =
+        EnvelopeEvolutionTest.class.getResourceAsStream(
+            "/io/georep/replicator/codec/previous/envelope-1.1.avsc")) {
+      v11 = new Schema.Parser().parse(in);
+    }
+    assertThat(v11.getField("fragment")).isNotNull();
+    assertThat(v11.getField("horizons")).isNull();
+    assertThat(EnvelopeSchemas.bundled().known()).contains(EnvelopeSchemas.fingerprint(v11));
+    for (long seed : Seeds.of("codec-evolution-1.1").limit(50).toArray()) {
+      Seeds.check(
+          seed,
+          random -> {
+            WireBatch batch = new BatchGenerators(0).batch(random);
+            try {
+              WireBatch decoded = BatchCodec.create().decode(writeWithPrevious(batch, v11));
+              assertThat(decoded).isEqualTo(withoutHorizons(batch));
             } catch (IOException e) {
               throw new AssertionError(e);
             }

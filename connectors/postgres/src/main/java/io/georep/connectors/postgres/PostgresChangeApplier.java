@@ -363,13 +363,7 @@ public final class PostgresChangeApplier implements ChangeApplier {
       for (SourceTransaction f : fragments) {
         all.addAll(f.changes());
       }
-      SourceTransaction whole =
-          new SourceTransaction(
-              fragment.origin(),
-              fragment.seq(),
-              fragment.commitTimestamp(),
-              fragment.causalContext(),
-              all);
+      SourceTransaction whole = fragment.withChanges(all);
       fragments.clear();
       apply(List.of(whole));
     }

@@ -14,8 +14,12 @@ import io.georep.connector.SourceTransaction;
 import io.georep.connector.Value;
 import io.georep.connectors.postgres.internal.capture.PgText;
 import io.georep.publication.Publication;
+import io.georep.vectorclock.Dot;
 import io.georep.vectorclock.GeorepException;
+import io.georep.vectorclock.HybridTimestamp;
+import io.georep.vectorclock.ReplicaId;
 import io.georep.vectorclock.RetriableGeorepException;
+import io.georep.vectorclock.VersionVector;
 import io.georep.vectorclock.testkit.Seeds;
 import java.math.BigDecimal;
 import java.sql.Connection;
@@ -445,6 +449,70 @@ class CaptureIT {
       assertThat(after.get(2).commitTimestamp()).isGreaterThan(before.get(2).commitTimestamp());
     }
     CaptureFixture.dropSlot(connection, slot);
+  }
+
+  /**
+   * Per-table workers apply an origin out of order: an apply transaction can name a dot above its
+   * watermark, and a local writer after it may have read that dot's rows. Its context (a prefix)
+   * cannot name the dot; its horizon must, or a receiver lets it pass before the dot (a child
+   * before its parent). The horizon survives a restart (persisted with the capture state) and the
+   * context never over-claims.
+   */
+  @Test
+  void capture_applyAboveTheWatermark_horizonNamesItAndContextDoesNot() throws Exception {
+    String slot = "t_horizon";
+    ReplicaId remote = ReplicaId.of("eu-west");
+    RecordingHandler first = new RecordingHandler();
+    List<SourceTransaction> before;
+    try (PostgresChangeSource source =
+        new PostgresChangeSource(config(database, slot, publication))) {
+      source.start(first, 0);
+      // Applied: eu-west 900 while the prefix of eu-west stands at 400 (700 is still in flight).
+      writeMark(
+          new ApplyMark(
+              List.of(new Dot(remote, 900)),
+              VersionVector.of(Map.of(remote, 400L)),
+              new HybridTimestamp(System.currentTimeMillis(), 0, remote)));
+      execute(connection, "INSERT INTO events (writer, n) VALUES (400, 0)");
+      before = first.awaitCount(1);
+      SourceTransaction tx = before.get(0);
+      assertThat(tx.causalContext().get(remote)).isEqualTo(400L);
+      assertThat(tx.horizon().get(remote)).isEqualTo(900L);
+      source.acknowledge(tx.seq());
+      first.await(() -> confirmedFlush(slot) > tx.seq(), "the slot to confirm it");
+    }
+    CaptureFixture.awaitInactive(connection, slot);
+    RecordingHandler second = new RecordingHandler();
+    try (PostgresChangeSource source =
+        new PostgresChangeSource(config(database, slot, publication))) {
+      source.start(second, 0);
+      execute(connection, "INSERT INTO events (writer, n) VALUES (400, 1)");
+      SourceTransaction next = second.awaitCount(1).get(0);
+      assertThat(next.causalContext().get(remote)).isEqualTo(400L);
+      assertThat(next.horizon().get(remote)).isEqualTo(900L);
+      // The prefix catches up past the dot: context and horizon agree again.
+      writeMark(
+          new ApplyMark(
+              List.of(new Dot(remote, 700)),
+              VersionVector.of(Map.of(remote, 900L)),
+              new HybridTimestamp(System.currentTimeMillis(), 0, remote)));
+      execute(connection, "INSERT INTO events (writer, n) VALUES (400, 2)");
+      SourceTransaction last = second.awaitCount(2).get(1);
+      assertThat(last.causalContext().get(remote)).isEqualTo(900L);
+      assertThat(last.horizon()).isEqualTo(last.causalContext());
+    }
+    CaptureFixture.dropSlot(connection, slot);
+  }
+
+  private void writeMark(ApplyMark mark) throws Exception {
+    connection.setAutoCommit(false);
+    try (PreparedStatement statement = connection.prepareStatement(ApplyMark.SQL)) {
+      statement.setBytes(1, mark.encode());
+      statement.execute();
+      connection.commit();
+    } finally {
+      connection.setAutoCommit(true);
+    }
   }
 
   /**

@@ -100,6 +100,13 @@ public final class EnvelopeDecoder {
 
     where = batchWhere;
     VectorReader in = new VectorReader(txBytes, where + " transactions");
+    CompactReader horizons = null;
+    if (envelope.getHorizons() != null) {
+      ByteBuffer h = envelope.getHorizons();
+      byte[] bytes = new byte[h.remaining()];
+      h.duplicate().get(bytes);
+      horizons = new CompactReader(bytes);
+    }
     List<SourceTransaction> transactions = new ArrayList<>(txCount);
     long seq = envelope.getFirstSeq();
     long wall = 0;
@@ -162,11 +169,19 @@ public final class EnvelopeDecoder {
       if (wall < 0) {
         throw in.malformed("negative commit wall time " + wall);
       }
+      VersionVector horizon = context;
+      if (horizons != null
+          && horizons.readUnsigned("horizon form of transaction " + seq, 0, 1) == 1) {
+        horizon = VersionVector.readFrom(horizons);
+      }
       transactions.add(
           new SourceTransaction(
-              origin, seq, new HybridTimestamp(wall, logical, origin), context, changes));
+              origin, seq, new HybridTimestamp(wall, logical, origin), context, horizon, changes));
     }
     in.expectEnd();
+    if (horizons != null) {
+      horizons.expectEnd("horizons");
+    }
     if (changesSeen != changeCount) {
       throw malformed(
           "transactions hold " + changesSeen + " changes, the header says " + changeCount);

@@ -111,7 +111,29 @@ public final class EnvelopeEncoder {
         writer,
         batch.fragment() == null
             ? null
-            : new Fragment(batch.fragment().index(), batch.fragment().last()));
+            : new Fragment(batch.fragment().index(), batch.fragment().last()),
+        encodeHorizons(batch.transactions()));
+  }
+
+  /** The horizons field: null when every horizon equals its context (docs/wire-format.md). */
+  private static ByteBuffer encodeHorizons(List<SourceTransaction> transactions) {
+    boolean any = false;
+    for (SourceTransaction t : transactions) {
+      any |= !t.horizon().equals(t.causalContext());
+    }
+    if (!any) {
+      return null;
+    }
+    CompactWriter out = new CompactWriter(transactions.size() * 8);
+    for (SourceTransaction t : transactions) {
+      if (t.horizon().equals(t.causalContext())) {
+        out.writeUnsigned(0);
+      } else {
+        out.writeUnsigned(1);
+        t.horizon().writeTo(out);
+      }
+    }
+    return ByteBuffer.wrap(out.toByteArray());
   }
 
   /**

@@ -30,7 +30,7 @@ public final class EnvelopeSchemas {
   static final String PREVIOUS_DIRECTORY = "/io/georep/replicator/codec/previous/";
 
   /** Resource names of previous minor versions' schemas, oldest first. */
-  static final List<String> PREVIOUS_VERSIONS = List.of("envelope-1.0.avsc");
+  static final List<String> PREVIOUS_VERSIONS = List.of("envelope-1.0.avsc", "envelope-1.1.avsc");
 
   private static final EnvelopeSchemas BUNDLED = bundle();
 

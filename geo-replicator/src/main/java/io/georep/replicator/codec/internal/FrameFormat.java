@@ -19,7 +19,7 @@ import net.jpountz.lz4.LZ4SafeDecompressor;
  * <pre>
  *  0  4  magic "GRPB"
  *  4  1  format major version (1)
- *  5  1  format minor version (1)
+ *  5  1  format minor version (2)
  *  6  2  flags, big-endian: bit 0 = payload is an LZ4 block; other bits 0
  *  8  8  envelope schema fingerprint, big-endian
  * 16  4  uncompressed envelope length, big-endian unsigned
@@ -43,7 +43,7 @@ public final class FrameFormat {
   public static final int MAJOR = 1;
 
   /** The format minor version this version writes. */
-  public static final int MINOR = 1;
+  public static final int MINOR = 2;
 
   static final int FLAG_LZ4 = 1;
   private static final byte[] MAGIC = {'G', 'R', 'P', 'B'};

@@ -14,15 +14,21 @@ import java.util.function.ToLongFunction;
  *
  * <h2>Design</h2>
  *
- * <p>A transaction of origin {@code o} passes when, for every entry {@code (r, s)} of its causal
- * context with {@code r} neither this region nor {@code o}, this region's applied watermark of
- * {@code r} is at least {@code s}. This region's own transactions are committed here by definition;
- * the entry for {@code o} names the transaction's predecessor in its own stream, whose order per
- * row the scheduler's conflict keys keep (and whose foreign-key dependencies the scheduler's retry
- * barrier covers), so waiting for it would serialise every origin for nothing. Watermarks are
- * contiguous prefixes of the streams (seqs are commit LSNs, so "covers {@code s}" means "has
- * applied everything of {@code r} up to {@code s}"), and contexts only grow along a stream, so a
- * later transaction of an origin never passes before an earlier one that waits.
+ * <p>A transaction of origin {@code o} passes when, for every entry {@code (r, s)} of its horizon
+ * (its causal context, raised to the highest seq its origin had applied where that origin's
+ * per-table workers applied out of order) with {@code r} neither this region nor {@code o}, this
+ * region's applied watermark of {@code r} is at least {@code s}. Waiting for the context alone let
+ * a transaction pass before one its origin had applied above the watermark and its writer had read
+ * (a child before its parent, a delete before the insert it removes). Waiting for the horizon's
+ * prefix waits for the gaps below it too, which cannot deadlock: every transaction it waits for
+ * committed, in real time, before the waiting one. This region's own transactions are committed
+ * here by definition; the entry for {@code o} names the transaction's predecessor in its own
+ * stream, whose order per row the scheduler's conflict keys keep (and whose foreign-key
+ * dependencies the scheduler's retry barrier covers), so waiting for it would serialise every
+ * origin for nothing. Watermarks are contiguous prefixes of the streams (seqs are commit LSNs, so
+ * "covers {@code s}" means "has applied everything of {@code r} up to {@code s}"), and contexts
+ * only grow along a stream, so a later transaction of an origin never passes before an earlier one
+ * that waits.
  *
  * <p>Each waiting transaction is indexed under its first unmet dependency {@code (r, s)} only; when
  * {@code r}'s watermark moves to {@code w}, the entries indexed at or below {@code w} are checked
@@ -104,7 +110,7 @@ final class CausalGate {
   }
 
   private long firstUnmet(Entry e, ToLongFunction<ReplicaId> applied, ReplicaId[] unmet) {
-    for (Map.Entry<ReplicaId, Long> dep : e.tx().causalContext().entries().entrySet()) {
+    for (Map.Entry<ReplicaId, Long> dep : e.tx().horizon().entries().entrySet()) {
       ReplicaId r = dep.getKey();
       if (r.equals(local) || r.equals(e.origin())) {
         continue;

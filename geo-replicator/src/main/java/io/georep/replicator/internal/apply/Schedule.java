@@ -206,7 +206,7 @@ final class Schedule {
    * every known origin reads 0; the scheduler turns each into an alert and a meter.
    */
   private void findUnknown(Entry e) {
-    for (ReplicaId r : e.tx().causalContext().entries().keySet()) {
+    for (ReplicaId r : e.tx().horizon().entries().keySet()) {
       if (!known.contains(r)
           && !r.equals(e.origin())
           && reportedUnknown.add(List.of(e.origin(), r))) {

@@ -72,9 +72,7 @@ final class FragmentAssembler {
     if (!f.last()) {
       return dropped;
     }
-    SourceTransaction whole =
-        new SourceTransaction(
-            head.origin(), head.seq(), head.commitTimestamp(), head.causalContext(), changes);
+    SourceTransaction whole = head.withChanges(changes);
     reset();
     return new Step(whole, dropped.dropped(), dropped.droppedFragments());
   }

@@ -354,9 +354,6 @@ public final class StreamReceiver implements Runnable {
         kept.add(c);
       }
     }
-    return kept.size() == tx.changes().size()
-        ? tx
-        : new SourceTransaction(
-            tx.origin(), tx.seq(), tx.commitTimestamp(), tx.causalContext(), kept);
+    return kept.size() == tx.changes().size() ? tx : tx.withChanges(kept);
   }
 }

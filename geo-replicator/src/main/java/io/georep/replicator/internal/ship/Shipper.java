@@ -297,18 +297,14 @@ public final class Shipper implements FragmentHandler, AutoCloseable {
       InFlight.Hold hold =
           inFlight.hold(finalSlice ? 1 : 0, sliceKib, 2, lastWire ? () -> confirm(seq) : () -> {});
       if (lastWire) {
-        SourceTransaction whole =
-            new SourceTransaction(
-                tx.origin(), tx.seq(), tx.commitTimestamp(), tx.causalContext(), foldChanges);
+        SourceTransaction whole = tx.withChanges(foldChanges);
         foldChanges = null;
         folder.submit(List.of(whole), hold::done);
       } else {
         // The folder's part: the slice waits in the fold buffer, outside the permits.
         hold.done();
       }
-      SourceTransaction part =
-          new SourceTransaction(
-              tx.origin(), tx.seq(), tx.commitTimestamp(), tx.causalContext(), slice);
+      SourceTransaction part = tx.withChanges(slice);
       send(WireBatch.fragment(part, wireIndex++, lastWire), slice.size(), hold, lastWire);
     }
   }

@@ -88,6 +88,46 @@ class ScheduleTest {
     assertThat(dispatched(s)).containsExactly("[a:20]");
   }
 
+  /**
+   * Region b applied a:20 before a:10 (per-table workers) and a writer in b read a:20's row: b's
+   * transaction names a:20 only in its horizon (its context, a prefix, stops before a:10). It must
+   * wait here until a:20 is applied, though its context is.
+   */
+  @Test
+  void admit_horizonAboveTheContext_waitsForTheHorizonsPrefix() {
+    Schedule s = schedule(2, 10);
+    String[] tables = tablesOnDifferentWorkers(2);
+    Received child =
+        new Received(
+            new SourceTransaction(
+                B,
+                5,
+                new HybridTimestamp(5, 0, B),
+                VersionVector.empty(),
+                VersionVector.of(Map.of(A, 20L)),
+                List.of(insert(tables[1], 1))),
+            0,
+            5,
+            1);
+    s.admit(child);
+    assertThat(s.dispatch()).isEmpty();
+    assertThat(s.gateDepth()).isEqualTo(1);
+
+    s.admit(tx(A, 10, 0, VersionVector.empty(), insert(tables[0], 1)));
+    List<Schedule.Dispatch> ten = s.dispatch();
+    assertThat(ten).hasSize(1);
+    s.applied(ten.get(0).worker(), group(ten.get(0)));
+    assertThat(s.dispatch()).isEmpty();
+
+    s.admit(tx(A, 20, 10, VersionVector.empty(), insert(tables[0], 2)));
+    List<Schedule.Dispatch> twenty = s.dispatch();
+    assertThat(twenty).hasSize(1);
+    assertThat(group(twenty.get(0))).extracting(Entry::seq).containsExactly(20L);
+    s.applied(twenty.get(0).worker(), group(twenty.get(0)));
+
+    assertThat(dispatched(s)).containsExactly("[b:5]");
+  }
+
   @Test
   void admit_disjointRowsOnTwoWorkers_runInParallel() {
     Schedule s = schedule(2, 10);

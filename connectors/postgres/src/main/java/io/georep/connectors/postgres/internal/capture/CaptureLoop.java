@@ -11,6 +11,7 @@ import io.georep.connectors.postgres.ClockSkewListener;
 import io.georep.connectors.postgres.PostgresSourceConfig;
 import io.georep.connectors.postgres.internal.pgoutput.PgOutputDecoder;
 import io.georep.connectors.postgres.internal.pgoutput.PgOutputMessage;
+import io.georep.vectorclock.Dot;
 import io.georep.vectorclock.GeorepException;
 import io.georep.vectorclock.HybridLogicalClock;
 import io.georep.vectorclock.HybridTimestamp;
@@ -55,9 +56,11 @@ import org.slf4j.LoggerFactory;
  *   <li><b>Causal context in WAL order.</b> The applied vector joins each apply transaction's
  *       watermark and each emitted local transaction's {@code seq} at its commit, in WAL order, so
  *       a local transaction's context is exactly what was applied (and emitted) before it
- *       committed. The vector is persisted with the confirmed position ({@code
- *       georep.capture_state}) before the server learns that position, so after a restart the
- *       vector is rebuilt exactly from the state plus the re-read WAL (joins are idempotent).
+ *       committed. Its horizon is the highest applied seq per origin, which per-table appliers
+ *       raise above their watermarks (each mark names the dots it applied). Both vectors are
+ *       persisted with the confirmed position ({@code georep.capture_state}) before the server
+ *       learns that position, so after a restart the vector is rebuilt exactly from the state plus
+ *       the re-read WAL (joins are idempotent).
  *   <li><b>Bounded memory.</b> A transaction's raw messages are held in a {@link TransactionBuffer}
  *       (spilled to disk past a threshold) until its commit decides what it is; then it is
  *       converted and handed on in fragments to a {@link FragmentHandler}.
@@ -73,7 +76,8 @@ public final class CaptureLoop {
   /** Microseconds between 1970-01-01 and PostgreSQL's epoch 2000-01-01. */
   private static final long PG_EPOCH_MICROS = 946_684_800_000_000L;
 
-  private record Pending(long seq, long endLsn, VersionVector vectorAfter, boolean emitted) {}
+  private record Pending(
+      long seq, long endLsn, VersionVector vectorAfter, VersionVector highAfter, boolean emitted) {}
 
   private record Ready(SourceTransaction transaction, CaptureMetadata.Stamp newStamp) {}
 
@@ -97,7 +101,15 @@ public final class CaptureLoop {
   private int readyChanges;
 
   private VersionVector applied;
+
+  /**
+   * The highest applied seq per remote origin, above the watermarks where an applier applied out of
+   * order: the horizon of the next local transaction.
+   */
+  private VersionVector appliedHigh;
+
   private VersionVector persistedVector;
+  private VersionVector persistedHigh;
   private long persistedAck;
   private long maxStampedSeq;
 
@@ -146,7 +158,10 @@ public final class CaptureLoop {
     this.clock = new HybridLogicalClock(region, () -> commitMillis);
     Optional<CaptureMetadata.State> state = metadata.state(config.slotName());
     this.applied = state.map(CaptureMetadata.State::appliedVector).orElse(VersionVector.empty());
+    this.appliedHigh =
+        state.map(CaptureMetadata.State::appliedHigh).orElse(VersionVector.empty()).join(applied);
     this.persistedVector = state.isPresent() ? applied : null;
+    this.persistedHigh = state.isPresent() ? appliedHigh : null;
     this.persistedAck = state.map(CaptureMetadata.State::acknowledgedSeq).orElse(0L);
     Optional<CaptureMetadata.Stamp> newest = metadata.newest();
     this.maxStampedSeq = newest.map(CaptureMetadata.Stamp::seq).orElse(0L);
@@ -173,7 +188,7 @@ public final class CaptureLoop {
     commitMillis = Math.max(commitMillis, timestamp.wallTimeMillis());
     clock.receive(timestamp);
     applied = applied.advance(region, seq);
-    pending.add(new Pending(seq, endLsn, applied, true));
+    pending.add(new Pending(seq, endLsn, applied, appliedHigh, true));
     copySeq = seq;
     copySettled = settled;
   }
@@ -309,6 +324,12 @@ public final class CaptureLoop {
           for (var entry : mark.watermark().entries().entrySet()) {
             if (!entry.getKey().equals(region)) {
               applied = applied.advance(entry.getKey(), entry.getValue());
+              appliedHigh = appliedHigh.advance(entry.getKey(), entry.getValue());
+            }
+          }
+          for (Dot dot : mark.applied()) {
+            if (!dot.origin().equals(region)) {
+              appliedHigh = appliedHigh.add(dot);
             }
           }
         }
@@ -366,27 +387,32 @@ public final class CaptureLoop {
   private void emit(PgOutputMessage.Begin b, long seq, long commitMicros, long endLsn) {
     HybridTimestamp timestamp;
     VersionVector context;
+    VersionVector horizon;
     CaptureMetadata.Stamp newStamp = null;
     Optional<CaptureMetadata.Stamp> stored =
         seq <= maxStampedSeq ? metadata.find(seq) : Optional.empty();
     if (stored.isPresent()) {
       timestamp = stored.get().timestamp();
       context = stored.get().causalContext();
+      horizon = stored.get().horizon();
     } else {
       commitMillis = Math.floorDiv(commitMicros + PG_EPOCH_MICROS, 1000L);
       timestamp = clock.now();
       context = applied;
+      horizon = appliedHigh.join(applied);
       newStamp =
-          new CaptureMetadata.Stamp(Integer.toUnsignedLong(b.xid()), seq, timestamp, context);
+          new CaptureMetadata.Stamp(
+              Integer.toUnsignedLong(b.xid()), seq, timestamp, context, horizon);
     }
     applied = applied.advance(region, seq);
-    pending.add(new Pending(seq, endLsn, applied, true));
+    pending.add(new Pending(seq, endLsn, applied, appliedHigh, true));
     if (changeMessages <= config.fragmentChanges()
         || !(handler instanceof FragmentHandler fragments)) {
       List<RowChange> changes = new ArrayList<>(changeMessages);
       replay(changes::add, seq);
       ready.add(
-          new Ready(new SourceTransaction(region, seq, timestamp, context, changes), newStamp));
+          new Ready(
+              new SourceTransaction(region, seq, timestamp, context, horizon, changes), newStamp));
       readyChanges += changes.size();
       return;
     }
@@ -397,6 +423,7 @@ public final class CaptureLoop {
     }
     HybridTimestamp ts = timestamp;
     VersionVector ctx = context;
+    VersionVector hz = horizon;
     List<RowChange> slice = new ArrayList<>(config.fragmentChanges());
     int[] index = {0};
     int[] seen = {0};
@@ -407,12 +434,12 @@ public final class CaptureLoop {
           seen[0]++;
           if (slice.size() == config.fragmentChanges() && seen[0] < total) {
             fragments.onFragment(
-                new SourceTransaction(region, seq, ts, ctx, slice), index[0]++, false);
+                new SourceTransaction(region, seq, ts, ctx, hz, slice), index[0]++, false);
             slice.clear();
           }
         },
         seq);
-    fragments.onFragment(new SourceTransaction(region, seq, ts, ctx, slice), index[0], true);
+    fragments.onFragment(new SourceTransaction(region, seq, ts, ctx, hz, slice), index[0], true);
   }
 
   private void replay(java.util.function.Consumer<RowChange> sink, long seq) {
@@ -447,7 +474,7 @@ public final class CaptureLoop {
     if (last != null && !last.emitted()) {
       pending.pollLast();
     }
-    pending.add(new Pending(seq, endLsn, applied, false));
+    pending.add(new Pending(seq, endLsn, applied, appliedHigh, false));
   }
 
   private void flushReady() {
@@ -490,10 +517,14 @@ public final class CaptureLoop {
       return;
     }
     long ack = Math.max(persistedAck, Math.min(acked, last.seq()));
-    if (emitted || !last.vectorAfter().equals(persistedVector)) {
+    if (emitted
+        || !last.vectorAfter().equals(persistedVector)
+        || !last.highAfter().equals(persistedHigh)) {
       metadata.save(
-          config.slotName(), new CaptureMetadata.State(last.endLsn(), last.vectorAfter(), ack));
+          config.slotName(),
+          new CaptureMetadata.State(last.endLsn(), last.vectorAfter(), last.highAfter(), ack));
       persistedVector = last.vectorAfter();
+      persistedHigh = last.highAfter();
       persistedAck = ack;
     }
     if (copyConfirmed) {

@@ -25,12 +25,35 @@ import java.util.Optional;
  */
 public final class CaptureMetadata {
 
-  /** A stamp: the identity and clock of a captured local transaction. */
+  /**
+   * A stamp: the identity and clock of a captured local transaction.
+   *
+   * @param xid32 the transaction's 32-bit xid
+   * @param seq its commit LSN
+   * @param timestamp its HLC
+   * @param causalContext its causal context
+   * @param horizon its horizon (stored only where it differs from the context)
+   */
   public record Stamp(
-      long xid32, long seq, HybridTimestamp timestamp, VersionVector causalContext) {}
+      long xid32,
+      long seq,
+      HybridTimestamp timestamp,
+      VersionVector causalContext,
+      VersionVector horizon) {}
 
-  /** The persisted capture state of a slot. */
-  public record State(long confirmedLsn, VersionVector appliedVector, long acknowledgedSeq) {}
+  /**
+   * The persisted capture state of a slot.
+   *
+   * @param confirmedLsn the confirmed position
+   * @param appliedVector the applied vector there
+   * @param appliedHigh the highest applied seq per remote origin there (covers the vector)
+   * @param acknowledgedSeq the highest acknowledged local seq
+   */
+  public record State(
+      long confirmedLsn,
+      VersionVector appliedVector,
+      VersionVector appliedHigh,
+      long acknowledgedSeq) {}
 
   /**
    * The initial copy a slot started with.
@@ -61,7 +84,7 @@ public final class CaptureMetadata {
    */
   public Optional<Stamp> newest() {
     return query(
-        "SELECT xid32, seq, hlc_wall, hlc_logical, causal_context FROM georep.xid_stamp"
+        "SELECT xid32, seq, hlc_wall, hlc_logical, causal_context, horizon FROM georep.xid_stamp"
             + " WHERE origin = ? ORDER BY seq DESC LIMIT 1",
         -1);
   }
@@ -74,7 +97,7 @@ public final class CaptureMetadata {
    */
   public Optional<Stamp> find(long seq) {
     return query(
-        "SELECT xid32, seq, hlc_wall, hlc_logical, causal_context FROM georep.xid_stamp"
+        "SELECT xid32, seq, hlc_wall, hlc_logical, causal_context, horizon FROM georep.xid_stamp"
             + " WHERE origin = ? AND seq = ?",
         seq);
   }
@@ -89,12 +112,15 @@ public final class CaptureMetadata {
         if (!rs.next()) {
           return Optional.empty();
         }
+        VersionVector context = VersionVector.fromBytes(rs.getBytes(5));
+        byte[] horizon = rs.getBytes(6);
         return Optional.of(
             new Stamp(
                 rs.getLong(1),
                 rs.getLong(2),
                 new HybridTimestamp(rs.getLong(3), rs.getInt(4), origin),
-                VersionVector.fromBytes(rs.getBytes(5))));
+                context,
+                horizon == null ? context : VersionVector.fromBytes(horizon)));
       }
     } catch (SQLException e) {
       throw unavailable("read xid stamps", e);
@@ -116,7 +142,7 @@ public final class CaptureMetadata {
           PreparedStatement insert =
               connection.prepareStatement(
                   "INSERT INTO georep.xid_stamp (origin, seq, xid, xid32, hlc_wall, hlc_logical,"
-                      + " causal_context) VALUES (?, ?, ?, ?, ?, ?, ?)"
+                      + " causal_context, horizon) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
                       + " ON CONFLICT (origin, seq) DO NOTHING")) {
         statement.execute("SET LOCAL synchronous_commit = on");
         long next;
@@ -134,6 +160,8 @@ public final class CaptureMetadata {
           insert.setLong(5, stamp.timestamp().wallTimeMillis());
           insert.setInt(6, stamp.timestamp().logical());
           insert.setBytes(7, stamp.causalContext().toBytes());
+          insert.setBytes(
+              8, stamp.horizon().equals(stamp.causalContext()) ? null : stamp.horizon().toBytes());
           insert.addBatch();
         }
         insert.executeBatch();
@@ -170,14 +198,22 @@ public final class CaptureMetadata {
   public Optional<State> state(String slot) {
     try (PreparedStatement query =
         connection.prepareStatement(
-            "SELECT confirmed_lsn, applied_vector, acknowledged_seq FROM georep.capture_state"
+            "SELECT confirmed_lsn, applied_vector, acknowledged_seq, applied_high"
+                + " FROM georep.capture_state"
                 + " WHERE slot_name = ?")) {
       query.setString(1, slot);
       try (ResultSet rs = query.executeQuery()) {
-        return rs.next()
-            ? Optional.of(
-                new State(rs.getLong(1), VersionVector.fromBytes(rs.getBytes(2)), rs.getLong(3)))
-            : Optional.empty();
+        if (!rs.next()) {
+          return Optional.empty();
+        }
+        VersionVector vector = VersionVector.fromBytes(rs.getBytes(2));
+        byte[] high = rs.getBytes(4);
+        return Optional.of(
+            new State(
+                rs.getLong(1),
+                vector,
+                high == null ? vector : VersionVector.fromBytes(high).join(vector),
+                rs.getLong(3)));
       }
     } catch (SQLException e) {
       throw unavailable("read the capture state", e);
@@ -194,15 +230,18 @@ public final class CaptureMetadata {
     try (PreparedStatement upsert =
         connection.prepareStatement(
             "INSERT INTO georep.capture_state (slot_name, origin, confirmed_lsn, applied_vector,"
-                + " acknowledged_seq, updated_at) VALUES (?, ?, ?, ?, ?, now())"
+                + " acknowledged_seq, applied_high, updated_at) VALUES (?, ?, ?, ?, ?, ?, now())"
                 + " ON CONFLICT (slot_name) DO UPDATE SET confirmed_lsn = excluded.confirmed_lsn,"
-                + " applied_vector = excluded.applied_vector,"
+                + " applied_vector = excluded.applied_vector, applied_high = excluded.applied_high,"
                 + " acknowledged_seq = excluded.acknowledged_seq, updated_at = now()")) {
       upsert.setString(1, slot);
       upsert.setString(2, origin.name());
       upsert.setLong(3, state.confirmedLsn());
       upsert.setBytes(4, state.appliedVector().toBytes());
       upsert.setLong(5, state.acknowledgedSeq());
+      upsert.setBytes(
+          6,
+          state.appliedHigh().equals(state.appliedVector()) ? null : state.appliedHigh().toBytes());
       upsert.executeUpdate();
     } catch (SQLException e) {
       throw unavailable("write the capture state", e);
