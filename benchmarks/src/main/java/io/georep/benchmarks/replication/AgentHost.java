@@ -84,7 +84,10 @@ public final class AgentHost {
             "heap-sampler");
     sampler.setDaemon(true);
     sampler.start();
-    long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+    long deadline =
+        System.nanoTime()
+            + Duration.ofSeconds(Long.parseLong(p.getProperty("ready.timeout.seconds", "120")))
+                .toNanos();
     while (!(source.status().ready() && target.status().ready())) {
       if (System.nanoTime() > deadline) {
         out.println("@@ FAILED agents not ready: " + source.status() + " / " + target.status());

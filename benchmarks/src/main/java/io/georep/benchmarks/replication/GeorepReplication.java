@@ -9,6 +9,7 @@ import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -40,11 +41,13 @@ final class GeorepReplication implements ReplicationSystem {
   private final EmbeddedRegionDatabase source;
   private final EmbeddedRegionDatabase target;
   private final String database;
+  private final String targetDatabase;
   private final List<String> tables;
   private final String bootstrap;
   private final Path workDirectory;
   private final ReplicationBenchmark.GeorepOptions options;
   private final BlockingQueue<String> replies = new LinkedBlockingQueue<>();
+  private Duration readyTimeout = Duration.ofMinutes(2);
   private Process process;
   private Writer commands;
   private Admin admin;
@@ -57,9 +60,23 @@ final class GeorepReplication implements ReplicationSystem {
       String bootstrap,
       Path workDirectory,
       ReplicationBenchmark.GeorepOptions options) {
+    this(source, target, database, tables, bootstrap, workDirectory, options, database);
+  }
+
+  /** As above, with the target region's tables in a database of another name. */
+  GeorepReplication(
+      EmbeddedRegionDatabase source,
+      EmbeddedRegionDatabase target,
+      String database,
+      List<String> tables,
+      String bootstrap,
+      Path workDirectory,
+      ReplicationBenchmark.GeorepOptions options,
+      String targetDatabase) {
     this.source = source;
     this.target = target;
     this.database = database;
+    this.targetDatabase = targetDatabase;
     this.tables = List.copyOf(tables);
     this.bootstrap = bootstrap;
     this.workDirectory = workDirectory;
@@ -82,12 +99,21 @@ final class GeorepReplication implements ReplicationSystem {
     return yaml.toString();
   }
 
+  /**
+   * Sets how long the agents may take to become ready (two minutes by default); a source region
+   * with data becomes ready only once its initial copy is applied.
+   */
+  void readyTimeout(Duration timeout) {
+    this.readyTimeout = timeout;
+  }
+
   @Override
   public void start() throws Exception {
     Properties p = new Properties();
+    p.setProperty("ready.timeout.seconds", Long.toString(readyTimeout.toSeconds()));
     p.setProperty("bootstrap", bootstrap);
     p.setProperty("source.url", BenchDatabases.jdbcUrl(source, database));
-    p.setProperty("target.url", BenchDatabases.jdbcUrl(target, database));
+    p.setProperty("target.url", BenchDatabases.jdbcUrl(target, targetDatabase));
     p.setProperty("publication", publication());
     p.setProperty("apply.workers", Integer.toString(options.applyWorkers));
     p.setProperty("apply.group.max.transactions", Integer.toString(options.groupMaxTransactions));
@@ -140,7 +166,7 @@ final class GeorepReplication implements ReplicationSystem {
             "agent-host-reader");
     reader.setDaemon(true);
     reader.start();
-    String ready = reply(180);
+    String ready = reply(readyTimeout.toSeconds() + 60);
     if (!ready.equals("READY")) {
       throw new IllegalStateException("the agents did not start: " + ready + "\n" + logTail());
     }

