@@ -52,18 +52,7 @@ final class GeorepReplication implements ReplicationSystem {
   private Writer commands;
   private Admin admin;
 
-  GeorepReplication(
-      EmbeddedRegionDatabase source,
-      EmbeddedRegionDatabase target,
-      String database,
-      List<String> tables,
-      String bootstrap,
-      Path workDirectory,
-      ReplicationBenchmark.GeorepOptions options) {
-    this(source, target, database, tables, bootstrap, workDirectory, options, database);
-  }
-
-  /** As above, with the target region's tables in a database of another name. */
+  /** Replicates {@code database} at the source into {@code targetDatabase} at the target. */
   GeorepReplication(
       EmbeddedRegionDatabase source,
       EmbeddedRegionDatabase target,

@@ -494,7 +494,14 @@ public final class ReplicationBenchmark implements Callable<Integer> {
               name.equals("native")
                   ? new NativeReplication(source, target, db, allTables())
                   : new GeorepReplication(
-                      source, target, db, allTables(), kafka.bootstrapServers(), work, o.georep))) {
+                      source,
+                      target,
+                      db,
+                      allTables(),
+                      kafka.bootstrapServers(),
+                      work,
+                      o.georep,
+                      db))) {
         system.start();
         for (Workload w : warmup) {
           long t = System.nanoTime();

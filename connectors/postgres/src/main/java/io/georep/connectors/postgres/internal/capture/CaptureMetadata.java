@@ -113,14 +113,13 @@ public final class CaptureMetadata {
           return Optional.empty();
         }
         VersionVector context = VersionVector.fromBytes(rs.getBytes(5));
-        byte[] horizon = rs.getBytes(6);
         return Optional.of(
             new Stamp(
                 rs.getLong(1),
                 rs.getLong(2),
                 new HybridTimestamp(rs.getLong(3), rs.getInt(4), origin),
                 context,
-                horizon == null ? context : VersionVector.fromBytes(horizon)));
+                vectorOr(rs.getBytes(6), context)));
       }
     } catch (SQLException e) {
       throw unavailable("read xid stamps", e);
@@ -160,8 +159,7 @@ public final class CaptureMetadata {
           insert.setLong(5, stamp.timestamp().wallTimeMillis());
           insert.setInt(6, stamp.timestamp().logical());
           insert.setBytes(7, stamp.causalContext().toBytes());
-          insert.setBytes(
-              8, stamp.horizon().equals(stamp.causalContext()) ? null : stamp.horizon().toBytes());
+          insert.setBytes(8, bytesUnless(stamp.horizon(), stamp.causalContext()));
           insert.addBatch();
         }
         insert.executeBatch();
@@ -175,6 +173,18 @@ public final class CaptureMetadata {
     } catch (SQLException e) {
       throw unavailable("write xid stamps", e);
     }
+  }
+
+  /**
+   * A stored vector, or {@code fallback} where the column is NULL (stored only when it differs).
+   */
+  private static VersionVector vectorOr(byte[] bytes, VersionVector fallback) {
+    return bytes == null ? fallback : VersionVector.fromBytes(bytes);
+  }
+
+  /** The bytes to store for {@code vector}: NULL when it equals {@code same}. */
+  private static byte[] bytesUnless(VersionVector vector, VersionVector same) {
+    return vector.equals(same) ? null : vector.toBytes();
   }
 
   /**
@@ -207,12 +217,11 @@ public final class CaptureMetadata {
           return Optional.empty();
         }
         VersionVector vector = VersionVector.fromBytes(rs.getBytes(2));
-        byte[] high = rs.getBytes(4);
         return Optional.of(
             new State(
                 rs.getLong(1),
                 vector,
-                high == null ? vector : VersionVector.fromBytes(high).join(vector),
+                vectorOr(rs.getBytes(4), vector).join(vector),
                 rs.getLong(3)));
       }
     } catch (SQLException e) {
@@ -239,9 +248,7 @@ public final class CaptureMetadata {
       upsert.setLong(3, state.confirmedLsn());
       upsert.setBytes(4, state.appliedVector().toBytes());
       upsert.setLong(5, state.acknowledgedSeq());
-      upsert.setBytes(
-          6,
-          state.appliedHigh().equals(state.appliedVector()) ? null : state.appliedHigh().toBytes());
+      upsert.setBytes(6, bytesUnless(state.appliedHigh(), state.appliedVector()));
       upsert.executeUpdate();
     } catch (SQLException e) {
       throw unavailable("write the capture state", e);
