@@ -22,11 +22,42 @@ public final class TablePolicy {
   private final TableSchema table;
   private final ConflictResolver rowResolver;
   private final ColumnPolicy[] columns;
+  private final java.util.Set<String> maskedColumns;
 
   private TablePolicy(TableSchema table, ConflictResolver rowResolver, ColumnPolicy[] columns) {
+    this(table, rowResolver, columns, java.util.Set.of());
+  }
+
+  private TablePolicy(
+      TableSchema table,
+      ConflictResolver rowResolver,
+      ColumnPolicy[] columns,
+      java.util.Set<String> maskedColumns) {
     this.table = table;
     this.rowResolver = rowResolver;
     this.columns = columns;
+    this.maskedColumns = maskedColumns;
+  }
+
+  /**
+   * Returns this policy with the columns a publication masks: their values leave the region masked,
+   * so the origin's own rows keep values that differ from the merged (masked) ones, and folding the
+   * origin's writes must never write the masked values back into its table.
+   *
+   * @param masked the masked columns' names; never null
+   * @return the policy
+   */
+  public TablePolicy withMaskedColumns(java.util.Set<String> masked) {
+    return new TablePolicy(table, rowResolver, columns, java.util.Set.copyOf(masked));
+  }
+
+  /**
+   * Returns the columns a publication masks (see {@link #withMaskedColumns}).
+   *
+   * @return the names; empty if none
+   */
+  public java.util.Set<String> maskedColumns() {
+    return maskedColumns;
   }
 
   /**

@@ -85,7 +85,8 @@ public final class Agent implements AutoCloseable {
     AgentSettings.Database db = settings.database();
     PostgresSourceConfig source =
         PostgresSourceConfig.of(
-            db.jdbcUrl(), db.user(), db.password(), settings.region(), settings.publications());
+                db.jdbcUrl(), db.user(), db.password(), settings.region(), settings.publications())
+            .withCopy(db.copyChunkRows(), db.copyParallel());
     if (db.slotName() != null) {
       source = source.withSlotName(db.slotName());
     }

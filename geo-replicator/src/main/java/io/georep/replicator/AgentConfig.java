@@ -347,6 +347,22 @@ public final class AgentConfig {
               null,
               false,
               pattern("[a-z0-9_]{1,63}", "1 to 63 characters of a-z, 0-9 and _")),
+          key(
+              "database.copy.chunk.rows",
+              Type.INT,
+              "10000",
+              "100–1000000",
+              range(100, 1_000_000, "100 to 1000000"),
+              "rows per chunk of the initial copy: one transaction on the database that holds the"
+                  + " table in SHARE mode (writers wait for it) and carries the rows into the WAL;"
+                  + " a restarted copy reads at most the chunk it was reading again"),
+          key(
+              "database.copy.parallel",
+              Type.INT,
+              "2",
+              "1–16",
+              range(1, 16, "1 to 16"),
+              "tables the initial copy reads at once, each over its own connection"),
           structure(
               "publications",
               Type.FILES,
@@ -1639,7 +1655,9 @@ public final class AgentConfig {
                       (String) values.get("database.url"),
                       (String) values.get("database.user"),
                       (String) values.getOrDefault("database.password", ""),
-                      (String) values.get("database.slot")));
+                      (String) values.get("database.slot"),
+                      (Integer) values.get("database.copy.chunk.rows"),
+                      (Integer) values.get("database.copy.parallel")));
       AgentSettings.Topics topics =
           record(
               "topics",

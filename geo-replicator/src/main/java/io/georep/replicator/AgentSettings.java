@@ -1,5 +1,6 @@
 package io.georep.replicator;
 
+import io.georep.connectors.postgres.PostgresSourceConfig;
 import io.georep.connectors.postgres.PostgresUrl;
 import io.georep.publication.Publication;
 import io.georep.vectorclock.ReplicaId;
@@ -213,8 +214,35 @@ public record AgentSettings(
    * @param password {@code database.password}; never null (empty for none); never shown
    * @param slotName {@code database.slot}, the logical replication slot; null for the default
    *     {@code georep_<region>}
+   * @param copyChunkRows {@code database.copy.chunk.rows}, rows per chunk of the initial copy
+   * @param copyParallel {@code database.copy.parallel}, tables the initial copy reads at once
    */
-  public record Database(String jdbcUrl, String user, String password, String slotName) {
+  public record Database(
+      String jdbcUrl,
+      String user,
+      String password,
+      String slotName,
+      int copyChunkRows,
+      int copyParallel) {
+
+    /**
+     * Database settings with the initial copy's defaults.
+     *
+     * @param jdbcUrl the JDBC URL
+     * @param user the user
+     * @param password the password (empty for none)
+     * @param slotName the slot, or null for the default
+     */
+    public Database(String jdbcUrl, String user, String password, String slotName) {
+      this(
+          jdbcUrl,
+          user,
+          password,
+          slotName,
+          PostgresSourceConfig.DEFAULT_COPY_CHUNK_ROWS,
+          PostgresSourceConfig.DEFAULT_COPY_PARALLEL);
+    }
+
     /**
      * Validates the database settings.
      *

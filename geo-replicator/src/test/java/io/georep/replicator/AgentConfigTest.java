@@ -152,7 +152,7 @@ class AgentConfigTest {
             "unknown-key-in-section",
             BASE.replace("  user: georep", "  user: georep\n  hostname: pg1"),
             "unknown-key-in-section.yaml:5:3: unknown key 'database.hostname' — 'database' has"
-                + " the keys url, user, password, slot; see docs/configuration.md"),
+                + " the keys url, user, password, slot, copy.chunk.rows, copy.parallel; see docs/configuration.md"),
         of(
             "kafka-setting-at-top-level",
             BASE + "security.protocol: SSL\n",

@@ -273,13 +273,15 @@ public final class PostgresChangeApplier implements ChangeApplier {
     Map<Long, Long> xids = new HashMap<>();
     try (PreparedStatement q =
         c.prepareStatement(
-            "SELECT seq, xid32 FROM georep.xid_stamp WHERE origin = ? AND seq = ?")) {
+            "SELECT seq, xid32, copy_chunk FROM georep.xid_stamp WHERE origin = ? AND seq = ?")) {
       for (SourceTransaction t : transactions) {
         q.setString(1, t.origin().name());
         q.setLong(2, t.seq());
         try (ResultSet rs = q.executeQuery()) {
           if (rs.next()) {
-            xids.put(rs.getLong(1), rs.getLong(2));
+            xids.put(
+                rs.getLong(1),
+                rs.getLong(2) + (rs.getBoolean(3) ? ApplyTransaction.COPY_CHUNK : 0));
           }
         }
       }

@@ -1,5 +1,8 @@
 package io.georep.connectors.postgres;
 
+import io.georep.connector.RowKey;
+import io.georep.connector.TableId;
+import io.georep.connector.TableSchema;
 import io.georep.connector.spi.ChangeSource;
 import io.georep.connector.spi.TransactionHandler;
 import io.georep.connectors.postgres.internal.capture.CaptureLoop;
@@ -7,19 +10,30 @@ import io.georep.connectors.postgres.internal.capture.CaptureMetadata;
 import io.georep.connectors.postgres.internal.capture.CaptureRules;
 import io.georep.connectors.postgres.internal.capture.CatalogLookup;
 import io.georep.connectors.postgres.internal.capture.ChangeConverter;
-import io.georep.connectors.postgres.internal.capture.InitialCopy;
+import io.georep.connectors.postgres.internal.capture.ChunkedCopy;
+import io.georep.connectors.postgres.internal.capture.CopyChunk;
+import io.georep.connectors.postgres.internal.capture.CopyFrontier;
+import io.georep.connectors.postgres.internal.capture.CopyTables;
 import io.georep.connectors.postgres.internal.capture.Preflight;
+import io.georep.connectors.postgres.internal.pgoutput.PgOutputMessage;
 import io.georep.connectors.postgres.internal.schema.MetadataSchema;
+import io.georep.publication.TableName;
 import io.georep.vectorclock.GeorepException;
+import io.georep.vectorclock.HybridTimestamp;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.postgresql.PGConnection;
@@ -69,7 +83,9 @@ public final class PostgresChangeSource implements ChangeSource {
   private Thread thread;
   private Connection regular;
   private Connection replication;
-  private Connection snapshotConnection;
+  private ChunkedCopy reader;
+  private List<CaptureMetadata.CopyTable> copyTables = List.of();
+  private volatile GeorepException copyFailure;
   private volatile CopyProgressListener copyListener = CopyProgressListener.NONE;
   private volatile ClockSkewListener skewListener = ClockSkewListener.NONE;
 
@@ -108,7 +124,6 @@ public final class PostgresChangeSource implements ChangeSource {
     }
     started = true;
     acknowledged.set(resumeAfterSeq);
-    InitialCopy copy = null;
     Runnable body;
     try {
       regular = connect(false);
@@ -119,52 +134,34 @@ public final class PostgresChangeSource implements ChangeSource {
       CaptureRules rules = CaptureRules.live(preflight.plan(), config.environment());
       CaptureMetadata metadata = new CaptureMetadata(regular, config.region());
       boolean slotExists = preflight.slotExists();
-      boolean copyNow = !slotExists && config.initialCopy();
+      boolean copying = !slotExists && config.initialCopy();
+      boolean fresh = copying;
       Optional<CaptureMetadata.Copy> previous = metadata.copy(config.slotName());
       if (previous.isPresent() && !previous.get().done()) {
-        long shipped =
-            Math.max(
-                resumeAfterSeq,
-                metadata
-                    .state(config.slotName())
-                    .map(CaptureMetadata.State::acknowledgedSeq)
-                    .orElse(0L));
-        if (previous.get().seq() <= shipped) {
-          metadata.finishCopy(config.slotName(), false);
-        } else if (!config.initialCopy()) {
+        if (!config.initialCopy()) {
           metadata.finishCopy(config.slotName(), true);
         } else {
-          // An unfinished copy: its snapshot died with its connection, so start over from a new
-          // slot (see InitialCopy).
-          if (slotExists) {
-            dropSlot(regular, config.slotName());
-          }
-          copyNow = true;
+          // An unfinished copy resumes after its last chunk while its slot lives (the slot holds
+          // the WAL of every chunk not acknowledged); a lost slot starts a new copy.
+          copying = true;
+          fresh = !slotExists;
         }
       }
       replication = connect(true);
-      if (!slotExists || copyNow) {
-        String[] slot = createSlot(replication, version, copyNow);
-        if (copyNow) {
-          snapshotConnection = connect(false);
-          copy =
-              InitialCopy.prepare(
-                  config,
-                  snapshotConnection,
-                  metadata,
-                  slot[1],
-                  LogSequenceNumber.valueOf(slot[0]).asLong());
-        }
+      long consistentLsn = 0;
+      if (!slotExists) {
+        consistentLsn = createSlot(replication, version);
+      }
+      if (fresh) {
+        beginCopy(metadata, consistentLsn);
       }
       ChangeConverter converter =
           new ChangeConverter(new CatalogLookup(regular), config.publications(), rules);
-      if (copy == null) {
-        CaptureLoop loop = loop(handler, metadata, converter, resumeAfterSeq);
-        body = () -> run(loop, handler);
-      } else {
-        InitialCopy initial = copy;
-        body = () -> copyThenRun(initial, handler, metadata, converter, resumeAfterSeq);
+      CaptureLoop loop = loop(handler, metadata, converter, resumeAfterSeq);
+      if (copying) {
+        reader = copy(loop, metadata);
       }
+      body = () -> run(loop, handler);
     } catch (SQLException e) {
       closeConnections();
       throw new CaptureUnavailableException(
@@ -179,12 +176,103 @@ public final class PostgresChangeSource implements ChangeSource {
       closeConnections();
       throw e;
     }
-    if (copy == null) {
+    if (reader == null) {
       copyListener.onCopySettled();
     }
     thread = new Thread(body, "georep-capture-" + config.slotName());
     thread.setDaemon(true);
     thread.start();
+    if (reader != null) {
+      reader.start(copyTables);
+    }
+  }
+
+  /** Records a new copy of every published table, with the server's row estimates. */
+  private void beginCopy(CaptureMetadata metadata, long consistentLsn) throws SQLException {
+    Map<TableId, Long> estimates = new LinkedHashMap<>();
+    String snapshot;
+    try (Statement statement = regular.createStatement();
+        ResultSet rs = statement.executeQuery("SELECT pg_current_snapshot()::text")) {
+      rs.next();
+      snapshot = rs.getString(1);
+    }
+    try (PreparedStatement query =
+        regular.prepareStatement(
+            "SELECT c.reltuples::bigint FROM pg_catalog.pg_class c"
+                + " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+                + " WHERE n.nspname = ? AND c.relname = ?")) {
+      for (TableName table : CopyTables.tables(config.publications())) {
+        query.setString(1, table.schema());
+        query.setString(2, table.name());
+        try (ResultSet rs = query.executeQuery()) {
+          long estimate = rs.next() ? rs.getLong(1) : -1;
+          estimates.put(TableId.of(table.schema(), table.name()), estimate < 0 ? -1 : estimate);
+        }
+      }
+    }
+    HybridTimestamp now = new HybridTimestamp(System.currentTimeMillis(), 0, config.region());
+    metadata.beginCopy(
+        config.slotName(), Math.max(1, consistentLsn - 1), consistentLsn, snapshot, now, estimates);
+  }
+
+  /**
+   * Prepares the capture's side of the copy (the placed chunks as saved, converted keys) and the
+   * readers; the readers start once the capture streams.
+   */
+  private ChunkedCopy copy(CaptureLoop loop, CaptureMetadata metadata) throws SQLException {
+    copyTables = metadata.copyTables(config.slotName());
+    ChangeConverter rows =
+        new ChangeConverter(
+            new CatalogLookup(regular),
+            config.publications(),
+            CaptureRules.copy(config.publications(), config.environment()));
+    Map<TableId, CopyFrontier.Entry> entries = new HashMap<>();
+    Map<TableId, Long> placed = new ConcurrentHashMap<>();
+    for (CaptureMetadata.CopyTable t : copyTables) {
+      RowKey key = null;
+      if (t.placedKey() != null && !t.placedDone()) {
+        PgOutputMessage.Relation relation = CopyTables.relation(regular, t.table());
+        rows.relation(relation);
+        TableSchema schema = rows.schema(relation.relationOid());
+        String[] texts = new String[schema.columnCount()];
+        for (int k = 0; k < schema.keyColumns().size(); k++) {
+          texts[schema.keyColumnIndex(k)] = t.placedKey().get(k);
+        }
+        key = rows.key(relation.relationOid(), CopyChunk.tuple(texts));
+      }
+      entries.put(
+          t.table(), new CopyFrontier.Entry(t.placedChunk(), key, t.placedKey(), t.placedDone()));
+      placed.put(t.table(), t.placedChunk());
+    }
+    Connection catalog = regular;
+    loop.copy(
+        new CaptureLoop.Copy(
+            CopyFrontier.of(entries),
+            rows,
+            table -> {
+              try {
+                return CopyTables.relation(catalog, table);
+              } catch (SQLException e) {
+                throw new CaptureUnavailableException(
+                    "cannot read the catalog entry of " + table + ": " + e.getMessage(), e);
+              }
+            },
+            placed::put,
+            copyListener::onCopySettled));
+    return new ChunkedCopy(
+        config.slotName(),
+        () -> connect(false),
+        config.copyChunkRows(),
+        config.spillThresholdBytes(),
+        config.copyParallel(),
+        copyListener,
+        table -> placed.getOrDefault(table, 0L),
+        failure -> {
+          synchronized (monitor) {
+            copyFailure = failure;
+            monitor.notifyAll();
+          }
+        });
   }
 
   private CaptureLoop loop(
@@ -218,69 +306,13 @@ public final class PostgresChangeSource implements ChangeSource {
         skewListener);
   }
 
-  /** Runs the initial copy, then streams; on the capture thread. */
-  private void copyThenRun(
-      InitialCopy copy,
-      TransactionHandler handler,
-      CaptureMetadata metadata,
-      ChangeConverter converter,
-      long resumeAfterSeq) {
-    CaptureLoop loop;
-    try {
-      InitialCopy.Outcome outcome = copy.run(handler, copyListener, () -> closed);
-      Connection c = snapshotConnection;
-      snapshotConnection = null;
-      c.close();
-      if (outcome.aborted()) {
-        closeConnections();
-        return;
-      }
-      loop = loop(handler, metadata, converter, resumeAfterSeq);
-      if (outcome.emitted()) {
-        loop.afterCopy(
-            copy.seq(), copy.consistentLsn(), copy.timestamp(), copyListener::onCopySettled);
-      } else {
-        metadata.finishCopy(config.slotName(), false);
-        copyListener.onCopySettled();
-      }
-    } catch (SQLException | RuntimeException e) {
-      closeConnections();
-      GeorepException failure =
-          e instanceof GeorepException g
-              ? g
-              : e instanceof SQLException sql
-                  ? new CaptureUnavailableException(
-                      "cannot stream slot "
-                          + config.slotName()
-                          + " after its initial copy: "
-                          + sql.getMessage()
-                          + "; a new source copies again",
-                      sql)
-                  : new CaptureException(
-                      "initial copy of slot " + config.slotName() + " failed: " + e, e);
-      if (!closed) {
-        closed = true;
-        handler.onFailure(failure);
-      }
-      return;
-    }
-    run(loop, handler);
-  }
-
   /**
-   * Creates the slot over the replication connection; with {@code export}, the slot's snapshot is
-   * exported and stays valid until this connection runs its next command.
+   * Creates the slot over the replication connection.
    *
-   * @return the consistent point and the snapshot name (null without export)
+   * @return the consistent point
    */
-  private String[] createSlot(Connection connection, int version, boolean export)
-      throws SQLException {
-    String option;
-    if (version >= 15) {
-      option = export ? "(SNAPSHOT 'export')" : "(SNAPSHOT 'nothing')";
-    } else {
-      option = export ? "EXPORT_SNAPSHOT" : "NOEXPORT_SNAPSHOT";
-    }
+  private long createSlot(Connection connection, int version) throws SQLException {
+    String option = version >= 15 ? "(SNAPSHOT 'nothing')" : "NOEXPORT_SNAPSHOT";
     try (Statement statement = connection.createStatement()) {
       statement.execute(
           "CREATE_REPLICATION_SLOT " + config.slotName() + " LOGICAL pgoutput " + option);
@@ -288,16 +320,8 @@ public final class PostgresChangeSource implements ChangeSource {
         if (rs == null || !rs.next()) {
           throw new SQLException("CREATE_REPLICATION_SLOT returned no row");
         }
-        return new String[] {rs.getString("consistent_point"), rs.getString("snapshot_name")};
+        return LogSequenceNumber.valueOf(rs.getString("consistent_point")).asLong();
       }
-    }
-  }
-
-  private static void dropSlot(Connection connection, String slot) throws SQLException {
-    try (PreparedStatement drop =
-        connection.prepareStatement("SELECT pg_catalog.pg_drop_replication_slot(?)")) {
-      drop.setString(1, slot);
-      drop.execute();
     }
   }
 
@@ -305,6 +329,10 @@ public final class PostgresChangeSource implements ChangeSource {
     GeorepException failure = null;
     try {
       while (!closed) {
+        GeorepException copyFailed = copyFailure;
+        if (copyFailed != null) {
+          throw copyFailed;
+        }
         if (!loop.step()) {
           synchronized (monitor) {
             if (!closed) {
@@ -325,6 +353,9 @@ public final class PostgresChangeSource implements ChangeSource {
               ? null
               : new CaptureException("capture from slot " + config.slotName() + " failed: " + e, e);
     } finally {
+      if (reader != null) {
+        reader.stop();
+      }
       loop.close();
       closeConnections();
     }
@@ -371,7 +402,7 @@ public final class PostgresChangeSource implements ChangeSource {
   }
 
   private synchronized void closeConnections() {
-    for (Connection c : new Connection[] {snapshotConnection, replication, regular}) {
+    for (Connection c : new Connection[] {replication, regular}) {
       if (c != null) {
         try {
           c.close();
@@ -380,7 +411,6 @@ public final class PostgresChangeSource implements ChangeSource {
         }
       }
     }
-    snapshotConnection = null;
     replication = null;
     regular = null;
   }

@@ -146,7 +146,9 @@ public record PostgresSinkConfig(
             for (TableRule rule : p.tables()) {
               if (rule.table().schema().equals(table.id().schema())
                   && rule.table().name().equals(table.id().name())) {
-                return registry.policyFor(table, rule);
+                java.util.Set<String> masked = new java.util.HashSet<>();
+                rule.masks().forEach(m -> masked.add(m.column().name()));
+                return registry.policyFor(table, rule).withMaskedColumns(masked);
               }
             }
           }

@@ -53,6 +53,8 @@ import java.util.regex.Pattern;
  * @param spillDirectory the directory for spill files; never null
  * @param stampBatchChanges changes per stamped hand-off batch; at least 1
  * @param initialCopy whether a newly created slot starts with a copy of the existing rows
+ * @param copyChunkRows rows per chunk of the initial copy; 100 to 1,000,000
+ * @param copyParallel tables the initial copy reads at once; 1 to 16
  * @param environment reads environment variables (mask salts); returns null for an unset one; never
  *     null; never printed
  */
@@ -69,6 +71,8 @@ public record PostgresSourceConfig(
     Path spillDirectory,
     int stampBatchChanges,
     boolean initialCopy,
+    int copyChunkRows,
+    int copyParallel,
     Function<String, String> environment) {
 
   /** The default status interval. */
@@ -76,6 +80,12 @@ public record PostgresSourceConfig(
 
   /** The default fragment size, in changes. */
   public static final int DEFAULT_FRAGMENT_CHANGES = 10_000;
+
+  /** The default rows per chunk of the initial copy. */
+  public static final int DEFAULT_COPY_CHUNK_ROWS = 10_000;
+
+  /** The default number of tables the initial copy reads at once. */
+  public static final int DEFAULT_COPY_PARALLEL = 2;
 
   /** The default spill threshold, in bytes. */
   public static final long DEFAULT_SPILL_THRESHOLD_BYTES = 8L << 20;
@@ -132,6 +142,13 @@ public record PostgresSourceConfig(
       problems.add(
           "source.postgres.stamp.batch.changes must be at least 1, got " + stampBatchChanges);
     }
+    if (copyChunkRows < 100 || copyChunkRows > 1_000_000) {
+      problems.add(
+          "database.copy.chunk.rows must be between 100 and 1000000, got " + copyChunkRows);
+    }
+    if (copyParallel < 1 || copyParallel > 16) {
+      problems.add("database.copy.parallel must be between 1 and 16, got " + copyParallel);
+    }
     if (environment == null) {
       problems.add("the environment (for mask salts) is required");
     }
@@ -171,6 +188,8 @@ public record PostgresSourceConfig(
         Path.of(System.getProperty("java.io.tmpdir")),
         DEFAULT_FRAGMENT_CHANGES,
         true,
+        DEFAULT_COPY_CHUNK_ROWS,
+        DEFAULT_COPY_PARALLEL,
         System::getenv);
   }
 
@@ -207,6 +226,8 @@ public record PostgresSourceConfig(
         spillDirectory,
         stampBatchChanges,
         initialCopy,
+        copyChunkRows,
+        copyParallel,
         environment);
   }
 
@@ -230,6 +251,8 @@ public record PostgresSourceConfig(
         spillDirectory,
         stampBatchChanges,
         copy,
+        copyChunkRows,
+        copyParallel,
         environment);
   }
 
@@ -253,6 +276,8 @@ public record PostgresSourceConfig(
         spillDirectory,
         stampBatchChanges,
         initialCopy,
+        copyChunkRows,
+        copyParallel,
         variables);
   }
 
@@ -278,6 +303,59 @@ public record PostgresSourceConfig(
         directory,
         stampBatchChanges,
         initialCopy,
+        copyChunkRows,
+        copyParallel,
+        environment);
+  }
+
+  /**
+   * Returns a copy with another hand-off batch size.
+   *
+   * @param changes changes gathered before stamping and handing on a batch
+   * @return the new configuration
+   */
+  public PostgresSourceConfig withStampBatchChanges(int changes) {
+    return new PostgresSourceConfig(
+        jdbcUrl,
+        user,
+        password,
+        region,
+        slotName,
+        publications,
+        statusInterval,
+        fragmentChanges,
+        spillThresholdBytes,
+        spillDirectory,
+        changes,
+        initialCopy,
+        copyChunkRows,
+        copyParallel,
+        environment);
+  }
+
+  /**
+   * Returns a copy with other initial-copy settings.
+   *
+   * @param chunkRows rows per chunk
+   * @param parallel tables read at once
+   * @return the new configuration
+   */
+  public PostgresSourceConfig withCopy(int chunkRows, int parallel) {
+    return new PostgresSourceConfig(
+        jdbcUrl,
+        user,
+        password,
+        region,
+        slotName,
+        publications,
+        statusInterval,
+        fragmentChanges,
+        spillThresholdBytes,
+        spillDirectory,
+        stampBatchChanges,
+        initialCopy,
+        chunkRows,
+        parallel,
         environment);
   }
 
@@ -315,6 +393,10 @@ public record PostgresSourceConfig(
         + stampBatchChanges
         + ", initialCopy="
         + initialCopy
+        + ", copyChunkRows="
+        + copyChunkRows
+        + ", copyParallel="
+        + copyParallel
         + "]";
   }
 }

@@ -22,9 +22,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * A new slot starts with a copy of the existing rows, from the slot's exported snapshot, delivered
- * before the changes the slot streams; a copy interrupted by a crash is done again, whole, from a
- * new slot.
+ * A new slot starts with a copy of the existing rows, read in chunks by key range, each chunk a
+ * transaction of the stream: live changes to rows of chunks not handed on yet are not shipped (the
+ * chunk carries them), later ones are; a crashed copy resumes after its last committed chunk, and
+ * chunks committed but not acknowledged come again, identical, from the slot.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class InitialCopyIT {
@@ -46,6 +47,15 @@ class InitialCopyIT {
                 name: redact
           """);
 
+  private final Publication plain =
+      CaptureFixture.publication(
+          """
+          publication: plain
+          operations: [insert, update, delete]
+          tables:
+            - table: public.items
+          """);
+
   @AfterAll
   void stop() throws Exception {
     for (EmbeddedDatabase database : databases.values()) {
@@ -53,10 +63,11 @@ class InitialCopyIT {
     }
   }
 
-  private PostgresSourceConfig config(EmbeddedDatabase database, String slot) {
-    return CaptureFixture.config(database, slot, publication)
+  private PostgresSourceConfig config(EmbeddedDatabase database, String slot, Publication p) {
+    return CaptureFixture.config(database, slot, p)
         .withInitialCopy(true)
-        .withLargeTransactions(5, 1L << 20, spill);
+        .withLargeTransactions(1_000, 1L << 20, spill)
+        .withCopy(100, 1);
   }
 
   private static List<Integer> ids(SourceTransaction tx) {
@@ -68,40 +79,98 @@ class InitialCopyIT {
     return ids;
   }
 
+  private static List<Integer> range(int from, int to, int step) {
+    List<Integer> ids = new ArrayList<>();
+    for (int id = from; id <= to; id += step) {
+      ids.add(id);
+    }
+    return ids;
+  }
+
   @ParameterizedTest(name = "{0}")
   @EnumSource(EmbeddedDatabase.Version.class)
-  void newSlot_existingRows_copiedBeforeLiveChanges(EmbeddedDatabase.Version version)
-      throws Exception {
+  void newSlot_rowsCopiedInChunks_liveChangesToUncopiedRowsRideInTheirChunk(
+      EmbeddedDatabase.Version version) throws Exception {
     EmbeddedDatabase database = EmbeddedDatabase.start(version);
     databases.put(version, database);
-    try (Connection connection = database.connect()) {
+    try (Connection connection = database.connect();
+        Connection writer = database.connect()) {
       execute(
           connection,
           "CREATE TABLE items (id int PRIMARY KEY, name text)",
-          "INSERT INTO items SELECT g, 'secret-' || g FROM generate_series(25, 1, -1) g",
+          "INSERT INTO items SELECT g, 'secret-' || g FROM generate_series(250, 1, -1) g",
           "ANALYZE items");
+      // The truncate trigger first (creating it waits for the lock below), then a writer holds
+      // the table (no xid yet, so the slot is created without waiting): the first chunk waits for
+      // the update below, which commits before it and is not shipped by itself.
+      io.georep.connectors.postgres.internal.schema.MetadataSchema.migrate(connection);
+      io.georep.connectors.postgres.internal.capture.TruncateTriggers.install(
+          connection, List.of(publication));
+      writer.setAutoCommit(false);
+      execute(writer, "LOCK TABLE items IN ROW EXCLUSIVE MODE");
       RecordingHandler handler = new RecordingHandler();
       List<String> progress = Collections.synchronizedList(new ArrayList<>());
-      try (PostgresChangeSource source = new PostgresChangeSource(config(database, "copy"))) {
+      try (PostgresChangeSource source =
+          new PostgresChangeSource(config(database, "copy", publication))) {
         source.setCopyProgressListener(
             (table, rows, estimate, done) ->
                 progress.add(table.name() + " " + rows + "/" + estimate + (done ? " done" : "")));
         source.start(handler, 0);
-        execute(connection, "INSERT INTO items VALUES (100, 'secret-live')");
-        List<SourceTransaction> txs = handler.awaitCount(2);
-        SourceTransaction copy = txs.get(0);
-        SourceTransaction live = txs.get(1);
-        assertThat(ids(copy)).containsExactly(2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24);
-        assertThat(copy.changes())
-            .allSatisfy(
-                c ->
-                    assertThat(((RowChange.Insert) c).values())
-                        .containsEntry("name", new Value.Text("****")));
-        assertThat(copy.toString() + copy.changes()).doesNotContain("secret");
-        assertThat(ids(live)).containsExactly(100);
-        assertThat(live.seq()).isGreaterThan(copy.seq());
-        assertThat(live.causalContext().get(CaptureFixture.REGION)).isEqualTo(copy.seq());
-        assertThat(progress).contains("items 25/25 done");
+        execute(writer, "UPDATE items SET name = 'secret-changed' WHERE id IN (2, 240)");
+        writer.commit();
+        List<SourceTransaction> txs = handler.awaitCount(4);
+        // The update, emptied: both rows were in chunks to come.
+        assertThat(txs.get(0).changes()).isEmpty();
+        assertThat(ids(txs.get(1))).containsExactlyElementsOf(range(2, 100, 2));
+        assertThat(ids(txs.get(2))).containsExactlyElementsOf(range(102, 200, 2));
+        assertThat(ids(txs.get(3))).containsExactlyElementsOf(range(202, 250, 2));
+        for (SourceTransaction chunk : txs.subList(1, 4)) {
+          assertThat(chunk.changes())
+              .allSatisfy(
+                  c ->
+                      assertThat(((RowChange.Insert) c).values())
+                          .containsEntry("name", new Value.Text("****")));
+          assertThat(chunk.toString() + chunk.changes()).doesNotContain("secret");
+          assertThat(chunk.seq()).isGreaterThan(txs.get(0).seq());
+        }
+        assertThat(progress).contains("items 250/250 done");
+        assertThat(
+                CaptureFixture.queryLong(
+                    connection,
+                    "SELECT count(*) FROM georep.initial_copy_chunk WHERE slot_name = 'copy'"))
+            .isEqualTo(3);
+
+        // The fold marks the copied rows synchronised, also those the emptied update wrote.
+        try (PostgresChangeApplier folder =
+            PostgresChangeApplier.start(
+                ApplyFixture.config(database, CaptureFixture.REGION, publication))) {
+          folder.foldLocal(txs.subList(0, 4));
+        }
+        assertThat(
+                CaptureFixture.queryLong(
+                    connection,
+                    "SELECT count(*) FROM georep.row_meta"
+                        + " WHERE table_name = 'items' AND writer_xid32 IS NOT NULL"))
+            .isEqualTo(125);
+        assertThat(
+                CaptureFixture.queryLong(
+                    connection,
+                    "SELECT count(*) FROM georep.row_meta WHERE table_name = 'items'"
+                        + " AND writer_xid32 NOT IN (SELECT xmin::text::bigint FROM items)"))
+            .isZero();
+
+        // Masks apply to what leaves the region, never to the origin's own rows.
+        assertThat(
+                CaptureFixture.queryLong(
+                    connection, "SELECT count(*) FROM items WHERE name = '****'"))
+            .isZero();
+
+        // After the copy, changes to copied rows ship as they are.
+        execute(connection, "UPDATE items SET name = 'x' WHERE id = 4");
+        SourceTransaction live = handler.awaitCount(5).get(4);
+        assertThat(live.changes()).singleElement().isInstanceOf(RowChange.Update.class);
+        assertThat(live.causalContext().get(CaptureFixture.REGION)).isEqualTo(txs.get(3).seq());
+
         source.acknowledge(live.seq());
         handler.await(
             () -> {
@@ -109,8 +178,7 @@ class InitialCopyIT {
                 return CaptureFixture.queryLong(
                         connection,
                         "SELECT count(*) FROM georep.initial_copy WHERE slot_name = 'copy'"
-                            + " AND status = 'done' AND seq = "
-                            + copy.seq())
+                            + " AND status = 'done'")
                     == 1;
               } catch (java.sql.SQLException e) {
                 throw new IllegalStateException(e);
@@ -125,46 +193,76 @@ class InitialCopyIT {
   }
 
   @Test
-  void copyInterruptedByCrash_restartCopiesEverythingAgainBeforeLiveChanges() throws Exception {
+  void copyInterruptedByCrash_resumesAfterItsLastCommittedChunk() throws Exception {
     EmbeddedDatabase database = EmbeddedDatabase.start();
     databases.put(EmbeddedDatabase.Version.PG17, database);
     try (Connection connection = database.connect()) {
       execute(
           connection,
           "CREATE TABLE items (id int PRIMARY KEY, name text)",
-          "INSERT INTO items SELECT g, 'n' || g FROM generate_series(1, 80) g");
-      PostgresChangeSource[] crashing = new PostgresChangeSource[1];
+          "INSERT INTO items SELECT g, 'n' || g FROM generate_series(1, 2000) g");
+      // The first chunk handed on blocks the capture, so the reader stops a few chunks ahead.
+      java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
       RecordingHandler first =
           new RecordingHandler() {
+            // Blocks outside the monitor, so that the test can read what arrived.
             @Override
-            public synchronized void onFragment(SourceTransaction fragment, int i, boolean last) {
-              super.onFragment(fragment, i, last);
-              if (i == 2) {
-                crashing[0].close(); // what a crash after three chunks leaves behind
+            @SuppressWarnings("UnsynchronizedOverridesSynchronized")
+            public void onTransaction(SourceTransaction transaction) {
+              super.onTransaction(transaction);
+              try {
+                release.await();
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
               }
             }
           };
-      crashing[0] = new PostgresChangeSource(config(database, "crash"));
-      crashing[0].start(first, 0);
-      first.await(() -> first.fragments.size() == 3, "three fragments");
+      PostgresChangeSource crashing =
+          new PostgresChangeSource(config(database, "crash", plain).withStampBatchChanges(100));
+      crashing.start(first, 0);
+      first.awaitCount(1);
+      Thread.sleep(500);
+      long readBefore =
+          CaptureFixture.queryLong(connection, "SELECT read_chunk FROM georep.initial_copy_table");
+      assertThat(readBefore).isBetween(1L, 19L);
+      // "Crash": nothing acknowledged.
+      Thread closer = new Thread(crashing::close);
+      closer.start();
+      Thread.sleep(200);
+      release.countDown();
+      closer.join();
       CaptureFixture.awaitInactive(connection, "crash");
-      long firstSeq = first.fragments.get(0).seq();
-      assertThat(first.snapshot()).isEmpty();
+      SourceTransaction firstChunk = first.snapshot().get(0);
 
       RecordingHandler second = new RecordingHandler();
-      try (PostgresChangeSource source = new PostgresChangeSource(config(database, "crash"))) {
+      try (PostgresChangeSource source =
+          new PostgresChangeSource(config(database, "crash", plain))) {
         source.start(second, 0);
-        execute(connection, "INSERT INTO items VALUES (1000, 'live')");
-        List<SourceTransaction> txs = second.awaitCount(2);
-        List<Integer> expected = new ArrayList<>();
-        for (int id = 2; id <= 80; id += 2) {
-          expected.add(id);
+        List<SourceTransaction> chunks = second.awaitCount(21);
+        List<Integer> all = new ArrayList<>();
+        long seq = 0;
+        for (SourceTransaction chunk : chunks) {
+          all.addAll(ids(chunk));
+          assertThat(chunk.seq()).isGreaterThan(seq);
+          seq = chunk.seq();
         }
-        assertThat(ids(txs.get(0))).containsExactlyElementsOf(expected);
-        assertThat(txs.get(0).seq()).isGreaterThan(firstSeq);
-        assertThat(ids(txs.get(1))).containsExactly(1000);
-        assertThat(txs.get(1).seq()).isGreaterThan(txs.get(0).seq());
+        // Every row once: the chunks committed before the crash come again from the slot (the
+        // first identical), the reader continued after them.
+        assertThat(all).containsExactlyElementsOf(range(1, 2000, 1));
+        assertThat(chunks.get(0)).isEqualTo(firstChunk);
+        execute(connection, "INSERT INTO items VALUES (5000, 'live')");
+        assertThat(ids(second.awaitCount(22).get(21))).containsExactly(5000);
       }
+      assertThat(
+              CaptureFixture.queryLong(
+                  connection,
+                  "SELECT count(*) FROM georep.initial_copy_chunk WHERE slot_name = 'crash'"))
+          .isEqualTo(21);
+      assertThat(
+              CaptureFixture.queryLong(
+                  connection,
+                  "SELECT sum(rows) FROM georep.initial_copy_chunk WHERE slot_name = 'crash'"))
+          .isEqualTo(2000);
       CaptureFixture.dropSlot(connection, "crash");
     } finally {
       databases.remove(EmbeddedDatabase.Version.PG17).close();
@@ -172,15 +270,7 @@ class InitialCopyIT {
   }
 
   @Test
-  void copyFolded_isDone_andARestartBeforeTheSlotIsConfirmedDoesNotCopyAgain() throws Exception {
-    Publication plain =
-        CaptureFixture.publication(
-            """
-            publication: plain
-            operations: [insert, update, delete]
-            tables:
-              - table: public.items
-            """);
+  void copyAcknowledged_isDone_andARestartDoesNotCopyAgain() throws Exception {
     EmbeddedDatabase database = EmbeddedDatabase.start();
     databases.put(EmbeddedDatabase.Version.PG17, database);
     try (Connection connection = database.connect()) {
@@ -188,27 +278,27 @@ class InitialCopyIT {
           connection,
           "CREATE TABLE items (id int PRIMARY KEY, name text)",
           "INSERT INTO items SELECT g, 'n' || g FROM generate_series(1, 30) g");
-      PostgresSourceConfig source = CaptureFixture.config(database, "folded", plain);
-      source = source.withInitialCopy(true);
+      PostgresSourceConfig source = config(database, "folded", plain);
       RecordingHandler first = new RecordingHandler();
       SourceTransaction copy;
       try (PostgresChangeSource capture = new PostgresChangeSource(source)) {
         capture.start(first, 0);
         copy = first.awaitCount(1).get(0);
-        // Kafka acknowledged the copy and the agent folds it; the capture has not confirmed it
-        // (nothing acknowledged to the source) when the process dies.
-        try (PostgresChangeApplier folder =
-            PostgresChangeApplier.start(
-                ApplyFixture.config(database, CaptureFixture.REGION, plain))) {
-          folder.foldLocal(List.of(copy));
-        }
-        assertThat(
-                CaptureFixture.queryLong(
-                    connection,
-                    "SELECT count(*) FROM georep.initial_copy WHERE slot_name = 'folded'"
-                        + " AND status = 'done' AND seq = "
-                        + copy.seq()))
-            .isEqualTo(1);
+        assertThat(ids(copy)).containsExactlyElementsOf(range(1, 30, 1));
+        capture.acknowledge(copy.seq());
+        first.await(
+            () -> {
+              try {
+                return CaptureFixture.queryLong(
+                        connection,
+                        "SELECT count(*) FROM georep.initial_copy WHERE slot_name = 'folded'"
+                            + " AND status = 'done'")
+                    == 1;
+              } catch (java.sql.SQLException e) {
+                throw new IllegalStateException(e);
+              }
+            },
+            "the copy to be marked done");
       }
       CaptureFixture.awaitInactive(connection, "folded");
 
@@ -217,7 +307,7 @@ class InitialCopyIT {
         capture.start(second, 0);
         execute(connection, "INSERT INTO items VALUES (1000, 'live')");
         SourceTransaction next = second.awaitCount(1).get(0);
-        // The live insert, not a second copy of the 30 rows under a new seq.
+        // The live insert, not a second copy of the 30 rows.
         assertThat(ids(next)).containsExactly(1000);
         assertThat(next.seq()).isGreaterThan(copy.seq());
       }

@@ -229,20 +229,7 @@ public final class CaptureActor {
     if (source.stampBatchChanges() <= cap) {
       return source;
     }
-    return new PostgresSourceConfig(
-        source.jdbcUrl(),
-        source.user(),
-        source.password(),
-        source.region(),
-        source.slotName(),
-        source.publications(),
-        source.statusInterval(),
-        source.fragmentChanges(),
-        source.spillThresholdBytes(),
-        source.spillDirectory(),
-        cap,
-        source.initialCopy(),
-        source.environment());
+    return source.withStampBatchChanges(cap);
   }
 
   private static Behavior<Command> halted(AgentState state, GeorepException e) {

@@ -28,6 +28,7 @@ public final class CopyProgress implements CopyProgressListener {
    * @param rowsCopied rows read so far
    * @param estimatedRows the server's estimate when the copy started, or -1 if unknown
    * @param done whether the table is complete
+   * @param rowsAtStart rows already copied at the table's first report (a resumed copy)
    * @param startedAtMillis wall time of the table's first report
    * @param updatedAtMillis wall time of its latest report
    */
@@ -35,6 +36,7 @@ public final class CopyProgress implements CopyProgressListener {
       long rowsCopied,
       long estimatedRows,
       boolean done,
+      long rowsAtStart,
       long startedAtMillis,
       long updatedAtMillis) {
     /**
@@ -53,13 +55,14 @@ public final class CopyProgress implements CopyProgressListener {
     }
 
     /**
-     * Returns the rows read per second since the table's first report.
+     * Returns the rows read per second since the table's first report (in this process: a resumed
+     * copy's earlier rows do not count).
      *
      * @return the rate; 0 until a second report
      */
     public double rowsPerSecond() {
       long elapsed = updatedAtMillis - startedAtMillis;
-      return elapsed <= 0 ? 0 : rowsCopied * 1000.0 / elapsed;
+      return elapsed <= 0 ? 0 : (rowsCopied - rowsAtStart) * 1000.0 / elapsed;
     }
 
     /**
@@ -108,6 +111,7 @@ public final class CopyProgress implements CopyProgressListener {
               rowsCopied,
               estimatedRows,
               done,
+              earlier == null ? rowsCopied : earlier.rowsAtStart(),
               earlier == null ? at : earlier.startedAtMillis(),
               at);
       Table before = tables.put(name, now);

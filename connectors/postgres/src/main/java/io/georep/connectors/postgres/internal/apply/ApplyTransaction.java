@@ -100,6 +100,12 @@ public final class ApplyTransaction {
   /** The {@code xid32} argument of {@link #foldLocal} for the initial copy transaction. */
   public static final long INITIAL_COPY = -1;
 
+  /**
+   * Added to the xid of a chunk of the chunked initial copy ({@code xid_stamp.copy_chunk}) when it
+   * is folded: the chunk's transaction wrote no table row, it carries the rows it read.
+   */
+  public static final long COPY_CHUNK = 1L << 40;
+
   private static final int MAX_CLASH_ROUNDS = 16;
 
   /** Where the apply is, for error messages. */
@@ -116,6 +122,12 @@ public final class ApplyTransaction {
   private final UniqueClashPolicy clashPolicy;
   private boolean agentFolds;
   private boolean rowsWritten;
+
+  /**
+   * Whether this transaction folds local writes: a write-back then leaves masked columns alone,
+   * since the origin's rows keep the values its applications wrote.
+   */
+  private boolean folding;
 
   /** The schemas of tables no change named yet, for the parent-deleted rule; null: rule off. */
   private Function<TableId, Optional<TableSchema>> schemas;
@@ -1193,13 +1205,15 @@ public final class ApplyTransaction {
    *     the row versions visible in the slot's exported snapshot. A row whose {@code xmin} has no
    *     stamp predates the capture, so it still shows the copied version; a row written since
    *     carries the stamp of a later local or apply transaction, which is folded or applied in its
-   *     turn.
-   * @param tx a local transaction as the capture handed it on
-   * @param xid32 the low 32 bits of its xid (from its stamp), or {@link #INITIAL_COPY}
+   *     turn. A chunk of the chunked copy ({@code xid32} ≥ {@link #COPY_CHUNK}) ships the rows it
+   *     read under a table lock: a row not written by a later local transaction shows them.
+   * @param xid32 the low 32 bits of its xid (from its stamp), plus {@link #COPY_CHUNK} for a chunk
+   *     of the initial copy, or {@link #INITIAL_COPY}
    * @throws SQLException on a database failure
    */
   public void foldLocal(SourceTransaction tx, long xid32) throws SQLException {
     currentDot = tx.dot();
+    folding = true;
     boolean any = false;
     for (Write write : writesOf(tx)) {
       currentTable = write.table().id();
@@ -1229,7 +1243,9 @@ public final class ApplyTransaction {
           h.db.isPresent()
               ? (xid32 == INITIAL_COPY
                   ? !stamped(h.xmin)
-                  : h.xmin == xid32 || synchronised || subtransactionOf(h.xmin, xid32))
+                  : xid32 >= COPY_CHUNK
+                      ? !writtenAfter(h.xmin, tx.seq())
+                      : h.xmin == xid32 || synchronised || subtransactionOf(h.xmin, xid32))
               : write.kind() == RowChange.Kind.DELETE;
       if (current && h.state != null) {
         h.dirty = true;
@@ -1290,6 +1306,26 @@ public final class ApplyTransaction {
   }
 
   /** Whether a stamp (of a local or an apply transaction) has the given low 32 xid bits. */
+  /**
+   * Whether a row version was written by a local transaction that committed after a chunk of the
+   * initial copy (a greater seq). The chunk read the table under a {@code SHARE} lock, so any other
+   * version it finds is the one it copied: written before the capture started (no stamp), or by a
+   * local transaction before the chunk, whose change to this row the capture did not ship because
+   * the chunk carries it.
+   */
+  private boolean writtenAfter(long xmin, long chunkSeq) throws SQLException {
+    try (PreparedStatement q =
+        connection.prepareStatement(
+            "SELECT 1 FROM georep.xid_stamp WHERE xid32 = ? AND origin = ? AND seq > ? LIMIT 1")) {
+      q.setLong(1, xmin);
+      q.setString(2, currentDot.origin().name());
+      q.setLong(3, chunkSeq);
+      try (ResultSet rs = q.executeQuery()) {
+        return rs.next();
+      }
+    }
+  }
+
   private boolean stamped(long xmin) throws SQLException {
     try (PreparedStatement q =
         connection.prepareStatement("SELECT 1 FROM georep.xid_stamp WHERE xid32 = ? LIMIT 1")) {
@@ -1391,7 +1427,9 @@ public final class ApplyTransaction {
       } else {
         for (Map.Entry<String, Value> e : row.values().entrySet()) {
           ColumnSchema c = h.table.column(h.table.indexOf(e.getKey()));
-          if (!c.isKey() && !e.getValue().equals(h.db.get().get(e.getKey()))) {
+          if (!c.isKey()
+              && !(folding && policy.maskedColumns().contains(e.getKey()))
+              && !e.getValue().equals(h.db.get().get(e.getKey()))) {
             columns.add(e.getKey());
             values.add(e.getValue());
           }

@@ -1,6 +1,7 @@
 package io.georep.connectors.postgres.internal.capture;
 
 import io.georep.connector.RowChange;
+import io.georep.connector.RowKey;
 import io.georep.connector.SourceTransaction;
 import io.georep.connector.spi.FragmentHandler;
 import io.georep.connector.spi.TransactionHandler;
@@ -11,6 +12,7 @@ import io.georep.connectors.postgres.ClockSkewListener;
 import io.georep.connectors.postgres.PostgresSourceConfig;
 import io.georep.connectors.postgres.internal.pgoutput.PgOutputDecoder;
 import io.georep.connectors.postgres.internal.pgoutput.PgOutputMessage;
+import io.georep.connectors.postgres.internal.pgoutput.TupleData;
 import io.georep.vectorclock.Dot;
 import io.georep.vectorclock.GeorepException;
 import io.georep.vectorclock.HybridLogicalClock;
@@ -77,9 +79,32 @@ public final class CaptureLoop {
   private static final long PG_EPOCH_MICROS = 946_684_800_000_000L;
 
   private record Pending(
-      long seq, long endLsn, VersionVector vectorAfter, VersionVector highAfter, boolean emitted) {}
+      long seq,
+      long endLsn,
+      VersionVector vectorAfter,
+      VersionVector highAfter,
+      CopyFrontier frontierAfter,
+      boolean emitted) {}
 
-  private record Ready(SourceTransaction transaction, CaptureMetadata.Stamp newStamp) {}
+  private record Ready(
+      SourceTransaction transaction, CaptureMetadata.Stamp newStamp, boolean copyChunk) {}
+
+  /**
+   * The capture's side of a chunked initial copy.
+   *
+   * @param frontier the placed chunks as saved with the capture state
+   * @param converter converts copied rows with the publications' whole rules (a {@code SELECT}
+   *     applies none)
+   * @param relations builds a table's {@code Relation} message from the catalog
+   * @param placed told of each chunk handed on (table, chunk number), for the readers' lead
+   * @param settled run once every table's last chunk is acknowledged and saved
+   */
+  public record Copy(
+      CopyFrontier frontier,
+      ChangeConverter converter,
+      java.util.function.Function<io.georep.connector.TableId, PgOutputMessage.Relation> relations,
+      java.util.function.BiConsumer<io.georep.connector.TableId, Long> placed,
+      Runnable settled) {}
 
   private final PostgresSourceConfig config;
   private final ReplicaId region;
@@ -113,8 +138,10 @@ public final class CaptureLoop {
   private long persistedAck;
   private long maxStampedSeq;
 
-  private long copySeq;
-  private Runnable copySettled = () -> {};
+  private Copy copy;
+  private CopyFrontier frontier = CopyFrontier.none();
+  private CopyFrontier persistedFrontier = CopyFrontier.none();
+  private int copyMessages;
 
   private PgOutputMessage.Begin begin;
 
@@ -174,23 +201,15 @@ public final class CaptureLoop {
   }
 
   /**
-   * Records that the initial copy was handed on before the stream: the next local transaction's
-   * causal context names it, the clock follows its timestamp, and the slot's position is confirmed
-   * over it (and the copy marked done) only once it is acknowledged.
+   * Takes part in a chunked initial copy: chunks the slot carries are handed on at their commit,
+   * and live changes to rows of chunks not handed on yet are not shipped (the chunk carries them).
    *
-   * @param seq the copy transaction's seq
-   * @param endLsn the slot's consistent point
-   * @param timestamp the copy transaction's HLC
-   * @param settled run once the copy is marked done
+   * @param copy the copy's state and helpers
    */
-  public void afterCopy(long seq, long endLsn, HybridTimestamp timestamp, Runnable settled) {
-    // The clock reads the time of what it last saw; the copy's time is the database's at its start.
-    commitMillis = Math.max(commitMillis, timestamp.wallTimeMillis());
-    clock.receive(timestamp);
-    applied = applied.advance(region, seq);
-    pending.add(new Pending(seq, endLsn, applied, appliedHigh, true));
-    copySeq = seq;
-    copySettled = settled;
+  public void copy(Copy copy) {
+    this.copy = copy;
+    this.frontier = copy.frontier();
+    this.persistedFrontier = copy.frontier();
   }
 
   /**
@@ -233,11 +252,18 @@ public final class CaptureLoop {
       marks.clear();
       expandedTruncates.clear();
       buffer.clear();
+      copyMessages = 0;
     } else if (message instanceof PgOutputMessage.Commit c) {
       commit(c);
     } else if (message instanceof PgOutputMessage.Message m) {
       if (m.transactional() && m.prefix().equals(TruncateTriggers.MESSAGE_PREFIX)) {
         expandedTruncates.add(TruncateTriggers.relationOf(m.contentBytes()));
+      } else if (m.transactional() && m.prefix().equals(CopyChunk.PREFIX)) {
+        inTransaction(m);
+        if (copy != null && current(CopyChunk.header(m.contentBytes(), m.lsn()))) {
+          buffer.add(raw);
+          copyMessages++;
+        }
       } else if (m.transactional() && m.prefix().equals(ApplyMark.PREFIX)) {
         try {
           marks.add(ApplyMark.decode(m.contentBytes()));
@@ -335,7 +361,7 @@ public final class CaptureLoop {
         }
         replaySchemaOnly();
         skip(seq, endLsn);
-      } else if (changeMessages == 0) {
+      } else if (changeMessages == 0 && copyMessages == 0) {
         replaySchemaOnly();
         skip(seq, endLsn);
       } else if (seq <= resumeAfterSeq || seq <= persistedAck) {
@@ -355,6 +381,7 @@ public final class CaptureLoop {
       begin = null;
       marks.clear();
       changeMessages = 0;
+      copyMessages = 0;
     }
   }
 
@@ -405,41 +432,136 @@ public final class CaptureLoop {
               Integer.toUnsignedLong(b.xid()), seq, timestamp, context, horizon);
     }
     applied = applied.advance(region, seq);
-    pending.add(new Pending(seq, endLsn, applied, appliedHigh, true));
-    if (changeMessages <= config.fragmentChanges()
-        || !(handler instanceof FragmentHandler fragments)) {
-      List<RowChange> changes = new ArrayList<>(changeMessages);
+    boolean chunk = copyMessages > 0;
+    long size = changeMessages + (long) copyMessages * config.fragmentChanges();
+    if (size <= config.fragmentChanges() || !(handler instanceof FragmentHandler fragments)) {
+      List<RowChange> changes = new ArrayList<>(Math.min(changeMessages, 1 << 16));
       replay(changes::add, seq);
+      pending.add(new Pending(seq, endLsn, applied, appliedHigh, frontier, true));
       ready.add(
           new Ready(
-              new SourceTransaction(region, seq, timestamp, context, horizon, changes), newStamp));
+              new SourceTransaction(region, seq, timestamp, context, horizon, changes),
+              newStamp,
+              chunk));
       readyChanges += changes.size();
       return;
     }
     // A large transaction: hand on what is ready, stamp, then stream it in fragments.
     flushReady();
     if (newStamp != null) {
-      metadata.insert(List.of(newStamp));
+      metadata.insert(List.of(newStamp), chunk ? java.util.Set.of(seq) : java.util.Set.of());
     }
     HybridTimestamp ts = timestamp;
     VersionVector ctx = context;
     VersionVector hz = horizon;
     List<RowChange> slice = new ArrayList<>(config.fragmentChanges());
     int[] index = {0};
-    int[] seen = {0};
-    int total = changeMessages;
     replay(
         change -> {
-          slice.add(change);
-          seen[0]++;
-          if (slice.size() == config.fragmentChanges() && seen[0] < total) {
+          if (slice.size() == config.fragmentChanges()) {
+            // More changes follow a full slice: it is a fragment, not the last one.
             fragments.onFragment(
                 new SourceTransaction(region, seq, ts, ctx, hz, slice), index[0]++, false);
             slice.clear();
           }
+          slice.add(change);
         },
         seq);
+    pending.add(new Pending(seq, endLsn, applied, appliedHigh, frontier, true));
     fragments.onFragment(new SourceTransaction(region, seq, ts, ctx, hz, slice), index[0], true);
+  }
+
+  /** Whether a chunk continues its table's copy (else it is a replay or not this copy's). */
+  private boolean current(CopyChunk.Header header) {
+    CopyFrontier.Entry entry =
+        frontier.tables().get(io.georep.connector.TableId.of(header.schema(), header.table()));
+    return entry != null && !entry.done() && header.chunkNo() > entry.chunkNo();
+  }
+
+  /**
+   * Hands a chunk's rows on as inserts and places it: changes to its rows are shipped from now on.
+   */
+  private void place(
+      PgOutputMessage.Message message, java.util.function.Consumer<RowChange> sink, long seq) {
+    CopyChunk chunk = CopyChunk.decode(message.contentBytes(), message.lsn());
+    io.georep.connector.TableId table =
+        io.georep.connector.TableId.of(chunk.schema(), chunk.table());
+    CopyFrontier.Entry before = frontier.tables().get(table);
+    if (before == null || before.done() || chunk.chunkNo() <= before.chunkNo()) {
+      return;
+    }
+    int oid = chunk.relationOid();
+    ChangeConverter rows = copy.converter();
+    if (!rows.knows(oid)) {
+      PgOutputMessage.Relation relation = copy.relations().apply(table);
+      if (relation.relationOid() != oid) {
+        throw new CaptureException(
+            "initial copy: table "
+                + table
+                + " was dropped and created again while it was copied (oid "
+                + Integer.toUnsignedString(oid)
+                + ", now "
+                + Integer.toUnsignedString(relation.relationOid())
+                + "); drop slot "
+                + config.slotName()
+                + " and start the agent again to copy it anew");
+      }
+      rows.relation(relation);
+    }
+    for (String[] row : chunk.rows()) {
+      RowChange change =
+          rows.convert(new PgOutputMessage.Insert(0, oid, CopyChunk.tuple(row)), seq);
+      if (change != null) {
+        sink.accept(change);
+      }
+    }
+    RowKey key = before.key();
+    List<String> texts = before.keyTexts();
+    if (!chunk.whole() && !chunk.rows().isEmpty()) {
+      String[] last = chunk.rows().get(chunk.rows().size() - 1);
+      key = rows.key(oid, CopyChunk.tuple(last));
+      io.georep.connector.TableSchema schema = rows.schema(oid);
+      List<String> keyTexts = new ArrayList<>();
+      for (int k = 0; k < schema.keyColumns().size(); k++) {
+        keyTexts.add(last[schema.keyColumnIndex(k)]);
+      }
+      texts = keyTexts;
+    }
+    frontier =
+        frontier.place(table, new CopyFrontier.Entry(chunk.chunkNo(), key, texts, chunk.last()));
+    copy.placed().accept(table, chunk.chunkNo());
+  }
+
+  /**
+   * Returns the change to ship for a live change while a copy runs: as it is if its rows are in
+   * chunks already handed on; nothing if they are in chunks to come (those chunks contain its
+   * effect); a delete or an insert if a key-changing update moves a row out of or into the placed
+   * range.
+   */
+  private PgOutputMessage forCopy(PgOutputMessage message, long seq) {
+    if (!frontier.active()) {
+      return message;
+    }
+    RowKey[] keys = converter.keys(message, seq);
+    int oid =
+        message instanceof PgOutputMessage.Insert i
+            ? i.relationOid()
+            : message instanceof PgOutputMessage.Update u
+                ? u.relationOid()
+                : ((PgOutputMessage.Delete) message).relationOid();
+    io.georep.connector.TableId table = converter.table(oid);
+    boolean oldPlaced = keys[0] != null && frontier.placed(table, keys[0]);
+    boolean newPlaced = keys[1] != null && frontier.placed(table, keys[1]);
+    if (message instanceof PgOutputMessage.Update u && oldPlaced != newPlaced) {
+      if (oldPlaced) {
+        TupleData old = u.oldTuple() != null ? u.oldTuple() : u.newTuple();
+        return new PgOutputMessage.Delete(
+            u.xid(), oid, u.oldTuple() != null ? u.oldKind() : 'K', old);
+      }
+      return new PgOutputMessage.Insert(u.xid(), oid, u.newTuple());
+    }
+    boolean placed = message instanceof PgOutputMessage.Insert ? newPlaced : oldPlaced;
+    return placed ? message : null;
   }
 
   private void replay(java.util.function.Consumer<RowChange> sink, long seq) {
@@ -451,10 +573,13 @@ public final class CaptureLoop {
           } else if (message instanceof PgOutputMessage.Insert
               || message instanceof PgOutputMessage.Update
               || message instanceof PgOutputMessage.Delete) {
-            RowChange change = converter.convert(message, seq);
+            PgOutputMessage shipped = forCopy(message, seq);
+            RowChange change = shipped == null ? null : converter.convert(shipped, seq);
             if (change != null) {
               sink.accept(change);
             }
+          } else if (message instanceof PgOutputMessage.Message m) {
+            place(m, sink, seq);
           }
         });
   }
@@ -474,7 +599,7 @@ public final class CaptureLoop {
     if (last != null && !last.emitted()) {
       pending.pollLast();
     }
-    pending.add(new Pending(seq, endLsn, applied, appliedHigh, false));
+    pending.add(new Pending(seq, endLsn, applied, appliedHigh, frontier, false));
   }
 
   private void flushReady() {
@@ -482,12 +607,16 @@ public final class CaptureLoop {
       return;
     }
     List<CaptureMetadata.Stamp> stamps = new ArrayList<>(ready.size());
+    Set<Long> chunks = new HashSet<>();
     for (Ready r : ready) {
       if (r.newStamp() != null) {
         stamps.add(r.newStamp());
+        if (r.copyChunk()) {
+          chunks.add(r.newStamp().seq());
+        }
       }
     }
-    metadata.insert(stamps);
+    metadata.insert(stamps, chunks);
     for (Ready r : ready) {
       handler.onTransaction(r.transaction());
     }
@@ -503,34 +632,49 @@ public final class CaptureLoop {
     long acked = acknowledged.getAsLong();
     Pending last = null;
     boolean emitted = false;
-    boolean copyConfirmed = false;
     while (!pending.isEmpty()) {
       Pending p = pending.peekFirst();
       if (p.emitted() && p.seq() > acked) {
         break;
       }
       emitted |= p.emitted();
-      copyConfirmed |= p.seq() == copySeq;
       last = pending.pollFirst();
     }
     if (last == null) {
       return;
     }
     long ack = Math.max(persistedAck, Math.min(acked, last.seq()));
+    java.util.Map<io.georep.connector.TableId, CopyFrontier.Entry> placed =
+        new java.util.HashMap<>();
+    if (last.frontierAfter() != persistedFrontier) {
+      last.frontierAfter()
+          .tables()
+          .forEach(
+              (table, entry) -> {
+                if (!entry.equals(persistedFrontier.tables().get(table))) {
+                  placed.put(table, entry);
+                }
+              });
+    }
     if (emitted
+        || !placed.isEmpty()
         || !last.vectorAfter().equals(persistedVector)
         || !last.highAfter().equals(persistedHigh)) {
       metadata.save(
           config.slotName(),
-          new CaptureMetadata.State(last.endLsn(), last.vectorAfter(), last.highAfter(), ack));
+          new CaptureMetadata.State(last.endLsn(), last.vectorAfter(), last.highAfter(), ack),
+          placed);
       persistedVector = last.vectorAfter();
       persistedHigh = last.highAfter();
       persistedAck = ack;
+      persistedFrontier = last.frontierAfter();
     }
-    if (copyConfirmed) {
+    if (copy != null && !persistedFrontier.active()) {
+      // Every table's last chunk is acknowledged and saved: no restart copies again.
       metadata.finishCopy(config.slotName(), false);
-      copySeq = 0;
-      copySettled.run();
+      Copy finished = copy;
+      copy = null;
+      finished.settled().run();
     }
     LogSequenceNumber lsn = LogSequenceNumber.valueOf(last.endLsn());
     stream.setFlushedLSN(lsn);

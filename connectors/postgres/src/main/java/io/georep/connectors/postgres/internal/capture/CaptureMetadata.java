@@ -132,6 +132,16 @@ public final class CaptureMetadata {
    * @param stamps the stamps; not yet stored
    */
   public void insert(List<Stamp> stamps) {
+    insert(stamps, java.util.Set.of());
+  }
+
+  /**
+   * Inserts stamps durably, in one transaction, marking those of initial-copy chunks.
+   *
+   * @param stamps the stamps; not yet stored
+   * @param copyChunks the seqs of the stamps that belong to chunks of the initial copy
+   */
+  public void insert(List<Stamp> stamps, java.util.Set<Long> copyChunks) {
     if (stamps.isEmpty()) {
       return;
     }
@@ -141,7 +151,7 @@ public final class CaptureMetadata {
           PreparedStatement insert =
               connection.prepareStatement(
                   "INSERT INTO georep.xid_stamp (origin, seq, xid, xid32, hlc_wall, hlc_logical,"
-                      + " causal_context, horizon) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                      + " causal_context, horizon, copy_chunk) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
                       + " ON CONFLICT (origin, seq) DO NOTHING")) {
         statement.execute("SET LOCAL synchronous_commit = on");
         long next;
@@ -160,6 +170,7 @@ public final class CaptureMetadata {
           insert.setInt(6, stamp.timestamp().logical());
           insert.setBytes(7, stamp.causalContext().toBytes());
           insert.setBytes(8, bytesUnless(stamp.horizon(), stamp.causalContext()));
+          insert.setBoolean(9, copyChunks.contains(stamp.seq()));
           insert.addBatch();
         }
         insert.executeBatch();
@@ -236,6 +247,128 @@ public final class CaptureMetadata {
    * @param state the state
    */
   public void save(String slot, State state) {
+    save(slot, state, java.util.Map.of());
+  }
+
+  /**
+   * Stores the state of a slot and the initial copy's placed chunks in force there, in one
+   * transaction, so a restart resumes the stream and the copy's frontier from the same position.
+   *
+   * @param slot the slot name
+   * @param state the state
+   * @param placed the tables whose placed chunk changed since the last save
+   */
+  public void save(
+      String slot,
+      State state,
+      java.util.Map<io.georep.connector.TableId, CopyFrontier.Entry> placed) {
+    if (placed.isEmpty()) {
+      saveState(slot, state);
+      return;
+    }
+    try {
+      connection.setAutoCommit(false);
+      try (PreparedStatement update =
+          connection.prepareStatement(
+              "UPDATE georep.initial_copy_table SET placed_chunk = ?, placed_key = ?::text[],"
+                  + " placed_done = ?, updated_at = now()"
+                  + " WHERE slot_name = ? AND table_schema = ? AND table_name = ?")) {
+        saveState(slot, state);
+        for (var entry : placed.entrySet()) {
+          CopyFrontier.Entry e = entry.getValue();
+          update.setLong(1, e.chunkNo());
+          update.setArray(
+              2,
+              e.keyTexts() == null
+                  ? null
+                  : connection.createArrayOf("text", e.keyTexts().toArray()));
+          update.setBoolean(3, e.done());
+          update.setString(4, slot);
+          update.setString(5, entry.getKey().schema());
+          update.setString(6, entry.getKey().name());
+          update.addBatch();
+        }
+        update.executeBatch();
+        connection.commit();
+      } catch (SQLException | RuntimeException e) {
+        connection.rollback();
+        throw e;
+      } finally {
+        connection.setAutoCommit(true);
+      }
+    } catch (SQLException e) {
+      throw unavailable("write the capture state and the copy's placed chunks", e);
+    }
+  }
+
+  /**
+   * One table of the initial copy as stored.
+   *
+   * @param table the table
+   * @param estimatedRows the estimate at the start (-1 unknown)
+   * @param chunked whether it is read in key-range chunks (false: in one)
+   * @param readChunk the last chunk committed by the reader
+   * @param readKey the key of the last row read, in text form; null if none
+   * @param rowsCopied rows read in committed chunks
+   * @param readDone whether the reader committed the table's last chunk
+   * @param placedChunk the last chunk the capture placed and had acknowledged
+   * @param placedKey its last key in text form; null if none
+   * @param placedDone whether the table's last chunk is placed and acknowledged
+   */
+  public record CopyTable(
+      io.georep.connector.TableId table,
+      long estimatedRows,
+      boolean chunked,
+      long readChunk,
+      List<String> readKey,
+      long rowsCopied,
+      boolean readDone,
+      long placedChunk,
+      List<String> placedKey,
+      boolean placedDone) {}
+
+  /**
+   * Returns the tables of a slot's initial copy, in copy order.
+   *
+   * @param slot the slot name
+   * @return the tables
+   */
+  public List<CopyTable> copyTables(String slot) {
+    List<CopyTable> out = new java.util.ArrayList<>();
+    try (PreparedStatement query =
+        connection.prepareStatement(
+            "SELECT table_schema, table_name, estimated_rows, chunked, read_chunk, read_key,"
+                + " rows_copied, done, placed_chunk, placed_key, placed_done"
+                + " FROM georep.initial_copy_table WHERE slot_name = ?"
+                + " ORDER BY estimated_rows DESC, table_schema, table_name")) {
+      query.setString(1, slot);
+      try (ResultSet rs = query.executeQuery()) {
+        while (rs.next()) {
+          out.add(
+              new CopyTable(
+                  io.georep.connector.TableId.of(rs.getString(1), rs.getString(2)),
+                  rs.getLong(3),
+                  rs.getBoolean(4),
+                  rs.getLong(5),
+                  texts(rs.getArray(6)),
+                  rs.getLong(7),
+                  rs.getBoolean(8),
+                  rs.getLong(9),
+                  texts(rs.getArray(10)),
+                  rs.getBoolean(11)));
+        }
+      }
+    } catch (SQLException e) {
+      throw unavailable("read the initial copy's tables", e);
+    }
+    return out;
+  }
+
+  private static List<String> texts(java.sql.Array array) throws SQLException {
+    return array == null ? null : java.util.Arrays.asList((String[]) array.getArray());
+  }
+
+  private void saveState(String slot, State state) {
     try (PreparedStatement upsert =
         connection.prepareStatement(
             "INSERT INTO georep.capture_state (slot_name, origin, confirmed_lsn, applied_vector,"
@@ -333,37 +466,6 @@ public final class CaptureMetadata {
       }
     } catch (SQLException e) {
       throw unavailable("record the initial copy", e);
-    }
-  }
-
-  /**
-   * Records the progress of one table's copy.
-   *
-   * @param slot the slot name
-   * @param table the table
-   * @param rowsCopied rows read so far
-   * @param rowsShipped rows handed on so far
-   * @param done whether the table is complete
-   */
-  public void copyProgress(
-      String slot,
-      io.georep.connector.TableId table,
-      long rowsCopied,
-      long rowsShipped,
-      boolean done) {
-    try (PreparedStatement update =
-        connection.prepareStatement(
-            "UPDATE georep.initial_copy_table SET rows_copied = ?, rows_shipped = ?, done = ?,"
-                + " updated_at = now() WHERE slot_name = ? AND table_schema = ? AND table_name = ?")) {
-      update.setLong(1, rowsCopied);
-      update.setLong(2, rowsShipped);
-      update.setBoolean(3, done);
-      update.setString(4, slot);
-      update.setString(5, table.schema());
-      update.setString(6, table.name());
-      update.executeUpdate();
-    } catch (SQLException e) {
-      throw unavailable("record the initial copy's progress", e);
     }
   }
 

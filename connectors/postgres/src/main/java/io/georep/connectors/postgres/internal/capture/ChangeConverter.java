@@ -230,6 +230,52 @@ public final class ChangeConverter {
     throw new IllegalArgumentException("not a row change: " + message);
   }
 
+  /**
+   * Returns the keys a change touches, read before any rule applies (values unmasked): the old key
+   * ({@code null} for an insert) and the new key ({@code null} for a delete). A keyless table's
+   * keys are empty. The initial copy compares them with the rows it has copied.
+   *
+   * @param message an {@code Insert}, {@code Update} or {@code Delete} message
+   * @param lsn the transaction's commit LSN, for messages
+   * @return {@code [old, new]}
+   * @throws CaptureException if the relation is unknown or a key column was not sent
+   */
+  public RowKey[] keys(PgOutputMessage message, long lsn) {
+    if (message instanceof PgOutputMessage.Insert insert) {
+      return new RowKey[] {null, key(relation(insert.relationOid(), lsn), insert.newTuple(), lsn)};
+    }
+    if (message instanceof PgOutputMessage.Delete delete) {
+      return new RowKey[] {key(relation(delete.relationOid(), lsn), delete.oldTuple(), lsn), null};
+    }
+    if (message instanceof PgOutputMessage.Update update) {
+      Relation r = relation(update.relationOid(), lsn);
+      TupleData old = update.oldTuple() != null ? update.oldTuple() : update.newTuple();
+      return new RowKey[] {key(r, old, lsn), key(r, update.newTuple(), lsn)};
+    }
+    throw new IllegalArgumentException("not a row change: " + message);
+  }
+
+  /**
+   * Returns the key of a whole row in the relation's column order, read before any rule applies.
+   *
+   * @param relationOid the table's oid; its relation must be known
+   * @param tuple the row
+   * @return the key (empty for a keyless table)
+   */
+  public RowKey key(int relationOid, TupleData tuple) {
+    return key(relation(relationOid, 0), tuple, 0);
+  }
+
+  /**
+   * Returns the table of a known relation.
+   *
+   * @param relationOid the table's oid
+   * @return the table
+   */
+  public TableId table(int relationOid) {
+    return relation(relationOid, 0).schema.id();
+  }
+
   private RowChange.Insert insert(Relation r, TupleData tuple, TupleData old, long lsn) {
     Value[] values = new Value[r.emitted.columnCount()];
     for (int i = 0; i < r.types.length; i++) {
@@ -521,6 +567,16 @@ public final class ChangeConverter {
               e);
         }
     }
+  }
+
+  /**
+   * Returns whether a relation's {@code Relation} message was recorded.
+   *
+   * @param relationOid the table's oid
+   * @return true if known
+   */
+  public boolean knows(int relationOid) {
+    return relations.containsKey(relationOid);
   }
 
   private Relation relation(int oid, long lsn) {
