@@ -238,7 +238,7 @@ class InitialCopyIT {
       try (PostgresChangeSource source =
           new PostgresChangeSource(config(database, "crash", plain))) {
         source.start(second, 0);
-        List<SourceTransaction> chunks = second.awaitCount(21);
+        List<SourceTransaction> chunks = second.awaitCount(20);
         List<Integer> all = new ArrayList<>();
         long seq = 0;
         for (SourceTransaction chunk : chunks) {
@@ -246,12 +246,13 @@ class InitialCopyIT {
           assertThat(chunk.seq()).isGreaterThan(seq);
           seq = chunk.seq();
         }
-        // Every row once: the chunks committed before the crash come again from the slot (the
-        // first identical), the reader continued after them.
+        // Every row once (20 chunks; the 21st, empty, is placed without a transaction): the
+        // chunks committed before the crash come again from the slot (the first identical), the
+        // reader continued after them.
         assertThat(all).containsExactlyElementsOf(range(1, 2000, 1));
         assertThat(chunks.get(0)).isEqualTo(firstChunk);
         execute(connection, "INSERT INTO items VALUES (5000, 'live')");
-        assertThat(ids(second.awaitCount(22).get(21))).containsExactly(5000);
+        assertThat(ids(second.awaitCount(21).get(20))).containsExactly(5000);
       }
       assertThat(
               CaptureFixture.queryLong(

@@ -142,6 +142,7 @@ public final class CaptureLoop {
   private CopyFrontier frontier = CopyFrontier.none();
   private CopyFrontier persistedFrontier = CopyFrontier.none();
   private int copyMessages;
+  private long copyRows;
 
   private PgOutputMessage.Begin begin;
 
@@ -253,6 +254,7 @@ public final class CaptureLoop {
       expandedTruncates.clear();
       buffer.clear();
       copyMessages = 0;
+      copyRows = 0;
     } else if (message instanceof PgOutputMessage.Commit c) {
       commit(c);
     } else if (message instanceof PgOutputMessage.Message m) {
@@ -260,9 +262,11 @@ public final class CaptureLoop {
         expandedTruncates.add(TruncateTriggers.relationOf(m.contentBytes()));
       } else if (m.transactional() && m.prefix().equals(CopyChunk.PREFIX)) {
         inTransaction(m);
-        if (copy != null && current(CopyChunk.header(m.contentBytes(), m.lsn()))) {
+        CopyChunk.Header header = CopyChunk.header(m.contentBytes(), m.lsn());
+        if (copy != null && current(header)) {
           buffer.add(raw);
           copyMessages++;
+          copyRows += header.rows();
         }
       } else if (m.transactional() && m.prefix().equals(ApplyMark.PREFIX)) {
         try {
@@ -364,6 +368,10 @@ public final class CaptureLoop {
       } else if (changeMessages == 0 && copyMessages == 0) {
         replaySchemaOnly();
         skip(seq, endLsn);
+      } else if (changeMessages == 0 && copyRows == 0) {
+        // Empty chunks (an empty table, the end of one): placed, nothing to hand on.
+        replay(change -> {}, seq);
+        skip(seq, endLsn);
       } else if (seq <= resumeAfterSeq || seq <= persistedAck) {
         // Shipped and acknowledged before: the slot sends it again when its confirmed position
         // went back, which a server crash does (a logical slot's position reaches disk only at a
@@ -382,6 +390,7 @@ public final class CaptureLoop {
       marks.clear();
       changeMessages = 0;
       copyMessages = 0;
+      copyRows = 0;
     }
   }
 

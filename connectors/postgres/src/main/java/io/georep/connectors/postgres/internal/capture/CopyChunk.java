@@ -127,8 +127,9 @@ public record CopyChunk(
    * @param schema the table's schema
    * @param table the table's name
    * @param chunkNo the chunk's number
+   * @param rows how many rows it carries
    */
-  public record Header(String schema, String table, long chunkNo) {}
+  public record Header(String schema, String table, long chunkNo, int rows) {}
 
   /**
    * Reads a chunk's header only.
@@ -145,7 +146,10 @@ public record CopyChunk(
       in.getInt();
       String schema = readText(in);
       String table = readText(in);
-      return new Header(schema, table, in.getLong());
+      long chunkNo = in.getLong();
+      in.get();
+      in.getInt();
+      return new Header(schema, table, chunkNo, in.getInt());
     } catch (BufferUnderflowException | IllegalArgumentException e) {
       throw new CaptureException(
           "a georep.copy message at LSN "

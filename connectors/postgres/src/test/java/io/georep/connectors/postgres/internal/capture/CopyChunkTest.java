@@ -38,7 +38,7 @@ class CopyChunkTest {
     assertThat(Arrays.asList(back.rows().get(0))).containsExactly("1", null, "");
     assertThat(Arrays.asList(back.rows().get(1))).containsExactly("2", "žluťoučký 🐎", "x");
     assertThat(CopyChunk.header(chunk.encode(), 0))
-        .isEqualTo(new CopyChunk.Header("public", "items", 7));
+        .isEqualTo(new CopyChunk.Header("public", "items", 7, 2));
   }
 
   @Test
