@@ -343,7 +343,7 @@ public final class InitialCopyBenchmark implements Callable<Integer> {
           seconds,
           String.format(
               Locale.ROOT,
-              "copy as one transaction; agents' peak heap %d MiB at -Xmx%s",
+              "copy in chunks of 10,000 rows, 2 tables at once; agents' peak heap %d MiB at -Xmx%s",
               counters.heapPeakBytes() >> 20,
               georep.agentHeap));
     }
