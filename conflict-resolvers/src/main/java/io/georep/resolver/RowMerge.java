@@ -92,6 +92,36 @@ public final class RowMerge {
    *     its contract, or a counter sum does not fit its column
    */
   public static MergeResult merge(Optional<RowState> current, Write write, TablePolicy policy) {
+    return merge(current, write, policy, false);
+  }
+
+  /**
+   * Merges a write into a row, or continues a write of the same transaction.
+   *
+   * <p>A transaction too large to hold in memory is merged fragment by fragment, and a row it
+   * changes in two fragments receives two writes with one dot. With {@code continued}, a write
+   * whose dot the state already covers is not a duplicate: it is the next part of that transaction,
+   * merged as a write that has seen the earlier part (its context covers its own dot), so it
+   * replaces what the earlier part wrote to registers and the row's existence, adds its counter
+   * deltas, and applies its set changes on top. Only the caller knows that the covered dot was
+   * merged by the earlier part of this very transaction (the applier checks that the row's metadata
+   * was written by its own database transaction); without that, a covered dot is a duplicate as in
+   * {@link #merge(Optional, Write, TablePolicy)}. Conflicts of the transaction with the row were
+   * reported by its first part, so a continuation reports none.
+   *
+   * <p>Every region merges a fragmented transaction's parts in the same order (the same fragments
+   * of the same stream), so the states stay equal; they can differ from those of the same changes
+   * composed into one write ({@link Write#of}) — an insert then a delete of a row in different
+   * parts leaves the delete's tombstone where the composed write leaves nothing.
+   *
+   * @param current the row's stored state, or empty if it has none yet
+   * @param write the write; never null; of the policy's table
+   * @param policy the table's policy; never null
+   * @param continued whether the write continues a transaction whose earlier part this state merged
+   * @return as {@link #merge(Optional, Write, TablePolicy)}
+   */
+  public static MergeResult merge(
+      Optional<RowState> current, Write write, TablePolicy policy, boolean continued) {
     Objects.requireNonNull(current, "current");
     Objects.requireNonNull(write, "write");
     Objects.requireNonNull(policy, "policy");
@@ -107,11 +137,26 @@ public final class RowMerge {
     if (old != null) {
       checkFits(old, policy);
       if (old.covers(write.dot())) {
-        return new MergeResult(old, decide(old, policy, write.key()).row(), List.of(), false);
+        if (!continued) {
+          return new MergeResult(old, decide(old, policy, write.key()).row(), List.of(), false);
+        }
+      } else {
+        continued = false;
+      }
+    } else {
+      continued = false;
+    }
+    RowChange.Kind kind = write.kind();
+    if (continued) {
+      for (Stamp s : old.existence()) {
+        if (s.dot().equals(write.dot())) {
+          kind = continuedKind(s.kind(), kind);
+        }
       }
     }
-    Stamp stamp = new Stamp(write.dot(), write.timestamp(), write.kind());
-    VersionVector context = write.context();
+    Stamp stamp = new Stamp(write.dot(), write.timestamp(), kind);
+    // A continuation has seen the earlier part of its own transaction.
+    VersionVector context = continued ? write.context().add(write.dot()) : write.context();
     List<Stamp> existence = new ArrayList<>();
     if (old != null) {
       for (Stamp s : old.existence()) {
@@ -134,7 +179,10 @@ public final class RowMerge {
       if (carried instanceof Value.Unchanged) {
         carried = null;
       }
-      ColumnState after = step(p, before, carried, write, stamp, table.column(i));
+      ColumnState after = step(p, before, carried, write, context, stamp, table.column(i));
+      if (continued) {
+        after = restamp(after, stamp);
+      }
       if (after != null) {
         columns.put(i, after);
       }
@@ -142,7 +190,8 @@ public final class RowMerge {
     VersionVector history = (old == null ? context : old.history().join(context)).add(write.dot());
     RowState next = new RowState(history, existence, columns);
     Decision decision = decide(next, policy, write.key());
-    List<Conflict> conflicts = old == null ? List.of() : conflicts(old, write, decision, policy);
+    List<Conflict> conflicts =
+        old == null || continued ? List.of() : conflicts(old, write, decision, policy);
     return new MergeResult(next, decision.row(), conflicts, true);
   }
 
@@ -213,6 +262,38 @@ public final class RowMerge {
     return decide(state, policy, key).row();
   }
 
+  /**
+   * The kind of a transaction's write to a row after a continuation: an insert then updates stays
+   * an insert, a delete then an insert is an insert, and anything then a delete is a delete (as
+   * {@link Write#of} composes the changes of one row).
+   */
+  private static RowChange.Kind continuedKind(RowChange.Kind earlier, RowChange.Kind next) {
+    if (earlier == RowChange.Kind.INSERT && next == RowChange.Kind.UPDATE) {
+      return RowChange.Kind.INSERT;
+    }
+    return next;
+  }
+
+  /**
+   * Gives a continuation's register entries of its own dot its (composed) stamp: a dot has one
+   * stamp in a state (the encoding stores each once). After a delete, the values the earlier part
+   * of the transaction wrote go, as the values of an update composed with a later delete do.
+   */
+  private static ColumnState restamp(ColumnState state, Stamp stamp) {
+    if (!(state instanceof ColumnState.Register r) || !r.holds(stamp.dot())) {
+      return state;
+    }
+    List<ColumnState.Entry> entries = new ArrayList<>();
+    for (ColumnState.Entry e : r.entries()) {
+      if (!e.stamp().dot().equals(stamp.dot())) {
+        entries.add(e);
+      } else if (!stamp.isTombstone()) {
+        entries.add(new ColumnState.Entry(stamp, e.value()));
+      }
+    }
+    return entries.isEmpty() ? null : new ColumnState.Register(entries);
+  }
+
   // ---- one column ----
 
   private static ColumnState step(
@@ -220,9 +301,9 @@ public final class RowMerge {
       ColumnState before,
       Value carried,
       Write write,
+      VersionVector context,
       Stamp stamp,
       ColumnSchema column) {
-    VersionVector context = write.context();
     if (policy instanceof ColumnPolicy.Register) {
       if (carried != null && !carried.isDatum()) {
         throw misfit(write, column, policy, carried);
@@ -284,7 +365,7 @@ public final class RowMerge {
       return new ColumnState.Extremum(max, next);
     }
     if (policy instanceof ColumnPolicy.OrSet) {
-      return orSetStep(before, carried, write, stamp, column, policy);
+      return orSetStep(before, carried, write, context, stamp, column, policy);
     }
     // G-set.
     if (carried == null) {
@@ -308,10 +389,10 @@ public final class RowMerge {
       ColumnState before,
       Value carried,
       Write write,
+      VersionVector context,
       Stamp stamp,
       ColumnSchema column,
       ColumnPolicy policy) {
-    VersionVector context = write.context();
     if (carried instanceof Value.CounterDelta) {
       throw misfit(write, column, policy, carried);
     }

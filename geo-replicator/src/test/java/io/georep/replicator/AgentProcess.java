@@ -90,6 +90,11 @@ final class AgentProcess implements AutoCloseable {
     url = null;
   }
 
+  /** The agent process's id (for {@code jcmd}); -1 if it was never started. */
+  synchronized long pid() {
+    return process == null ? -1 : process.pid();
+  }
+
   synchronized boolean isAlive() {
     return process != null && process.isAlive();
   }

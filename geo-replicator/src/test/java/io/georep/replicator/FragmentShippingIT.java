@@ -3,12 +3,19 @@ package io.georep.replicator;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.georep.replicator.internal.transport.StreamRecords;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -37,8 +44,28 @@ class FragmentShippingIT {
   private TestKafka kafka;
   private Topology topology;
 
+  /** The spill files in the temporary directory before the test (other runs may leave some). */
+  private Set<Path> spillsBefore;
+
+  /** The fragments' spill files ({@code FragmentSpill}) now in the temporary directory. */
+  private static Set<Path> spills() throws IOException {
+    try (Stream<Path> files = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
+      return files
+          .filter(f -> f.getFileName().toString().startsWith("georep-spill-"))
+          .collect(Collectors.toSet());
+    }
+  }
+
+  /** Every spill file a transaction in parts used is deleted once it is applied or folded. */
+  private void assertSpillsDeleted() throws IOException {
+    Set<Path> left = new HashSet<>(spills());
+    left.removeAll(spillsBefore);
+    assertThat(left).as("spill files left behind").isEmpty();
+  }
+
   @BeforeEach
   void start() throws Exception {
+    spillsBefore = spills();
     kafka = TestKafka.start();
     topology =
         Topology.start(
@@ -98,6 +125,7 @@ class FragmentShippingIT {
           .as(region)
           .containsExactly("n=70000,q=450085000");
     }
+    assertSpillsDeleted();
   }
 
   @Test
@@ -172,6 +200,7 @@ class FragmentShippingIT {
                   + brokenOff
                   + ".0");
     }
+    assertSpillsDeleted();
   }
 
   private List<ConsumerRecord<byte[], byte[]>> records(String topic) {

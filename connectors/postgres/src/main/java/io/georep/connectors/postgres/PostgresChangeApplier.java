@@ -268,6 +268,217 @@ public final class PostgresChangeApplier implements ChangeApplier {
     notifyConflicts(conflicts);
   }
 
+  /**
+   * Folds one large local transaction into the row metadata in parts, in one database transaction
+   * that holds one part in memory at a time: as {@link #foldLocal} would fold it whole, except that
+   * a row changed in two parts takes the second as a continuation of the first ({@code RowMerge}).
+   * The agent folds this way every transaction it ships in fragments, with the fragments it ships,
+   * so that this region merges it in the same parts as every other region.
+   *
+   * @param head the transaction's identity (its changes are not read)
+   * @param parts its changes in consecutive parts, each a transaction with the head's identity;
+   *     iterated once per attempt
+   * @throws ApplyRetryException if the call should be retried later (nothing was folded)
+   * @throws ApplyException if the transaction cannot be folded
+   */
+  public void foldInParts(SourceTransaction head, Iterable<SourceTransaction> parts) {
+    checkOpen();
+    Objects.requireNonNull(head, "head");
+    if (!head.origin().equals(config.region())) {
+      throw new IllegalArgumentException(
+          "foldInParts takes this region's transactions, got " + head.dot());
+    }
+    ApplyTransaction tx = null;
+    List<Conflict> conflicts = new ArrayList<>();
+    try (Connection c = pool.getConnection()) {
+      c.setAutoCommit(false);
+      try {
+        tx =
+            new ApplyTransaction(
+                c,
+                config.region(),
+                config.stampWait(),
+                this::policy,
+                schema -> statements(c, schema),
+                config.uniqueClash());
+        tx.inParts();
+        tx.begin();
+        tx.setRowLockTimeout(FOLD_ROW_LOCK_TIMEOUT);
+        Map<Long, Long> xids = localXids(c, List.of(head));
+        Long xid32 = xids.get(head.seq());
+        if (xid32 == null) {
+          throw new ApplyRetryException(
+              ApplyRetryException.Reason.STAMP_PENDING,
+              "local transaction " + head.dot() + " has no stamp yet; folding is retried",
+              null);
+        }
+        PartsProgress progress = new PartsProgress("folding", head);
+        for (SourceTransaction part : parts) {
+          checkPart(head, part);
+          tx.prefetch(List.of(part));
+          tx.foldLocal(part, xid32);
+          conflicts.addAll(tx.endPart());
+          progress.part(part);
+        }
+        tx.finish();
+        markCopiesDone(c, List.of(head), xids);
+        c.commit();
+        conflicts.addAll(tx.conflicts());
+      } catch (SQLException | RuntimeException e) {
+        rollback(c, e);
+        throw e;
+      }
+    } catch (SQLException e) {
+      throw classify(e, tx);
+    } catch (ApplyRetryException | ApplyException e) {
+      throw e;
+    } catch (ConflictResolutionException | IllegalArgumentException e) {
+      throw new ApplyException(
+          "cannot fold local "
+              + (tx == null ? "transaction " + head.dot() : tx.position())
+              + ": "
+              + e.getMessage(),
+          e);
+    }
+    notifyConflicts(conflicts);
+  }
+
+  /**
+   * Applies one large transaction in parts, in one database transaction that holds one part in
+   * memory at a time: all of it or nothing, like {@link #applyPositioned} with a group of one. A
+   * row changed in two parts takes the second as a continuation of the first ({@code RowMerge}).
+   *
+   * @param head the transaction's identity and stream position (its changes are not read)
+   * @param parts its changes in consecutive parts, each a transaction with the head's identity;
+   *     iterated once per attempt
+   * @throws ApplyRetryException if the call should be retried later; nothing was applied
+   * @throws ApplyException if the transaction cannot be applied; nothing was applied
+   */
+  public void applyInParts(PositionedTransaction head, Iterable<SourceTransaction> parts) {
+    checkOpen();
+    Objects.requireNonNull(head, "head");
+    Objects.requireNonNull(parts, "parts");
+    List<Conflict> conflicts;
+    try {
+      conflicts = applyInParts(head, parts, false);
+    } catch (ApplyRetryException e) {
+      if (e.reason() != ApplyRetryException.Reason.MISSING_PARENT) {
+        throw e;
+      }
+      conflicts = applyInParts(head, parts, true);
+    }
+    notifyConflicts(conflicts);
+  }
+
+  private List<Conflict> applyInParts(
+      PositionedTransaction head, Iterable<SourceTransaction> parts, boolean checkParents) {
+    SourceTransaction t = head.transaction();
+    if (t.origin().equals(config.region())) {
+      throw new ApplyException(
+          "transaction "
+              + t.dot()
+              + " originates in this region ("
+              + config.region()
+              + "); an applier applies only other regions' transactions — check the"
+              + " agent's region name and the consumed streams");
+    }
+    ApplyTransaction tx = null;
+    List<Conflict> conflicts = new ArrayList<>();
+    try (Connection c = pool.getConnection()) {
+      c.setAutoCommit(false);
+      try {
+        tx =
+            new ApplyTransaction(
+                c,
+                config.region(),
+                config.stampWait(),
+                this::policy,
+                schema -> statements(c, schema),
+                config.uniqueClash());
+        tx.setAgentFolds(config.agentFoldsLocalWrites());
+        tx.setParentRule(id -> replicatedSchema(c, id), checkParents);
+        tx.inParts();
+        tx.begin();
+        int index = 0;
+        PartsProgress progress = new PartsProgress("applying", t);
+        for (SourceTransaction part : parts) {
+          checkPart(t, part);
+          tx.prefetch(List.of(part));
+          if (!tx.applyPart(part, index++, head.previousSeq(), head.streamOffset())) {
+            // Applied before: nothing of it is applied again.
+            break;
+          }
+          conflicts.addAll(tx.endPart());
+          progress.part(part);
+        }
+        tx.finish();
+        c.commit();
+        conflicts.addAll(tx.conflicts());
+        return conflicts;
+      } catch (SQLException | RuntimeException e) {
+        rollback(c, e);
+        throw e;
+      }
+    } catch (SQLException e) {
+      throw classify(e, tx);
+    } catch (ApplyRetryException e) {
+      throw e;
+    } catch (ApplyException e) {
+      throw tx == null ? e : new ApplyException(e.getMessage() + " (at " + tx.position() + ")", e);
+    } catch (ConflictResolutionException | IllegalArgumentException e) {
+      throw new ApplyException(
+          "cannot apply "
+              + (tx == null ? "transaction " + t.dot() : tx.position())
+              + ": "
+              + e.getMessage()
+              + "; the stream of this origin halts here (skipping the transaction would make"
+              + " the regions diverge)",
+          e);
+    } catch (GeorepException e) {
+      throw e;
+    }
+  }
+
+  /** Logs the progress of a transaction merged in parts every 30 s: it may take minutes. */
+  private static final class PartsProgress {
+    private static final long EVERY_NANOS = 30_000_000_000L;
+    private final String doing;
+    private final SourceTransaction head;
+    private final long start = System.nanoTime();
+    private long lastLog = start;
+    private int parts;
+    private long changes;
+
+    PartsProgress(String doing, SourceTransaction head) {
+      this.doing = doing;
+      this.head = head;
+    }
+
+    void part(SourceTransaction part) {
+      parts++;
+      changes += part.changes().size();
+      long now = System.nanoTime();
+      if (now - lastLog >= EVERY_NANOS) {
+        lastLog = now;
+        LOG.info(
+            "{} transaction {} in parts: {} parts, {} row changes so far ({} changes/s); it"
+                + " commits after its last part",
+            doing,
+            head.dot(),
+            parts,
+            changes,
+            Math.round(changes / ((now - start) / 1e9)));
+      }
+    }
+  }
+
+  private static void checkPart(SourceTransaction head, SourceTransaction part) {
+    if (!part.dot().equals(head.dot())) {
+      throw new IllegalArgumentException(
+          "a part of transaction " + part.dot() + " among the parts of " + head.dot());
+    }
+  }
+
   private static Map<Long, Long> localXids(Connection c, List<SourceTransaction> transactions)
       throws SQLException {
     Map<Long, Long> xids = new HashMap<>();

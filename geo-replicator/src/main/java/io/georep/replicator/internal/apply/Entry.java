@@ -30,6 +30,11 @@ final class Entry {
     this.worker = worker;
   }
 
+  /** Whether it was shipped in fragments: applied alone, in parts, from disk. */
+  boolean exclusive() {
+    return received.parts() != null;
+  }
+
   SourceTransaction tx() {
     return received.transaction();
   }

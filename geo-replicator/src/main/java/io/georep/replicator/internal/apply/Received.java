@@ -1,6 +1,7 @@
 package io.georep.replicator.internal.apply;
 
 import io.georep.connector.SourceTransaction;
+import io.georep.replicator.internal.transport.FragmentSpill;
 import java.util.Objects;
 
 /**
@@ -11,9 +12,32 @@ import java.util.Objects;
  * @param previousSeq its predecessor in the origin's stream, 0 for the first
  * @param offset the Kafka offset of its record
  * @param weightKib the window permits (KiB of estimated heap) the receiver took for it
+ * @param parts for a transaction shipped in fragments: its fragments on disk, and {@code
+ *     transaction} is its identity without changes; null for a transaction received whole
  */
 public record Received(
-    SourceTransaction transaction, long previousSeq, long offset, int weightKib) {
+    SourceTransaction transaction,
+    long previousSeq,
+    long offset,
+    int weightKib,
+    FragmentSpill parts) {
+  /**
+   * A transaction received whole.
+   *
+   * @param transaction the transaction
+   * @param previousSeq its predecessor
+   * @param offset its record's offset
+   * @param weightKib its window permits
+   */
+  public Received(SourceTransaction transaction, long previousSeq, long offset, int weightKib) {
+    this(transaction, previousSeq, offset, weightKib, null);
+  }
+
+  /** Returns its row changes: those it carries, or those of its fragments on disk. */
+  public long changeCount() {
+    return parts == null ? transaction.changes().size() : parts.changes();
+  }
+
   /** Validates. */
   public Received {
     Objects.requireNonNull(transaction, "transaction");

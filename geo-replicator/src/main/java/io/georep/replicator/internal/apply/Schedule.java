@@ -123,6 +123,16 @@ final class Schedule {
   private final TreeSet<Long> pastGate = new TreeSet<>();
 
   private final List<Entry> barrier = new ArrayList<>();
+
+  /**
+   * The transaction shipped in fragments that passed the gate and is not applied yet, if any: it is
+   * applied alone, after everything that passed before it and before everything after it.
+   */
+  private Entry exclusive;
+
+  /** Transactions that passed the gate after {@link #exclusive}, in pass order, waiting for it. */
+  private final ArrayDeque<Entry> held = new ArrayDeque<>();
+
   private final Map<Long, Entry> parked = new HashMap<>();
   private long admissions;
   private long passes;
@@ -161,8 +171,19 @@ final class Schedule {
     return origins.computeIfAbsent(origin, o -> new Origin());
   }
 
-  /** Admits a received transaction (see the class comment). */
+  /**
+   * Admits a received transaction (see the class comment). One not admitted is dropped: the spill
+   * of a transaction received in fragments is deleted.
+   */
   Admission admit(Received r) {
+    Admission a = admitOrDrop(r);
+    if (a != Admission.ADMITTED && r.parts() != null) {
+      r.parts().close();
+    }
+    return a;
+  }
+
+  private Admission admitOrDrop(Received r) {
     ReplicaId originId = r.transaction().origin();
     if (originId.equals(local)) {
       throw new IllegalArgumentException("a transaction of this region itself: " + r);
@@ -289,6 +310,28 @@ final class Schedule {
     e.passedGate = true;
     e.passed = passes++;
     pastGate.add(e.passed);
+    if (exclusive != null) {
+      held.addLast(e);
+      return;
+    }
+    enqueue(e);
+  }
+
+  /**
+   * Queues a transaction past the gate on its rows. One shipped in fragments has no row keys (its
+   * rows are on disk, not in memory): it becomes the {@link #exclusive} one, ready once everything
+   * that passed before it is applied, and everything that passes after it waits in {@link #held}.
+   */
+  private void enqueue(Entry e) {
+    if (e.exclusive()) {
+      exclusive = e;
+      if (barrierPassed(e)) {
+        ready.get(e.worker).addLast(e);
+      } else {
+        barrier.add(e);
+      }
+      return;
+    }
     for (ConflictKey k : e.keys) {
       ArrayDeque<Entry> q = rows.computeIfAbsent(k, x -> new ArrayDeque<>());
       q.addLast(e);
@@ -312,8 +355,11 @@ final class Schedule {
       List<Entry> group = new ArrayList<>();
       Entry first = q.pollFirst();
       group.add(first);
-      if (first.attempts == 0) {
-        while (group.size() < maxGroup && !q.isEmpty() && q.peekFirst().attempts == 0) {
+      if (first.attempts == 0 && !first.exclusive()) {
+        while (group.size() < maxGroup
+            && !q.isEmpty()
+            && q.peekFirst().attempts == 0
+            && !q.peekFirst().exclusive()) {
           group.add(q.pollFirst());
         }
       }
@@ -342,10 +388,28 @@ final class Schedule {
     for (Entry e : toRelease) {
       releaseRows(e);
     }
+    releaseHeld();
     for (ReplicaId originId : List.copyOf(origins.keySet())) {
       advance(originId);
     }
     checkBarrier();
+  }
+
+  /**
+   * Once the exclusive transaction is applied or dropped, queues what waited behind it, up to the
+   * next exclusive one.
+   */
+  private void releaseHeld() {
+    if (exclusive == null || !(exclusive.done || exclusive.dropped)) {
+      return;
+    }
+    exclusive = null;
+    while (exclusive == null && !held.isEmpty()) {
+      Entry e = held.pollFirst();
+      if (!e.dropped) {
+        enqueue(e);
+      }
+    }
   }
 
   /**
@@ -483,11 +547,16 @@ final class Schedule {
       for (ArrayDeque<Entry> q : ready) {
         q.remove(e);
       }
+      held.remove(e);
+      if (e.received.parts() != null) {
+        e.received.parts().close();
+      }
       if (e.passedGate) {
         releaseRows(e);
       }
     }
     o.stream.removeIf(x -> x.dropped);
+    releaseHeld();
     checkBarrier();
     return dropped;
   }

@@ -351,6 +351,9 @@ public final class SchedulerActor {
         // Sent before this scheduler (re)started: its permits belong to a window that is gone, and
         // admitting it would let the new window's permits run over (the new receiver reads it again
         // from the durable position).
+        if (r.parts() != null) {
+          r.parts().close();
+        }
         continue;
       }
       Schedule.Admission a = schedule.admit(r);
@@ -444,8 +447,11 @@ public final class SchedulerActor {
 
   private Behavior<Command> onApplied(WorkerApplied m) {
     for (Entry e : m.group()) {
-      metrics.applied(e.origin(), 1, e.tx().changes().size());
+      metrics.applied(e.origin(), 1, e.received.changeCount());
       state.origin(e.origin()).transactionsApplied.incrementAndGet();
+      if (e.received.parts() != null) {
+        e.received.parts().close();
+      }
     }
     schedule.applied(m.worker(), m.group());
     return step();

@@ -63,7 +63,13 @@ final class WorkerActor {
     }
     long start = System.nanoTime();
     try {
-      applier.applyPositioned(txs);
+      Entry first = m.group().get(0);
+      if (first.exclusive()) {
+        // Shipped in fragments: applied alone, in parts read back from disk.
+        applier.applyInParts(first.positioned(), first.received.parts());
+      } else {
+        applier.applyPositioned(txs);
+      }
       metrics.applyBatch(System.nanoTime() - start);
       m.replyTo().tell(new SchedulerActor.WorkerApplied(index, m.group()));
     } catch (ApplyRetryException e) {

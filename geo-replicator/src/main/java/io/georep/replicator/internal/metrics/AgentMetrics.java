@@ -293,11 +293,11 @@ public final class AgentMetrics {
    * @param transactions transactions
    * @param changes row changes
    */
-  public void applied(ReplicaId origin, int transactions, int changes) {
+  public void applied(ReplicaId origin, int transactions, long changes) {
     counter("georep.transactions.applied", "Remote transactions applied", origin.name())
         .increment(transactions);
     counter("georep.changes.applied", "Remote row changes applied", origin.name())
-        .increment(changes);
+        .increment((double) changes);
   }
 
   /**

@@ -1,10 +1,10 @@
 package io.georep.replicator.internal.receive;
 
-import io.georep.connector.RowChange;
 import io.georep.connector.SourceTransaction;
 import io.georep.replicator.codec.WireBatch;
-import java.util.ArrayList;
+import io.georep.replicator.internal.transport.FragmentSpill;
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * Puts a transaction shipped in fragments ({@link WireBatch.Fragment}) back together from one
@@ -18,33 +18,49 @@ import java.util.List;
  * abandoned run or, at the position a receiver starts from, the tail of a transaction already
  * applied (the stored position is the record of the watermark transaction's last fragment).
  *
- * <p>Holds the changes of the run in memory until it completes. Not thread-safe; one per receiver
- * thread.
+ * <p>The run's frames go to a {@link FragmentSpill} on disk, not into the heap: a complete run is
+ * handed on as the transaction's identity (no changes) with the spill, and applied in parts, one
+ * fragment in memory at a time. Not thread-safe; one per receiver thread.
  */
 final class FragmentAssembler {
   /**
    * What a fragment did.
    *
-   * @param complete the whole transaction, when this fragment completed it; else null
+   * @param complete the transaction's identity (without changes), when this fragment completed it;
+   *     else null
+   * @param parts the completed transaction's fragments, sealed, when {@code complete} is set
    * @param dropped what was dropped, for the log, or null
    * @param droppedFragments how many fragments were dropped
    */
-  record Step(SourceTransaction complete, String dropped, int droppedFragments) {
-    static final Step NONE = new Step(null, null, 0);
+  record Step(
+      SourceTransaction complete, FragmentSpill parts, String dropped, int droppedFragments) {
+    static final Step NONE = new Step(null, null, null, 0);
   }
 
+  private final Function<byte[], SourceTransaction> decode;
   private SourceTransaction head;
-  private List<RowChange> changes;
+  private FragmentSpill spill;
   private int next;
+
+  /**
+   * Creates an assembler.
+   *
+   * @param decode decodes a fragment's frame into the fragment, with the changes meant for this
+   *     region: how the spill reads it back
+   */
+  FragmentAssembler(Function<byte[], SourceTransaction> decode) {
+    this.decode = decode;
+  }
 
   /**
    * Takes the next fragment of the stream.
    *
-   * @param batch a fragment's batch
+   * @param batch a fragment's batch, decoded
+   * @param frame the batch's frame, as received
    * @return the completed transaction, if any, and what was dropped
    * @throws IllegalArgumentException if the batch is not a fragment
    */
-  Step fragment(WireBatch batch) {
+  Step fragment(WireBatch batch, byte[] frame) {
     WireBatch.Fragment f = batch.fragment();
     if (f == null) {
       throw new IllegalArgumentException("not a fragment: " + batch.firstSeq());
@@ -60,25 +76,28 @@ final class FragmentAssembler {
             "fragment " + f.index() + " of transaction " + slice.dot() + " without its start";
         return new Step(
             null,
+            null,
             dropped.dropped() == null ? orphan : dropped.dropped() + "; " + orphan,
             dropped.droppedFragments() + 1);
       }
-      head = slice;
-      changes = new ArrayList<>(slice.changes());
-    } else {
-      changes.addAll(slice.changes());
+      head = slice.withChanges(List.of());
+      spill = FragmentSpill.create(decode);
     }
+    spill.append(frame, slice.changes().size());
     next = f.index() + 1;
     if (!f.last()) {
       return dropped;
     }
-    SourceTransaction whole = head.withChanges(changes);
-    reset();
-    return new Step(whole, dropped.dropped(), dropped.droppedFragments());
+    Step done = new Step(head, spill.seal(), dropped.dropped(), dropped.droppedFragments());
+    head = null;
+    spill = null;
+    next = 0;
+    return done;
   }
 
   /**
    * Ends an incomplete run, if one is open, because something other than its next fragment follows.
+   * Its spill is deleted.
    *
    * @return what was dropped ({@link Step#NONE} if nothing)
    */
@@ -89,15 +108,16 @@ final class FragmentAssembler {
     Step dropped =
         new Step(
             null,
+            null,
             "the incomplete fragments 0.."
                 + (next - 1)
                 + " of transaction "
                 + head.dot()
                 + " ("
-                + changes.size()
+                + spill.changes()
                 + " changes; the origin ships it again)",
             next);
-    reset();
+    close();
     return dropped;
   }
 
@@ -106,9 +126,13 @@ final class FragmentAssembler {
     return head != null;
   }
 
-  private void reset() {
+  /** Deletes the spill of an open run, if any (the receiver stops). */
+  void close() {
+    if (spill != null) {
+      spill.close();
+    }
     head = null;
-    changes = null;
+    spill = null;
     next = 0;
   }
 }

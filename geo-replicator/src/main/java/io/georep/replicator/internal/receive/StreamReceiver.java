@@ -87,7 +87,7 @@ public final class StreamReceiver implements Runnable {
   private final Function<byte[], WireBatch> decoder;
   private final Set<TableId> excluded = new HashSet<>();
   private final Set<TableId> included = new HashSet<>();
-  private final FragmentAssembler fragments = new FragmentAssembler();
+  private final FragmentAssembler fragments;
   private volatile boolean running = true;
   private volatile KafkaConsumer<byte[], byte[]> consumer;
   private volatile long position = -1;
@@ -119,6 +119,8 @@ public final class StreamReceiver implements Runnable {
       Function<byte[], WireBatch> decoder) {
     this.settings = settings;
     this.decoder = decoder;
+    this.fragments =
+        new FragmentAssembler(frame -> filter(decoder.apply(frame).transactions().get(0)));
     this.origin = origin;
     this.topic = settings.topics().changes(origin);
     this.progress = progress;
@@ -237,6 +239,8 @@ public final class StreamReceiver implements Runnable {
       }
     } finally {
       consumer = null;
+      // An open run is read again from its first fragment by the next receiver.
+      fragments.close();
     }
   }
 
@@ -303,12 +307,25 @@ public final class StreamReceiver implements Runnable {
         origin, record.value().length, StreamRecords.uncompressedLength(record.value()));
     List<SourceTransaction> transactions;
     if (batch.isFragment()) {
-      FragmentAssembler.Step step = fragments.fragment(batch);
+      FragmentAssembler.Step step = fragments.fragment(batch, record.value());
       dropped(step, record.offset());
       if (step.complete() == null) {
         return true;
       }
-      transactions = List.of(step.complete());
+      // Complete: its identity goes on with its fragments on disk, applied in parts.
+      SourceTransaction head = step.complete();
+      int weight = window.weight(head);
+      while (!window.tryAcquire(weight, 100)) {
+        if (!running) {
+          step.parts().close();
+          return false;
+        }
+      }
+      sink.accept(
+          List.of(
+              new Received(
+                  head, Received.predecessor(head), record.offset(), weight, step.parts())));
+      return true;
     } else {
       dropped(fragments.interrupt(), record.offset());
       transactions = batch.transactions();
@@ -329,7 +346,7 @@ public final class StreamReceiver implements Runnable {
           return false;
         }
       }
-      out.add(new Received(filtered, Received.predecessor(tx), record.offset(), weight));
+      out.add(new Received(filtered, Received.predecessor(tx), record.offset(), weight, null));
     }
     if (!out.isEmpty()) {
       sink.accept(out);

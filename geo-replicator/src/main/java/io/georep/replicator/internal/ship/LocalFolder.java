@@ -7,6 +7,7 @@ import io.georep.connectors.postgres.PostgresSinkConfig;
 import io.georep.replicator.internal.RetryBudget;
 import io.georep.replicator.internal.metrics.AgentMetrics;
 import io.georep.replicator.internal.status.AgentState;
+import io.georep.replicator.internal.transport.FragmentSpill;
 import io.georep.vectorclock.GeorepException;
 import io.georep.vectorclock.RetriableGeorepException;
 import java.util.ArrayList;
@@ -48,13 +49,29 @@ final class LocalFolder implements AutoCloseable {
   private static final int BATCH_TRANSACTIONS = 200;
   private static final int BATCH_CHANGES = 10_000;
 
-  /** Transactions of one shipping batch and what to call once they are folded. */
-  private record Pending(List<SourceTransaction> transactions, Runnable folded) {}
+  /**
+   * Transactions of one shipping batch and what to call once they are folded; or one transaction
+   * shipped in fragments ({@code parts} set, {@code transactions} its identity without changes).
+   */
+  private record Pending(
+      List<SourceTransaction> transactions, Runnable folded, FragmentSpill parts) {}
 
   /** What folds: the applier's {@code foldLocal} on one connection (a seam for tests). */
   interface Fold extends AutoCloseable {
     /** Folds transactions in one database transaction. */
     void fold(List<SourceTransaction> transactions);
+
+    /**
+     * Folds one transaction in parts, in one database transaction holding one part in memory. This
+     * default assembles it and folds it whole (for seams that hold little).
+     */
+    default void foldInParts(SourceTransaction head, Iterable<SourceTransaction> parts) {
+      List<io.georep.connector.RowChange> all = new ArrayList<>();
+      for (SourceTransaction part : parts) {
+        all.addAll(part.changes());
+      }
+      fold(List.of(head.withChanges(all)));
+    }
 
     @Override
     void close();
@@ -90,6 +107,11 @@ final class LocalFolder implements AutoCloseable {
             }
 
             @Override
+            public void foldInParts(SourceTransaction head, Iterable<SourceTransaction> parts) {
+              applier.foldInParts(head, parts);
+            }
+
+            @Override
             public void close() {
               applier.close();
             }
@@ -118,7 +140,19 @@ final class LocalFolder implements AutoCloseable {
    * @param folded called on the folding thread once all of them are folded; never if closed first
    */
   void submit(List<SourceTransaction> transactions, Runnable folded) {
-    queue.add(new Pending(List.copyOf(transactions), folded));
+    queue.add(new Pending(List.copyOf(transactions), folded, null));
+  }
+
+  /**
+   * Queues a transaction shipped in fragments for folding in parts, without waiting. Its spill is
+   * deleted once it is folded.
+   *
+   * @param head the transaction's identity (no changes)
+   * @param parts its fragments as shipped, sealed
+   * @param folded called on the folding thread once it is folded; never if closed first
+   */
+  void submitInParts(SourceTransaction head, FragmentSpill parts, Runnable folded) {
+    queue.add(new Pending(List.of(head), folded, parts));
   }
 
   /**
@@ -142,9 +176,12 @@ final class LocalFolder implements AutoCloseable {
           batch.addAll(first.transactions());
           int changes = changes(first);
           Pending next;
-          while (batch.size() < BATCH_TRANSACTIONS
+          while (first.parts() == null
+              && batch.size() < BATCH_TRANSACTIONS
               && changes < BATCH_CHANGES
-              && (next = queue.poll()) != null) {
+              && (next = queue.peek()) != null
+              && next.parts() == null) {
+            queue.poll();
             taken.add(next);
             batch.addAll(next.transactions());
             changes += changes(next);
@@ -154,7 +191,8 @@ final class LocalFolder implements AutoCloseable {
           if (fold == null) {
             fold = opener.get();
           }
-          String failure = fold(fold, batch);
+          FragmentSpill parts = taken.get(0).parts();
+          String failure = parts == null ? fold(fold, batch) : foldInParts(fold, batch, parts);
           if (failure != null) {
             // Halted: nothing more is folded and nothing of this batch is let go, so the slot
             // keeps it; a restart of the agent folds it again.
@@ -163,6 +201,9 @@ final class LocalFolder implements AutoCloseable {
           }
           batch.clear();
           for (Pending p : taken) {
+            if (p.parts() != null) {
+              p.parts().close();
+            }
             p.folded().run();
           }
           taken.clear();
@@ -196,6 +237,11 @@ final class LocalFolder implements AutoCloseable {
       halt("the local folder failed: " + e + "; restart the agent", e);
     } finally {
       closeQuietly(fold);
+      for (Pending p : taken) {
+        if (p.parts() != null) {
+          p.parts().close();
+        }
+      }
     }
   }
 
@@ -230,6 +276,29 @@ final class LocalFolder implements AutoCloseable {
       }
     }
     return null;
+  }
+
+  /**
+   * Folds a transaction shipped in fragments, in parts.
+   *
+   * @return null when folded, else the alert: it cannot be folded
+   */
+  private static String foldInParts(Fold fold, List<SourceTransaction> batch, FragmentSpill parts) {
+    try {
+      fold.foldInParts(batch.get(0), parts);
+      return null;
+    } catch (ApplyException e) {
+      return "cannot fold local transaction "
+          + batch.get(0).dot()
+          + " ("
+          + parts.changes()
+          + " row changes in "
+          + parts.fragments()
+          + " fragments) into the row metadata: "
+          + e.getMessage()
+          + "; the local stream is halted (remote changes of its rows would wait for it),"
+          + " fix the cause and restart the agent";
+    }
   }
 
   private static int changes(Pending p) {
@@ -277,6 +346,12 @@ final class LocalFolder implements AutoCloseable {
       thread.join(5_000);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    }
+    // Not folded: the slot delivers them again after a restart. Their spill files go now.
+    for (Pending p : queue) {
+      if (p.parts() != null) {
+        p.parts().close();
+      }
     }
   }
 }

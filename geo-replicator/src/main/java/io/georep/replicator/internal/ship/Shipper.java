@@ -12,6 +12,7 @@ import io.georep.replicator.internal.TransactionSize;
 import io.georep.replicator.internal.UnclassifiedFailure;
 import io.georep.replicator.internal.metrics.AgentMetrics;
 import io.georep.replicator.internal.status.AgentState;
+import io.georep.replicator.internal.transport.FragmentSpill;
 import io.georep.replicator.internal.transport.StreamRecords;
 import io.georep.vectorclock.GeorepException;
 import io.georep.vectorclock.RetriableGeorepException;
@@ -197,8 +198,11 @@ public final class Shipper implements FragmentHandler, AutoCloseable {
   /** The next fragment index of the transaction being shipped in fragments. */
   private int wireIndex;
 
-  /** The changes of the transaction being shipped in fragments, for its fold; null between. */
-  private List<RowChange> foldChanges;
+  /**
+   * The frames of the transaction being shipped in fragments, on disk for its fold in parts; null
+   * between such transactions.
+   */
+  private FragmentSpill foldParts;
 
   @Override
   public void onFailure(GeorepException failure) {
@@ -277,8 +281,11 @@ public final class Shipper implements FragmentHandler, AutoCloseable {
     SourceTransaction tx = c.transaction();
     if (c.part() == null || c.part().index() == 0) {
       wireIndex = 0;
-      foldChanges = new ArrayList<>();
-    } else if (foldChanges == null) {
+      if (foldParts != null) {
+        foldParts.close();
+      }
+      foldParts = FragmentSpill.create(frame -> codec.decode(frame).transactions().get(0));
+    } else if (foldParts == null) {
       throw new IllegalStateException(
           "fragment " + c.part().index() + " of " + tx.dot() + " arrived without its start");
     }
@@ -292,20 +299,21 @@ public final class Shipper implements FragmentHandler, AutoCloseable {
       // transaction permit with the final one.
       int sliceKib = finalSlice ? kibLeft : Math.min(kibLeft, slices.get(i).kib());
       kibLeft -= sliceKib;
-      foldChanges.addAll(slice);
       long seq = tx.seq();
       InFlight.Hold hold =
           inFlight.hold(finalSlice ? 1 : 0, sliceKib, 2, lastWire ? () -> confirm(seq) : () -> {});
+      SourceTransaction part = tx.withChanges(slice);
+      byte[] frame =
+          send(WireBatch.fragment(part, wireIndex++, lastWire), slice.size(), hold, lastWire);
+      // The folder's part: the frame, on disk, read back when the fold runs.
+      foldParts.append(frame, slice.size());
       if (lastWire) {
-        SourceTransaction whole = tx.withChanges(foldChanges);
-        foldChanges = null;
-        folder.submit(List.of(whole), hold::done);
+        FragmentSpill parts = foldParts.seal();
+        foldParts = null;
+        folder.submitInParts(tx.withChanges(List.of()), parts, hold::done);
       } else {
-        // The folder's part: the slice waits in the fold buffer, outside the permits.
         hold.done();
       }
-      SourceTransaction part = tx.withChanges(slice);
-      send(WireBatch.fragment(part, wireIndex++, lastWire), slice.size(), hold, lastWire);
     }
   }
 
@@ -347,7 +355,7 @@ public final class Shipper implements FragmentHandler, AutoCloseable {
    * @param endsTransactions whether the record completes its transactions (a batch of whole
    *     transactions, or a transaction's last fragment): only then do they count as shipped
    */
-  private void send(WireBatch wire, int changes, InFlight.Hold hold, boolean endsTransactions) {
+  private byte[] send(WireBatch wire, int changes, InFlight.Hold hold, boolean endsTransactions) {
     List<SourceTransaction> batch = wire.transactions();
     byte[] frame = codec.encode(wire);
     if (frame.length > settings.topics().maxMessageBytes()) {
@@ -415,6 +423,7 @@ public final class Shipper implements FragmentHandler, AutoCloseable {
                     metadata.offset());
               }
             });
+    return frame;
   }
 
   /**
@@ -437,6 +446,10 @@ public final class Shipper implements FragmentHandler, AutoCloseable {
       thread.join(5_000);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    }
+    FragmentSpill open = foldParts;
+    if (open != null) {
+      open.close();
     }
   }
 }

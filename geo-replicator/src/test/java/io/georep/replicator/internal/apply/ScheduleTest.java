@@ -9,6 +9,7 @@ import io.georep.connector.SourceTransaction;
 import io.georep.connector.TableId;
 import io.georep.connector.TableSchema;
 import io.georep.connector.Value;
+import io.georep.replicator.internal.transport.FragmentSpill;
 import io.georep.vectorclock.HybridTimestamp;
 import io.georep.vectorclock.ReplicaId;
 import io.georep.vectorclock.VersionVector;
@@ -326,6 +327,60 @@ class ScheduleTest {
     assertThat(s.dispatch()).isEmpty();
 
     s.applied(parent.worker(), group(parent));
+
+    assertThat(dispatched(s)).containsExactly("[a:20]");
+  }
+
+  /** A transaction shipped in fragments: its identity, with its (empty) spill. */
+  private static Received inParts(ReplicaId origin, long seq, long previous) {
+    Received r = tx(origin, seq, previous, VersionVector.empty());
+    FragmentSpill spill = FragmentSpill.create(frame -> r.transaction()).seal();
+    return new Received(r.transaction(), previous, seq, 1, spill);
+  }
+
+  @Test
+  void admit_transactionInParts_runsAloneAfterEverythingBeforeAndBeforeEverythingAfter() {
+    Schedule s = schedule(2, 10);
+    String[] tables = tablesOnDifferentWorkers(2);
+    s.admit(tx(A, 10, 0, VersionVector.empty(), insert(tables[0], 1)));
+    Received large = inParts(B, 5, 0);
+    s.admit(large);
+    s.admit(tx(A, 20, 10, VersionVector.empty(), insert(tables[1], 2)));
+    s.admit(tx(B, 6, 5, VersionVector.empty(), insert(tables[0], 3)));
+
+    // Only a:10 passed before the large b:5; a:20 and b:6 passed after it.
+    List<Schedule.Dispatch> first = s.dispatch();
+    assertThat(first).hasSize(1);
+    assertThat(group(first.get(0))).extracting(Entry::toString).containsExactly("a:10");
+    s.applied(first.get(0).worker(), group(first.get(0)));
+
+    List<Schedule.Dispatch> alone = s.dispatch();
+    assertThat(alone).hasSize(1);
+    assertThat(group(alone.get(0))).extracting(Entry::toString).containsExactly("b:5");
+    assertThat(s.dispatch()).isEmpty();
+    s.applied(alone.get(0).worker(), group(alone.get(0)));
+
+    List<String> after = new ArrayList<>();
+    for (Schedule.Dispatch d : s.dispatch()) {
+      for (Entry e : d.group()) {
+        after.add(e.toString());
+      }
+    }
+    assertThat(after).containsExactlyInAnyOrder("a:20", "b:6");
+    large.parts().close();
+  }
+
+  @Test
+  void halt_ofATransactionInPartsOrigin_releasesWhatWaitedBehindIt() {
+    Schedule s = schedule(1, 10);
+    s.admit(tx(A, 10, 0, VersionVector.empty(), insert("t", 1)));
+    s.admit(inParts(B, 5, 0));
+    s.admit(tx(A, 20, 10, VersionVector.empty(), insert("t", 2)));
+    Schedule.Dispatch inFlight = s.dispatch().get(0);
+    assertThat(group(inFlight)).extracting(Entry::toString).containsExactly("a:10");
+
+    assertThat(s.halt(B)).isEqualTo(1);
+    s.applied(inFlight.worker(), group(inFlight));
 
     assertThat(dispatched(s)).containsExactly("[a:20]");
   }

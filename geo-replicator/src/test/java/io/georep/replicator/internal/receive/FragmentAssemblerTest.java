@@ -10,6 +10,7 @@ import io.georep.connector.SourceTransaction;
 import io.georep.connector.TableId;
 import io.georep.connector.TableSchema;
 import io.georep.connector.Value;
+import io.georep.replicator.codec.BatchCodec;
 import io.georep.replicator.codec.WireBatch;
 import io.georep.vectorclock.HybridTimestamp;
 import io.georep.vectorclock.ReplicaId;
@@ -17,6 +18,7 @@ import io.georep.vectorclock.VersionVector;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 class FragmentAssemblerTest {
@@ -28,7 +30,30 @@ class FragmentAssemblerTest {
               new ColumnSchema("id", ScalarType.INT4, false, 1),
               new ColumnSchema("v", ScalarType.TEXT, true, 0)));
 
-  private final FragmentAssembler assembler = new FragmentAssembler();
+  private static final BatchCodec CODEC = BatchCodec.create();
+
+  private final List<FragmentAssembler.Step> completed = new ArrayList<>();
+  private final FragmentAssembler assembler =
+      new FragmentAssembler(frame -> CODEC.decode(frame).transactions().get(0));
+
+  @AfterEach
+  void deleteSpills() {
+    assembler.close();
+    for (FragmentAssembler.Step s : completed) {
+      s.parts().close();
+    }
+  }
+
+  /** The changes of a completed run, read back from its spill; the head carries none. */
+  private static SourceTransaction whole(FragmentAssembler.Step done) {
+    assertThat(done.complete().changes()).isEmpty();
+    List<RowChange> all = new ArrayList<>();
+    for (SourceTransaction part : done.parts()) {
+      assertThat(part.dot()).isEqualTo(done.complete().dot());
+      all.addAll(part.changes());
+    }
+    return done.complete().withChanges(all);
+  }
 
   private static RowChange insert(int id) {
     return new RowChange.Insert(ITEMS, Map.of("id", new Value.Int4(id), "v", new Value.Text("x")));
@@ -48,7 +73,12 @@ class FragmentAssemblerTest {
   }
 
   private FragmentAssembler.Step take(long seq, int from, int to, int index, boolean last) {
-    return assembler.fragment(WireBatch.fragment(slice(seq, from, to), index, last));
+    WireBatch batch = WireBatch.fragment(slice(seq, from, to), index, last);
+    FragmentAssembler.Step step = assembler.fragment(batch, CODEC.encode(batch));
+    if (step.complete() != null) {
+      completed.add(step);
+    }
+    return step;
   }
 
   @Test
@@ -57,13 +87,15 @@ class FragmentAssemblerTest {
     assertThat(take(10, 3, 5, 1, false).complete()).isNull();
     FragmentAssembler.Step done = take(10, 5, 6, 2, true);
     assertThat(done.dropped()).isNull();
-    assertThat(done.complete()).isEqualTo(slice(10, 0, 6));
+    assertThat(whole(done)).isEqualTo(slice(10, 0, 6));
+    assertThat(done.parts().fragments()).isEqualTo(3);
+    assertThat(done.parts().changes()).isEqualTo(6);
     assertThat(assembler.assembling()).isFalse();
   }
 
   @Test
   void fragment_singleLastFragment_completesAtOnce() {
-    assertThat(take(10, 0, 2, 0, true).complete()).isEqualTo(slice(10, 0, 2));
+    assertThat(whole(take(10, 0, 2, 0, true))).isEqualTo(slice(10, 0, 2));
   }
 
   @Test
@@ -76,7 +108,10 @@ class FragmentAssemblerTest {
     assertThat(again.dropped()).contains("fragments 0..1 of transaction eu-west:10", "5 changes");
     assertThat(again.droppedFragments()).isEqualTo(2);
     take(10, 3, 5, 1, false);
-    assertThat(take(10, 5, 6, 2, true).complete()).isEqualTo(slice(10, 0, 6));
+    FragmentAssembler.Step done = take(10, 5, 6, 2, true);
+    assertThat(whole(done)).isEqualTo(slice(10, 0, 6));
+    // Read again, as a retried apply does.
+    assertThat(whole(done)).isEqualTo(slice(10, 0, 6));
   }
 
   @Test
@@ -122,7 +157,8 @@ class FragmentAssemblerTest {
 
   @Test
   void fragment_notAFragment_rejected() {
-    assertThatThrownBy(() -> assembler.fragment(WireBatch.of(slice(10, 0, 1))))
+    WireBatch whole = WireBatch.of(slice(10, 0, 1));
+    assertThatThrownBy(() -> assembler.fragment(whole, CODEC.encode(whole)))
         .isInstanceOf(IllegalArgumentException.class);
   }
 }

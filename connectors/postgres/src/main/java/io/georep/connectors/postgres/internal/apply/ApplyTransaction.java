@@ -124,6 +124,20 @@ public final class ApplyTransaction {
   private boolean rowsWritten;
 
   /**
+   * Whether this database transaction merges one large transaction in parts ({@link #inParts}):
+   * every table is locked whole, and a row whose metadata this database transaction wrote takes the
+   * transaction's next part as a continuation ({@link RowMerge#merge(Optional, Write, TablePolicy,
+   * boolean)}).
+   */
+  private boolean inParts;
+
+  /** Whether the part being applied is not the transaction's first. */
+  private boolean continuing;
+
+  /** The position in its transaction of the next part's first change. */
+  private long partBase;
+
+  /**
    * Whether this transaction folds local writes: a write-back then leaves masked columns alone,
    * since the origin's rows keep the values its applications wrote.
    */
@@ -201,6 +215,10 @@ public final class ApplyTransaction {
     RowState state;
     boolean suppressed;
     Long writerXid32;
+
+    /** Whether this database transaction wrote the row's metadata (an earlier part). */
+    boolean ownMeta;
+
     long syncLsn;
     Dot lastDot;
     HybridTimestamp lastTimestamp;
@@ -277,6 +295,16 @@ public final class ApplyTransaction {
   }
 
   /**
+   * Makes this database transaction merge one large transaction in parts, each part's rows written
+   * and forgotten before the next ({@link #endPart}), so that memory holds one part: a fold with
+   * {@link #foldLocal} per part, or an apply with {@link #applyPart} per part. Every table is
+   * locked whole (a lock per row would fill PostgreSQL's lock table). Call before {@link #begin}.
+   */
+  public void inParts() {
+    inParts = true;
+  }
+
+  /**
    * Starts the transaction: reads its xid and the WAL position.
    *
    * @throws SQLException on a database failure
@@ -289,6 +317,9 @@ public final class ApplyTransaction {
       rs.next();
       xid = rs.getLong(1);
       lsn = rs.getLong(2);
+      if (inParts) {
+        keyless.mergeInParts(xid & MASK32);
+      }
       // Deferrable foreign keys are checked at commit, so a parent and its child may arrive in
       // either order within one apply transaction; non-deferrable ones are unaffected.
       s.execute("SET CONSTRAINTS ALL DEFERRED");
@@ -333,13 +364,37 @@ public final class ApplyTransaction {
    * @throws SQLException on a database failure
    */
   public boolean apply(SourceTransaction tx, long previousSeq, long offset) throws SQLException {
+    return applyPart(tx, 0, previousSeq, offset);
+  }
+
+  /**
+   * Applies one part of a large transaction applied in parts ({@link #inParts}): its first part
+   * ({@code index} 0) as {@link #apply(SourceTransaction, long, long)} does a whole transaction
+   * (skipped, returning false, if its dot is already applied), each later one as the continuation
+   * of the parts before it. Call {@link #endPart} after each.
+   *
+   * @param part the part: the transaction's identity with the next slice of its changes
+   * @param index the part's position, from 0
+   * @param previousSeq as {@link #apply(SourceTransaction, long, long)}
+   * @param offset as {@link #apply(SourceTransaction, long, long)}
+   * @return false if the transaction was a duplicate and was skipped (only for index 0)
+   * @throws SQLException on a database failure
+   */
+  public boolean applyPart(SourceTransaction part, int index, long previousSeq, long offset)
+      throws SQLException {
+    SourceTransaction tx = part;
     currentDot = tx.dot();
     currentTable = null;
     currentKey = null;
-    Progress p = progress(tx.origin(), previousSeq == IN_ORDER);
-    if (tx.seq() <= p.watermark
-        || AboveSet.contains(p.above, tx.seq())
-        || AboveSet.contains(p.pending, tx.seq())) {
+    continuing = index > 0;
+    if (continuing && !inParts) {
+      throw new IllegalStateException("part " + index + " of " + tx.dot() + " without inParts()");
+    }
+    Progress p = continuing ? null : progress(tx.origin(), previousSeq == IN_ORDER);
+    if (p != null
+        && (tx.seq() <= p.watermark
+            || AboveSet.contains(p.above, tx.seq())
+            || AboveSet.contains(p.pending, tx.seq()))) {
       writes.remove(tx);
       return false;
     }
@@ -351,12 +406,21 @@ public final class ApplyTransaction {
       applyWrite(write, keyChanges);
     }
     if (KeylessRows.touches(tx)) {
-      keyless.merge(tx, false);
+      keyless.merge(tx, false, inParts ? partBase : -1);
     }
+    partBase += tx.changes().size();
     // Applied: its writes are not needed again (a group may hold many large transactions).
     writes.remove(tx);
     currentTable = null;
     currentKey = null;
+    continuing = false;
+    if (p == null) {
+      return true;
+    }
+    if (inParts) {
+      // Only its identity is needed from here on (finish): not the part's changes.
+      tx = tx.withChanges(List.of());
+    }
     if (previousSeq == IN_ORDER) {
       // In-order apply (ChangeApplier's contract): the watermark simply becomes the seq, and
       // entries left above it by earlier out-of-order applies join the prefix if they continue it.
@@ -370,6 +434,27 @@ public final class ApplyTransaction {
     p.changed = true;
     applied.add(tx);
     return true;
+  }
+
+  /**
+   * Ends a part of a transaction merged in parts ({@link #inParts}): writes its rows, their
+   * metadata and its conflicts, and forgets them, so that memory holds one part at a time. The
+   * database transaction stays open; the next part reads the rows it needs again.
+   *
+   * @return the conflicts the part recorded (in the conflict log now)
+   * @throws SQLException on a database failure
+   */
+  public List<Conflict> endPart() throws SQLException {
+    flushWrites();
+    writeMetadata();
+    keyless.writeMetadata();
+    ConflictLog.insert(connection, conflicts);
+    List<Conflict> out = List.copyOf(conflicts);
+    conflicts.clear();
+    rows.clear();
+    keyBytes.clear();
+    keyless.forget();
+    return out;
   }
 
   /**
@@ -651,7 +736,8 @@ public final class ApplyTransaction {
                 write.context());
       }
     }
-    MergeResult result = RowMerge.merge(Optional.ofNullable(h.state), write, policy);
+    MergeResult result =
+        RowMerge.merge(Optional.ofNullable(h.state), write, policy, continuing && h.ownMeta);
     conflicts.addAll(result.conflicts());
     remember(h, result);
     if (!result.applied()) {
@@ -871,7 +957,7 @@ public final class ApplyTransaction {
     order.sort(java.util.Comparator.comparingLong(ApplyTransaction::tableHash));
     for (TableId t : order) {
       if (!tableLocks.containsKey(t)) {
-        lockTable(t, counts.get(t) > ESCALATION_ROWS);
+        lockTable(t, inParts || counts.get(t) > ESCALATION_ROWS);
       }
     }
     // Row locks next, of every table at once in one global order (ascending hash), so that two
@@ -979,7 +1065,7 @@ public final class ApplyTransaction {
     try (PreparedStatement meta =
         connection.prepareStatement(
             "SELECT row_key, state, suppressed, writer_xid32, sync_lsn, last_origin, last_seq,"
-                + " last_wall, last_logical FROM georep.row_meta"
+                + " last_wall, last_logical, writer_xid FROM georep.row_meta"
                 + " WHERE table_schema = ? AND table_name = ? AND row_key = ANY(?)")) {
       meta.setString(1, table.id().schema());
       meta.setString(2, table.id().name());
@@ -989,6 +1075,7 @@ public final class ApplyTransaction {
           RowHandle h = byKey.get(ByteBuffer.wrap(rs.getBytes(1)));
           if (h != null) {
             readMeta(rs, 2, h);
+            h.ownMeta = inParts && rs.getLong(10) == xid;
           }
         }
       }
@@ -1073,7 +1160,7 @@ public final class ApplyTransaction {
    */
   private void lockRow(TableId table, byte[] key) throws SQLException {
     if (!tableLocks.containsKey(table)) {
-      lockTable(table, false);
+      lockTable(table, inParts);
     }
     if (!tableLocks.get(table)) {
       long rowHash = hash(table, key);
@@ -1221,10 +1308,12 @@ public final class ApplyTransaction {
       TablePolicy policy = policies.apply(write.table());
       TableSql sql = statements.apply(write.table());
       RowHandle h = lock(sql, write.table(), write.key());
-      if (h.state != null && h.state.covers(write.dot())) {
+      // In parts, a row whose metadata an earlier part wrote takes this part as a continuation.
+      boolean continued = inParts && h.ownMeta;
+      if (h.state != null && h.state.covers(write.dot()) && !continued) {
         continue;
       }
-      MergeResult r = RowMerge.merge(Optional.ofNullable(h.state), write, policy);
+      MergeResult r = RowMerge.merge(Optional.ofNullable(h.state), write, policy, continued);
       conflicts.addAll(r.conflicts());
       remember(h, r);
       if (r.applied()) {
@@ -1255,13 +1344,17 @@ public final class ApplyTransaction {
     currentTable = null;
     currentKey = null;
     writes.remove(tx);
-    if (KeylessRows.touches(tx) && keyless.merge(tx, true)) {
+    boolean keylessWritten =
+        KeylessRows.touches(tx) && keyless.merge(tx, true, inParts ? partBase : -1);
+    partBase += tx.changes().size();
+    if (keylessWritten) {
       // The fold put rows of a keyless table back (KeylessRows): mark it like a write-back.
       rowsWritten = true;
       any = true;
     }
-    if (any) {
-      folded.add(tx);
+    if (any && !(inParts && !folded.isEmpty())) {
+      // In parts, its identity once: not every part's changes.
+      folded.add(inParts ? tx.withChanges(List.of()) : tx);
     }
   }
 

@@ -93,6 +93,9 @@ final class KeylessRows {
     RowMultiset state;
     boolean dirty;
 
+    /** Whether this database transaction wrote the group's metadata (an earlier part of it). */
+    boolean own;
+
     Group(TableSchema table, RowKey value, byte[] key, RowMultiset state) {
       this.table = table;
       this.value = value;
@@ -118,6 +121,9 @@ final class KeylessRows {
   private final List<Conflict> conflicts;
   private final Map<GroupRef, Group> groups = new LinkedHashMap<>();
   private final Map<String, String> statements = new HashMap<>();
+
+  /** The low 32 bits of this database transaction's xid while it merges in parts; else -1. */
+  private long partsXid32 = -1;
 
   /**
    * Creates the keyless rows of one database transaction.
@@ -158,25 +164,60 @@ final class KeylessRows {
    * @throws ApplyRetryException if a remote delete finds no row left to delete
    */
   boolean merge(SourceTransaction tx, boolean local) throws SQLException {
+    return merge(tx, local, -1);
+  }
+
+  /**
+   * Merges one part of a transaction merged in parts (see {@link #mergeInParts}), or a whole one.
+   *
+   * @param tx the transaction, or the part
+   * @param local as {@link #merge(SourceTransaction, boolean)}
+   * @param base the position of the part's first change in the whole transaction, or -1 for a whole
+   *     transaction
+   * @return as {@link #merge(SourceTransaction, boolean)}
+   * @throws SQLException on a database failure
+   */
+  boolean merge(SourceTransaction tx, boolean local, long base) throws SQLException {
     Map<Group, Touch> touched = new HashMap<>();
     boolean written = false;
-    for (RowChange change : tx.changes()) {
+    List<RowChange> changes = tx.changes();
+    for (int i = 0; i < changes.size(); i++) {
+      RowChange change = changes.get(i);
       if (!change.table().keyless()) {
         continue;
       }
-      if (change instanceof RowChange.Insert i) {
-        insert(tx, i.table(), i.key(), touched, local);
+      // In parts, a copy's ordinal is its change's position in the transaction: unique across the
+      // parts, and the same in every region whatever the parts' boundaries.
+      int ordinal = base < 0 ? -1 : Math.toIntExact(base + i);
+      if (change instanceof RowChange.Insert ins) {
+        insert(tx, ins.table(), ins.key(), touched, local, ordinal);
       } else if (change instanceof RowChange.Delete d) {
-        written |= delete(tx, d.table(), d.key(), touched, local);
+        written |= delete(tx, d.table(), d.key(), touched, local, ordinal);
       } else if (change instanceof RowChange.Update u) {
         RowKey next = newValue(u);
         if (!next.equals(u.key())) {
-          written |= delete(tx, u.table(), u.key(), touched, local);
-          insert(tx, u.table(), next, touched, local);
+          written |= delete(tx, u.table(), u.key(), touched, local, ordinal);
+          insert(tx, u.table(), next, touched, local, ordinal);
         }
       }
     }
     return written;
+  }
+
+  /**
+   * Merges the transactions of this database transaction in parts: a group whose metadata an
+   * earlier part wrote (this database transaction is its writer) records the transaction's dot, and
+   * is merged again instead of skipped.
+   *
+   * @param xid32 the low 32 bits of this database transaction's xid
+   */
+  void mergeInParts(long xid32) {
+    partsXid32 = xid32;
+  }
+
+  /** Forgets the groups merged so far (their metadata written): the next part reads them again. */
+  void forget() {
+    groups.clear();
   }
 
   /** The row an update of a keyless table leaves: the old row with the changed datums. */
@@ -202,7 +243,7 @@ final class KeylessRows {
     Touch t = touched.get(g);
     if (t == null) {
       t = new Touch(g);
-      t.skip = g.state.contains(tx.dot());
+      t.skip = g.state.contains(tx.dot()) && !g.own;
       touched.put(g, t);
     }
     return t.skip ? null : t;
@@ -213,14 +254,18 @@ final class KeylessRows {
       TableSchema table,
       RowKey value,
       Map<Group, Touch> touched,
-      boolean local)
+      boolean local,
+      int ordinal)
       throws SQLException {
     Touch t = touch(tx, table, value, touched);
     if (t == null) {
       return;
     }
     Group g = t.group;
-    g.state = g.state.insert(new RowMultiset.CopyId(tx.dot(), t.inserts++), tx.commitTimestamp());
+    g.state =
+        g.state.insert(
+            new RowMultiset.CopyId(tx.dot(), ordinal < 0 ? t.inserts++ : ordinal),
+            tx.commitTimestamp());
     g.dirty = true;
     if (!local) {
       insertRow(g);
@@ -232,7 +277,8 @@ final class KeylessRows {
       TableSchema table,
       RowKey value,
       Map<Group, Touch> touched,
-      boolean local)
+      boolean local,
+      int ordinal)
       throws SQLException {
     Touch t = touch(tx, table, value, touched);
     if (t == null) {
@@ -241,7 +287,7 @@ final class KeylessRows {
     Group g = t.group;
     RowMultiset.Deletion d =
         g.state.delete(
-            new RowMultiset.CopyId(tx.dot(), t.deletes++),
+            new RowMultiset.CopyId(tx.dot(), ordinal < 0 ? t.deletes++ : ordinal),
             tx.commitTimestamp(),
             tx.causalContext());
     Version remote = new Version(tx.dot(), tx.commitTimestamp(), RowChange.Kind.DELETE, Map.of());
@@ -331,9 +377,10 @@ final class KeylessRows {
     }
     locks.lock(table.id(), key);
     RowMultiset state = RowMultiset.empty();
+    boolean own = false;
     try (PreparedStatement q =
         connection.prepareStatement(
-            "SELECT state FROM georep.keyless_meta"
+            "SELECT state, xmin::text::bigint FROM georep.keyless_meta"
                 + " WHERE table_schema = ? AND table_name = ? AND row_key = ?")) {
       q.setString(1, table.id().schema());
       q.setString(2, table.id().name());
@@ -341,10 +388,12 @@ final class KeylessRows {
       try (ResultSet rs = q.executeQuery()) {
         if (rs.next()) {
           state = RowMultiset.fromBytes(rs.getBytes(1));
+          own = partsXid32 >= 0 && rs.getLong(2) == partsXid32;
         }
       }
     }
     g = new Group(table, value, key, state);
+    g.own = own;
     groups.put(ref, g);
     return g;
   }
