@@ -1037,11 +1037,11 @@ public final class ApplyTransaction {
       return;
     }
     setLockTimeout(Duration.ZERO);
-    try {
-      action.run();
-    } finally {
-      setLockTimeout(rowLockTimeout);
-    }
+    // Not in a finally: after a failure (a deadlock between two appliers' advisory locks) the
+    // transaction is aborted, and a SET would replace the failure's SQLSTATE, which says whether to
+    // retry, with "current transaction is aborted" (25P02), which halts.
+    action.run();
+    setLockTimeout(rowLockTimeout);
   }
 
   /** A database action. */
