@@ -8,8 +8,11 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -88,6 +91,39 @@ final class AgentProcess implements AutoCloseable {
       }
     }
     url = null;
+  }
+
+  /** Whether each agent is ready, and the end of its log: for a failure's message. */
+  static String describe(Map<String, AgentProcess> agents) throws IOException {
+    StringBuilder out = new StringBuilder();
+    for (Map.Entry<String, AgentProcess> e : agents.entrySet()) {
+      out.append("\n== ")
+          .append(e.getKey())
+          .append(e.getValue().ready() ? ", ready" : ", not ready")
+          .append("; its log ends with:\n")
+          .append(e.getValue().tail(40));
+    }
+    return out.toString();
+  }
+
+  /**
+   * Keeps the agents' logs ({@code *.log}, {@code *.out}) of a run's directory in {@code
+   * target/<keep>/} and deletes the directory.
+   */
+  static void keepLogs(Path dir, String keep) throws IOException {
+    if (dir == null) {
+      return;
+    }
+    Path target = Files.createDirectories(Path.of("target", keep));
+    try (var files = Files.walk(dir)) {
+      for (Path f : files.sorted(Comparator.reverseOrder()).toList()) {
+        String name = f.getFileName().toString();
+        if (name.endsWith(".log") || name.endsWith(".out")) {
+          Files.copy(f, target.resolve(name), StandardCopyOption.REPLACE_EXISTING);
+        }
+        Files.delete(f);
+      }
+    }
   }
 
   /** The agent process's id (for {@code jcmd}); -1 if it was never started. */

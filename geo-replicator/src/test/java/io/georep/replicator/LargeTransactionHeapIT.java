@@ -7,14 +7,12 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -198,7 +196,7 @@ class LargeTransactionHeapIT {
     try {
       Topology.closeAll(all.toArray(AutoCloseable[]::new));
     } finally {
-      keepLogs();
+      AgentProcess.keepLogs(dir, "large-transaction-heap");
     }
   }
 
@@ -328,7 +326,7 @@ class LargeTransactionHeapIT {
               + EXPECTED_SUMS
               + "; heaps "
               + heaps
-              + describeAgents(),
+              + AgentProcess.describe(agents),
           e);
     }
   }
@@ -362,7 +360,13 @@ class LargeTransactionHeapIT {
           });
     } catch (AssertionError e) {
       throw new AssertionError(
-          e.getMessage() + "; last digests " + last + "; heaps " + heaps + describeAgents(), e);
+          e.getMessage()
+              + "; last digests "
+              + last
+              + "; heaps "
+              + heaps
+              + AgentProcess.describe(agents),
+          e);
     }
     return Map.copyOf(last);
   }
@@ -451,7 +455,7 @@ class LargeTransactionHeapIT {
             return agents.values().stream().allMatch(AgentProcess::ready);
           });
     } catch (AssertionError e) {
-      throw new AssertionError(e.getMessage() + describeAgents(), e);
+      throw new AssertionError(e.getMessage() + AgentProcess.describe(agents), e);
     }
   }
 
@@ -497,36 +501,6 @@ class LargeTransactionHeapIT {
     if (!agent.isAlive()) {
       throw new AssertionError(
           "the agent of " + region + " exited; its log ends with:\n" + agent.tail(40));
-    }
-  }
-
-  /** Whether each agent is ready, and the end of its log: for a failure's message. */
-  private String describeAgents() throws IOException {
-    StringBuilder out = new StringBuilder();
-    for (Map.Entry<String, AgentProcess> e : agents.entrySet()) {
-      out.append("\n== ")
-          .append(e.getKey())
-          .append(e.getValue().ready() ? ", ready" : ", not ready")
-          .append("; its log ends with:\n")
-          .append(e.getValue().tail(40));
-    }
-    return out.toString();
-  }
-
-  /** Keeps the agents' logs and the heap samples in target/large-transaction-heap/; deletes dir. */
-  private void keepLogs() throws IOException {
-    if (dir == null) {
-      return;
-    }
-    Path keep = Files.createDirectories(Path.of("target", "large-transaction-heap"));
-    try (var files = Files.walk(dir)) {
-      for (Path f : files.sorted(Comparator.reverseOrder()).toList()) {
-        String name = f.getFileName().toString();
-        if (name.endsWith(".log") || name.endsWith(".out")) {
-          Files.copy(f, keep.resolve(name), StandardCopyOption.REPLACE_EXISTING);
-        }
-        Files.delete(f);
-      }
     }
   }
 

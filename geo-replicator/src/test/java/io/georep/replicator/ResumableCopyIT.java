@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -15,7 +14,6 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -181,7 +179,7 @@ class ResumableCopyIT {
     try {
       Topology.closeAll(all.toArray(AutoCloseable[]::new));
     } finally {
-      keepLogs();
+      AgentProcess.keepLogs(dir, "resumable-copy");
     }
   }
 
@@ -283,7 +281,8 @@ class ResumableCopyIT {
             return true;
           });
     } catch (AssertionError e) {
-      throw new AssertionError(e.getMessage() + "; last digests " + last + describeAgents(), e);
+      throw new AssertionError(
+          e.getMessage() + "; last digests " + last + AgentProcess.describe(agents), e);
     }
     return Map.copyOf(last);
   }
@@ -384,7 +383,7 @@ class ResumableCopyIT {
           Duration.ofMinutes(2),
           () -> agents.values().stream().allMatch(AgentProcess::ready));
     } catch (AssertionError e) {
-      throw new AssertionError(e.getMessage() + describeAgents(), e);
+      throw new AssertionError(e.getMessage() + AgentProcess.describe(agents), e);
     }
     for (Map.Entry<String, AgentProcess> e : agents.entrySet()) {
       HttpResponse<String> health = e.getValue().get("/health");
@@ -405,38 +404,8 @@ class ResumableCopyIT {
     return true;
   }
 
-  /** Whether each agent is ready, and the end of its log: for a failure's message. */
-  private String describeAgents() throws IOException {
-    StringBuilder out = new StringBuilder();
-    for (Map.Entry<String, AgentProcess> e : agents.entrySet()) {
-      out.append("\n== ")
-          .append(e.getKey())
-          .append(e.getValue().ready() ? ", ready" : ", not ready")
-          .append("; its log ends with:\n")
-          .append(e.getValue().tail(40));
-    }
-    return out.toString();
-  }
-
   private Writer writer(String region) {
     return writers.get(Topology.REGIONS.indexOf(region));
-  }
-
-  /** Keeps the agents' logs in target/resumable-copy/ and deletes the run's directory. */
-  private void keepLogs() throws IOException {
-    if (dir == null) {
-      return;
-    }
-    Path keep = Files.createDirectories(Path.of("target", "resumable-copy"));
-    try (var files = Files.walk(dir)) {
-      for (Path f : files.sorted(Comparator.reverseOrder()).toList()) {
-        String name = f.getFileName().toString();
-        if (name.endsWith(".log") || name.endsWith(".out")) {
-          Files.copy(f, keep.resolve(name), StandardCopyOption.REPLACE_EXISTING);
-        }
-        Files.delete(f);
-      }
-    }
   }
 
   private static double seconds(long fromNanos, long toNanos) {

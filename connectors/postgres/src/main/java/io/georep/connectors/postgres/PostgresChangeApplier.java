@@ -210,62 +210,37 @@ public final class PostgresChangeApplier implements ChangeApplier {
   public void foldLocal(List<SourceTransaction> transactions) {
     checkOpen();
     Objects.requireNonNull(transactions, "transactions");
-    ApplyTransaction tx = null;
-    List<Conflict> conflicts;
-    try (Connection c = pool.getConnection()) {
-      c.setAutoCommit(false);
-      try {
-        tx =
-            new ApplyTransaction(
-                c,
-                config.region(),
-                config.stampWait(),
-                this::policy,
-                schema -> statements(c, schema),
-                config.uniqueClash());
-        tx.begin();
-        // Folding locks rows the applications write. Give up waiting for one (retriably) sooner
-        // than PostgreSQL's deadlock detection (deadlock_timeout, 1 s by default) would pick a
-        // victim, so that in a deadlock with an application transaction the fold yields, never
-        // the application.
-        tx.setRowLockTimeout(FOLD_ROW_LOCK_TIMEOUT);
-        tx.prefetch(transactions);
-        Map<Long, Long> xids = localXids(c, transactions);
-        for (SourceTransaction t : transactions) {
-          if (!t.origin().equals(config.region())) {
-            throw new IllegalArgumentException(
-                "foldLocal takes this region's transactions, got " + t.dot());
-          }
-          Long xid32 = xids.get(t.seq());
-          if (xid32 == null) {
-            throw new ApplyRetryException(
-                ApplyRetryException.Reason.STAMP_PENDING,
-                "local transaction " + t.dot() + " has no stamp yet; folding is retried",
-                null);
-          }
-          tx.foldLocal(t, xid32);
-        }
-        tx.finish();
-        markCopiesDone(c, transactions, xids);
-        c.commit();
-        conflicts = tx.conflicts();
-      } catch (SQLException | RuntimeException e) {
-        rollback(c, e);
-        throw e;
-      }
-    } catch (SQLException e) {
-      throw classify(e, tx);
-    } catch (ApplyRetryException | ApplyException e) {
-      throw e;
-    } catch (ConflictResolutionException | IllegalArgumentException e) {
-      throw new ApplyException(
-          "cannot fold local "
-              + (tx == null ? "transactions" : tx.position())
-              + ": "
-              + e.getMessage(),
-          e);
+    notifyConflicts(
+        inTransaction(
+            true,
+            false,
+            false,
+            "transactions",
+            (c, tx, conflicts) -> {
+              tx.prefetch(transactions);
+              Map<Long, Long> xids = localXids(c, transactions);
+              for (SourceTransaction t : transactions) {
+                if (!t.origin().equals(config.region())) {
+                  throw new IllegalArgumentException(
+                      "foldLocal takes this region's transactions, got " + t.dot());
+                }
+                tx.foldLocal(t, stamped(xids, t));
+              }
+              tx.finish();
+              markCopiesDone(c, transactions, xids);
+            }));
+  }
+
+  /** The xid of a local transaction's stamp; retriable if the capture has not stamped it yet. */
+  private static long stamped(Map<Long, Long> xids, SourceTransaction t) {
+    Long xid32 = xids.get(t.seq());
+    if (xid32 == null) {
+      throw new ApplyRetryException(
+          ApplyRetryException.Reason.STAMP_PENDING,
+          "local transaction " + t.dot() + " has no stamp yet; folding is retried",
+          null);
     }
-    notifyConflicts(conflicts);
+    return xid32;
   }
 
   /**
@@ -288,59 +263,26 @@ public final class PostgresChangeApplier implements ChangeApplier {
       throw new IllegalArgumentException(
           "foldInParts takes this region's transactions, got " + head.dot());
     }
-    ApplyTransaction tx = null;
-    List<Conflict> conflicts = new ArrayList<>();
-    try (Connection c = pool.getConnection()) {
-      c.setAutoCommit(false);
-      try {
-        tx =
-            new ApplyTransaction(
-                c,
-                config.region(),
-                config.stampWait(),
-                this::policy,
-                schema -> statements(c, schema),
-                config.uniqueClash());
-        tx.inParts();
-        tx.begin();
-        tx.setRowLockTimeout(FOLD_ROW_LOCK_TIMEOUT);
-        Map<Long, Long> xids = localXids(c, List.of(head));
-        Long xid32 = xids.get(head.seq());
-        if (xid32 == null) {
-          throw new ApplyRetryException(
-              ApplyRetryException.Reason.STAMP_PENDING,
-              "local transaction " + head.dot() + " has no stamp yet; folding is retried",
-              null);
-        }
-        PartsProgress progress = new PartsProgress("folding", head);
-        for (SourceTransaction part : parts) {
-          checkPart(head, part);
-          tx.prefetch(List.of(part));
-          tx.foldLocal(part, xid32);
-          conflicts.addAll(tx.endPart());
-          progress.part(part);
-        }
-        tx.finish();
-        markCopiesDone(c, List.of(head), xids);
-        c.commit();
-        conflicts.addAll(tx.conflicts());
-      } catch (SQLException | RuntimeException e) {
-        rollback(c, e);
-        throw e;
-      }
-    } catch (SQLException e) {
-      throw classify(e, tx);
-    } catch (ApplyRetryException | ApplyException e) {
-      throw e;
-    } catch (ConflictResolutionException | IllegalArgumentException e) {
-      throw new ApplyException(
-          "cannot fold local "
-              + (tx == null ? "transaction " + head.dot() : tx.position())
-              + ": "
-              + e.getMessage(),
-          e);
-    }
-    notifyConflicts(conflicts);
+    notifyConflicts(
+        inTransaction(
+            true,
+            true,
+            false,
+            "transaction " + head.dot(),
+            (c, tx, conflicts) -> {
+              Map<Long, Long> xids = localXids(c, List.of(head));
+              long xid32 = stamped(xids, head);
+              PartsProgress progress = new PartsProgress("folding", head);
+              for (SourceTransaction part : parts) {
+                checkPart(head, part);
+                tx.prefetch(List.of(part));
+                tx.foldLocal(part, xid32);
+                conflicts.addAll(tx.endPart());
+                progress.part(part);
+              }
+              tx.finish();
+              markCopiesDone(c, List.of(head), xids);
+            }));
   }
 
   /**
@@ -373,6 +315,31 @@ public final class PostgresChangeApplier implements ChangeApplier {
   private List<Conflict> applyInParts(
       PositionedTransaction head, Iterable<SourceTransaction> parts, boolean checkParents) {
     SourceTransaction t = head.transaction();
+    checkRemote(t);
+    return inTransaction(
+        false,
+        true,
+        checkParents,
+        "transaction " + t.dot(),
+        (c, tx, conflicts) -> {
+          int index = 0;
+          PartsProgress progress = new PartsProgress("applying", t);
+          for (SourceTransaction part : parts) {
+            checkPart(t, part);
+            tx.prefetch(List.of(part));
+            if (!tx.applyPart(part, index++, head.previousSeq(), head.streamOffset())) {
+              // Applied before: nothing of it is applied again.
+              break;
+            }
+            conflicts.addAll(tx.endPart());
+            progress.part(part);
+          }
+          tx.finish();
+        });
+  }
+
+  /** Rejects a transaction of this region itself: an applier applies only other regions'. */
+  private void checkRemote(SourceTransaction t) {
     if (t.origin().equals(config.region())) {
       throw new ApplyException(
           "transaction "
@@ -382,6 +349,32 @@ public final class PostgresChangeApplier implements ChangeApplier {
               + "); an applier applies only other regions' transactions — check the"
               + " agent's region name and the consumed streams");
     }
+  }
+
+  /**
+   * What runs inside {@link #inTransaction}, after {@code begin}, up to and with {@code finish}.
+   */
+  @FunctionalInterface
+  private interface Body {
+    void run(Connection c, ApplyTransaction tx, List<Conflict> conflicts) throws SQLException;
+  }
+
+  /**
+   * Runs an apply or a fold in one database transaction: creates the {@link ApplyTransaction},
+   * begins it, runs the body (which finishes it), commits, and turns failures into the applier's
+   * exceptions: retriable ones as {@link ApplyRetryException}, the rest as {@link ApplyException}
+   * naming where the apply was.
+   *
+   * @param fold whether it folds local transactions (row locks wait at most {@link
+   *     #FOLD_ROW_LOCK_TIMEOUT}) or applies remote ones
+   * @param inParts whether it merges one large transaction in parts
+   * @param checkParents whether an apply checks the parents of written child rows
+   * @param what what is applied, for errors before the transaction knows its position
+   * @param body the work
+   * @return the conflicts recorded: those the body collected, then the transaction's
+   */
+  private List<Conflict> inTransaction(
+      boolean fold, boolean inParts, boolean checkParents, String what, Body body) {
     ApplyTransaction tx = null;
     List<Conflict> conflicts = new ArrayList<>();
     try (Connection c = pool.getConnection()) {
@@ -395,23 +388,22 @@ public final class PostgresChangeApplier implements ChangeApplier {
                 this::policy,
                 schema -> statements(c, schema),
                 config.uniqueClash());
-        tx.setAgentFolds(config.agentFoldsLocalWrites());
-        tx.setParentRule(id -> replicatedSchema(c, id), checkParents);
-        tx.inParts();
-        tx.begin();
-        int index = 0;
-        PartsProgress progress = new PartsProgress("applying", t);
-        for (SourceTransaction part : parts) {
-          checkPart(t, part);
-          tx.prefetch(List.of(part));
-          if (!tx.applyPart(part, index++, head.previousSeq(), head.streamOffset())) {
-            // Applied before: nothing of it is applied again.
-            break;
-          }
-          conflicts.addAll(tx.endPart());
-          progress.part(part);
+        if (!fold) {
+          tx.setAgentFolds(config.agentFoldsLocalWrites());
+          tx.setParentRule(id -> replicatedSchema(c, id), checkParents);
         }
-        tx.finish();
+        if (inParts) {
+          tx.inParts();
+        }
+        tx.begin();
+        if (fold) {
+          // Folding locks rows the applications write. Give up waiting for one (retriably) sooner
+          // than PostgreSQL's deadlock detection (deadlock_timeout, 1 s by default) would pick a
+          // victim, so that in a deadlock with an application transaction the fold yields, never
+          // the application.
+          tx.setRowLockTimeout(FOLD_ROW_LOCK_TIMEOUT);
+        }
+        body.run(c, tx, conflicts);
         c.commit();
         conflicts.addAll(tx.conflicts());
         return conflicts;
@@ -424,18 +416,20 @@ public final class PostgresChangeApplier implements ChangeApplier {
     } catch (ApplyRetryException e) {
       throw e;
     } catch (ApplyException e) {
-      throw tx == null ? e : new ApplyException(e.getMessage() + " (at " + tx.position() + ")", e);
+      throw fold || tx == null
+          ? e
+          : new ApplyException(e.getMessage() + " (at " + tx.position() + ")", e);
     } catch (ConflictResolutionException | IllegalArgumentException e) {
       throw new ApplyException(
-          "cannot apply "
-              + (tx == null ? "transaction " + t.dot() : tx.position())
+          (fold ? "cannot fold local " : "cannot apply ")
+              + (tx == null ? what : tx.position())
               + ": "
               + e.getMessage()
-              + "; the stream of this origin halts here (skipping the transaction would make"
-              + " the regions diverge)",
+              + (fold
+                  ? ""
+                  : "; the stream of this origin halts here (skipping the transaction would make"
+                      + " the regions diverge)"),
           e);
-    } catch (GeorepException e) {
-      throw e;
     }
   }
 
@@ -603,65 +597,25 @@ public final class PostgresChangeApplier implements ChangeApplier {
       List<SourceTransaction> transactions,
       List<PositionedTransaction> positions,
       boolean checkParents) {
-    ApplyTransaction tx = null;
-    try (Connection c = pool.getConnection()) {
-      c.setAutoCommit(false);
-      try {
-        tx =
-            new ApplyTransaction(
-                c,
-                config.region(),
-                config.stampWait(),
-                this::policy,
-                schema -> statements(c, schema),
-                config.uniqueClash());
-        tx.setAgentFolds(config.agentFoldsLocalWrites());
-        tx.setParentRule(id -> replicatedSchema(c, id), checkParents);
-        tx.begin();
-        tx.prefetch(transactions);
-        for (int i = 0; i < transactions.size(); i++) {
-          SourceTransaction t = transactions.get(i);
-          PositionedTransaction position = positions.get(i);
-          if (t.origin().equals(config.region())) {
-            throw new ApplyException(
-                "transaction "
-                    + t.dot()
-                    + " originates in this region ("
-                    + config.region()
-                    + "); an applier applies only other regions' transactions — check the"
-                    + " agent's region name and the consumed streams");
+    return inTransaction(
+        false,
+        false,
+        checkParents,
+        "the transactions",
+        (c, tx, conflicts) -> {
+          tx.prefetch(transactions);
+          for (int i = 0; i < transactions.size(); i++) {
+            SourceTransaction t = transactions.get(i);
+            PositionedTransaction position = positions.get(i);
+            checkRemote(t);
+            if (position == null) {
+              tx.apply(t);
+            } else {
+              tx.apply(t, position.previousSeq(), position.streamOffset());
+            }
           }
-          if (position == null) {
-            tx.apply(t);
-          } else {
-            tx.apply(t, position.previousSeq(), position.streamOffset());
-          }
-        }
-        tx.finish();
-        c.commit();
-        return tx.conflicts();
-      } catch (SQLException | RuntimeException e) {
-        rollback(c, e);
-        throw e;
-      }
-    } catch (SQLException e) {
-      throw classify(e, tx);
-    } catch (ApplyRetryException e) {
-      throw e;
-    } catch (ApplyException e) {
-      throw tx == null ? e : new ApplyException(e.getMessage() + " (at " + tx.position() + ")", e);
-    } catch (ConflictResolutionException | IllegalArgumentException e) {
-      throw new ApplyException(
-          "cannot apply "
-              + (tx == null ? "the transactions" : tx.position())
-              + ": "
-              + e.getMessage()
-              + "; the stream of this origin halts here (skipping the transaction would make"
-              + " the regions diverge)",
-          e);
-    } catch (GeorepException e) {
-      throw e;
-    }
+          tx.finish();
+        });
   }
 
   private static void rollback(Connection c, Exception cause) {
