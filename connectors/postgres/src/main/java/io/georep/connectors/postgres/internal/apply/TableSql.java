@@ -66,7 +66,13 @@ public final class TableSql {
     // Many rows at once: the keys come as one text array per key column, joined by position.
     StringBuilder many = new StringBuilder("SELECT u.ord, t.xmin::text::bigint");
     for (ColumnSchema c : table.columns()) {
-      many.append(", t.").append(TableId.quote(c.name())).append("::text");
+      many.append(", t.").append(TableId.quote(c.name()));
+      // char(n) as its output function writes it, padded, as the capture receives it: its cast to
+      // text drops the trailing blanks, so every row read back differed from the merged one and
+      // was written again (a fold of the initial copy updated every row of pgbench_accounts).
+      if (!c.type().typeName().equals("bpchar")) {
+        many.append("::text");
+      }
     }
     List<String> arrays = new ArrayList<>();
     List<String> names = new ArrayList<>();
