@@ -244,6 +244,13 @@ public final class ApplyTransaction {
     /** Whether this database transaction wrote the row's metadata (an earlier part). */
     boolean ownMeta;
 
+    /**
+     * Whether the row has a {@code row_meta} row: read, or written by this transaction. A row
+     * without one gets a plain insert — no other writer of metadata can add it while the row's lock
+     * is held — which costs the server less than an upsert's speculative insertion.
+     */
+    boolean metaStored;
+
     long syncLsn;
     Dot lastDot;
     HybridTimestamp lastTimestamp;
@@ -1125,6 +1132,7 @@ public final class ApplyTransaction {
 
   /** Reads a row_meta row's columns from {@code state} on, starting at column {@code from}. */
   private static void readMeta(ResultSet rs, int from, RowHandle h) throws SQLException {
+    h.metaStored = true;
     h.state = RowState.fromBytes(rs.getBytes(from));
     h.suppressed = rs.getBoolean(from + 1);
     long w = rs.getLong(from + 2);
@@ -1774,47 +1782,60 @@ public final class ApplyTransaction {
   // ---- metadata ----
 
   private void writeMetadata() throws SQLException {
-    try (PreparedStatement upsert =
-        connection.prepareStatement(
-            "INSERT INTO georep.row_meta (table_schema, table_name, row_key, state, row_exists,"
-                + " suppressed, writer_xid32, writer_xid, sync_lsn, last_origin, last_seq,"
-                + " last_wall, last_logical, accumulates, updated_at)"
-                + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now())"
-                + " ON CONFLICT (table_schema, table_name, row_key) DO UPDATE SET"
-                + " state = excluded.state, row_exists = excluded.row_exists,"
-                + " suppressed = excluded.suppressed, writer_xid32 = excluded.writer_xid32,"
-                + " writer_xid = excluded.writer_xid, sync_lsn = excluded.sync_lsn,"
-                + " last_origin = excluded.last_origin, last_seq = excluded.last_seq,"
-                + " last_wall = excluded.last_wall, last_logical = excluded.last_logical,"
-                + " accumulates = excluded.accumulates, updated_at = now()")) {
-      int batched = 0;
+    String columns =
+        "INSERT INTO georep.row_meta (table_schema, table_name, row_key, state, row_exists,"
+            + " suppressed, writer_xid32, writer_xid, sync_lsn, last_origin, last_seq,"
+            + " last_wall, last_logical, accumulates, updated_at)"
+            + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now())";
+    try (PreparedStatement insert = connection.prepareStatement(columns);
+        PreparedStatement upsert =
+            connection.prepareStatement(
+                columns
+                    + " ON CONFLICT (table_schema, table_name, row_key) DO UPDATE SET"
+                    + " state = excluded.state, row_exists = excluded.row_exists,"
+                    + " suppressed = excluded.suppressed, writer_xid32 = excluded.writer_xid32,"
+                    + " writer_xid = excluded.writer_xid, sync_lsn = excluded.sync_lsn,"
+                    + " last_origin = excluded.last_origin, last_seq = excluded.last_seq,"
+                    + " last_wall = excluded.last_wall, last_logical = excluded.last_logical,"
+                    + " accumulates = excluded.accumulates, updated_at = now()")) {
+      int inserts = 0;
+      int upserts = 0;
       for (RowHandle h : rows.values()) {
         if (!h.dirty || h.state == null) {
           continue;
         }
-        TablePolicy policy = policies.apply(h.table);
-        upsert.setString(1, h.table.id().schema());
-        upsert.setString(2, h.table.id().name());
-        upsert.setBytes(3, h.keyBytes);
-        upsert.setBytes(4, h.state.toBytes());
-        upsert.setBoolean(5, visible(h, policy).exists());
-        upsert.setBoolean(6, h.suppressed);
-        if (h.writerXid32 == null) {
-          upsert.setNull(7, java.sql.Types.BIGINT);
+        PreparedStatement s = h.metaStored ? upsert : insert;
+        if (h.metaStored) {
+          upserts++;
         } else {
-          upsert.setLong(7, h.writerXid32);
+          inserts++;
         }
-        upsert.setLong(8, xid);
-        upsert.setLong(9, lsn);
-        upsert.setString(10, h.lastDot.origin().name());
-        upsert.setLong(11, h.lastDot.seq());
-        upsert.setLong(12, h.lastTimestamp.wallTimeMillis());
-        upsert.setInt(13, h.lastTimestamp.logical());
-        upsert.setBoolean(14, accumulates(policy));
-        upsert.addBatch();
-        batched++;
+        h.metaStored = true;
+        TablePolicy policy = policies.apply(h.table);
+        s.setString(1, h.table.id().schema());
+        s.setString(2, h.table.id().name());
+        s.setBytes(3, h.keyBytes);
+        s.setBytes(4, h.state.toBytes());
+        s.setBoolean(5, visible(h, policy).exists());
+        s.setBoolean(6, h.suppressed);
+        if (h.writerXid32 == null) {
+          s.setNull(7, java.sql.Types.BIGINT);
+        } else {
+          s.setLong(7, h.writerXid32);
+        }
+        s.setLong(8, xid);
+        s.setLong(9, lsn);
+        s.setString(10, h.lastDot.origin().name());
+        s.setLong(11, h.lastDot.seq());
+        s.setLong(12, h.lastTimestamp.wallTimeMillis());
+        s.setInt(13, h.lastTimestamp.logical());
+        s.setBoolean(14, accumulates(policy));
+        s.addBatch();
       }
-      if (batched > 0) {
+      if (inserts > 0) {
+        insert.executeBatch();
+      }
+      if (upserts > 0) {
         upsert.executeBatch();
       }
     }
