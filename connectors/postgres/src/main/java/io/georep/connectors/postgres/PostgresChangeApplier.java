@@ -53,7 +53,7 @@ import org.slf4j.LoggerFactory;
  * garbage collection) with its transaction scaffolding and failure classification. The work is in
  * {@code internal.apply}: the merge and write-back ({@code ApplyTransaction}, {@code KeylessRows},
  * {@code ParentDeletes}) and the metadata collection ({@code MetadataCollection}); what remains
- * here is one method per operation. About 700 lines because the agent reaches the connector through
+ * here is one method per operation. About 900 lines because the agent reaches the connector through
  * these methods rather than the SPI; splitting it along capability interfaces is the connector-SPI
  * work (issue 16), not a split of this class alone.
  */
