@@ -2,6 +2,7 @@ package io.georep.resolver;
 
 import io.georep.connector.RowKey;
 import io.georep.connector.TableId;
+import io.georep.connector.spi.ConflictReport;
 import io.georep.resolver.spi.Version;
 import io.georep.vectorclock.Dot;
 import java.util.List;
@@ -39,7 +40,8 @@ public record Conflict(
     Winner winner,
     String resolver,
     List<String> columns,
-    Optional<Version> keptLoser) {
+    Optional<Version> keptLoser)
+    implements ConflictReport {
 
   /** Whose version the row shows after the conflict. */
   public enum Winner {
@@ -62,6 +64,16 @@ public record Conflict(
     Objects.requireNonNull(resolver, "resolver");
     columns = List.copyOf(columns);
     Objects.requireNonNull(keptLoser, "keptLoser");
+  }
+
+  /**
+   * Returns the type's stable tag ({@link ConflictType#tag()}).
+   *
+   * @return the tag
+   */
+  @Override
+  public String typeTag() {
+    return type.tag();
   }
 
   /**

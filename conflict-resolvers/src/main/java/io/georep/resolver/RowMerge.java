@@ -68,10 +68,10 @@ import java.util.TreeSet;
  * is equal too. Conflicts, by contrast, are events of one region's arrival order (see {@link
  * Conflict}).
  *
- * <p>One class of about 800 lines on purpose for now: the merge, the cascade of a parent's delete
- * ({@link #orphan}) and the visible row all work on the same frontiers and must change together.
- * The seam along which it splits is the per-policy column fold (counter, max/min, sets, registers),
- * which belongs on the column policies themselves once they are a sealed family that merges.
+ * <p>About 800 lines: the merge, the cascade of a parent's delete ({@link #orphan}) and the visible
+ * row all work on the same frontiers and must change together. The seam along which it splits is
+ * the per-policy column fold (counter, max/min, sets, registers), which belongs on the column
+ * policies themselves once they are a sealed family that merges.
  *
  * <p>Stateless and thread-safe; resolvers must be too.
  */

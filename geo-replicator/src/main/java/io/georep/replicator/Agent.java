@@ -2,14 +2,13 @@ package io.georep.replicator;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
-import io.georep.connectors.postgres.PostgresSinkConfig;
-import io.georep.connectors.postgres.PostgresSourceConfig;
+import io.georep.connector.spi.DatabaseSettings;
+import io.georep.connector.spi.RegionDatabase;
 import io.georep.replicator.internal.AgentGuardian;
 import io.georep.replicator.internal.http.StatusServer;
 import io.georep.replicator.internal.metrics.AgentMetrics;
 import io.georep.replicator.internal.status.AgentState;
 import io.georep.replicator.internal.status.StatusView;
-import io.georep.resolver.ResolverRegistry;
 import io.georep.vectorclock.VersionVector;
 import java.time.Duration;
 import java.util.Map;
@@ -83,23 +82,19 @@ public final class Agent implements AutoCloseable {
     metrics.queue("gate", "all", new AtomicLong());
     metrics.queue("ready", "all", new AtomicLong());
     AgentSettings.Database db = settings.database();
-    PostgresSourceConfig source =
-        PostgresSourceConfig.of(
-                db.jdbcUrl(), db.user(), db.password(), settings.region(), settings.publications())
-            .withCopy(db.copyChunkRows(), db.copyParallel());
-    if (db.slotName() != null) {
-      source = source.withSlotName(db.slotName());
-    }
-    PostgresSinkConfig sink =
-        PostgresSinkConfig.of(
-                db.jdbcUrl(),
-                db.user(),
-                db.password(),
-                settings.region(),
-                settings.publications(),
-                ResolverRegistry.load())
-            .withMaxGroupTransactions(settings.apply().maxGroupTransactions())
-            .withLocalFolding(true);
+    RegionDatabase database =
+        Connectors.forUrl(db.jdbcUrl())
+            .open(
+                new DatabaseSettings(
+                    db.jdbcUrl(),
+                    db.user(),
+                    db.password(),
+                    settings.region(),
+                    settings.publications(),
+                    db.slotName(),
+                    db.copyChunkRows(),
+                    db.copyParallel(),
+                    settings.apply().maxGroupTransactions()));
     StatusView view = new StatusView(settings, state, metrics, clock);
     StatusServer http =
         settings.http().enabled()
@@ -107,7 +102,7 @@ public final class Agent implements AutoCloseable {
             : null;
     ActorSystem<AgentGuardian.Command> system =
         ActorSystem.create(
-            AgentGuardian.create(settings, source, sink, state, metrics, clock),
+            AgentGuardian.create(settings, database, state, metrics, clock),
             "georep",
             pekkoConfig());
     LOG.info("agent of region {} started: {}", settings.region(), settings);

@@ -3,7 +3,7 @@ package io.georep.replicator;
 import static io.georep.publication.YamlSyntax.describe;
 import static io.georep.publication.YamlSyntax.isNull;
 
-import io.georep.connectors.postgres.PostgresUrl;
+import io.georep.connector.DatabaseUrl;
 import io.georep.publication.DidYouMean;
 import io.georep.publication.Problem;
 import io.georep.publication.Publication;
@@ -66,6 +66,11 @@ import org.snakeyaml.engine.v2.nodes.SequenceNode;
  * variable or file instead.
  *
  * <p>Thread-safe and stateless apart from the environment function.
+ *
+ * <p>About 1,800 lines: the table of every {@code agent.yaml} key (name, type, default, validator
+ * and the documentation {@code config check} prints) is most of it, then the walk of the YAML tree
+ * and the resolution of references. The seam is between that table and the loader: typed keys that
+ * the settings records read as well, so that each setting is declared once.
  */
 public final class AgentConfig {
 
@@ -1198,7 +1203,7 @@ public final class AgentConfig {
       if (key.name().equals("database.password")) {
         return "a value";
       }
-      return "'" + PostgresUrl.masked(text) + "'";
+      return "'" + DatabaseUrl.masked(text) + "'";
     }
 
     private Object parseDefault(Key key) {

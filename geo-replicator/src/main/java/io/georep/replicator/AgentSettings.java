@@ -1,7 +1,7 @@
 package io.georep.replicator;
 
-import io.georep.connectors.postgres.PostgresSourceConfig;
-import io.georep.connectors.postgres.PostgresUrl;
+import io.georep.connector.DatabaseUrl;
+import io.georep.connector.spi.DatabaseSettings;
 import io.georep.publication.Publication;
 import io.georep.vectorclock.ReplicaId;
 import java.time.Duration;
@@ -29,6 +29,8 @@ import java.util.Set;
  * @param apply the apply pipeline; never null
  * @param control heartbeats and garbage collection; never null
  * @param http the status, health and metrics endpoint; never null
+ *     <p>About 600 lines: the record and its nested settings records, each small and validating its
+ *     own keys, so the whole programmatic configuration is one type.
  */
 public record AgentSettings(
     ReplicaId region,
@@ -209,7 +211,8 @@ public record AgentSettings(
   /**
    * The local PostgreSQL database ({@code database.*}).
    *
-   * @param jdbcUrl {@code database.url}, a {@code jdbc:postgresql:} URL; never null
+   * @param jdbcUrl {@code database.url}, a JDBC URL of a supported database ({@link Connectors});
+   *     never null
    * @param user {@code database.user}; never null or blank
    * @param password {@code database.password}; never null (empty for none); never shown
    * @param slotName {@code database.slot}, the logical replication slot; null for the default
@@ -239,8 +242,8 @@ public record AgentSettings(
           user,
           password,
           slotName,
-          PostgresSourceConfig.DEFAULT_COPY_CHUNK_ROWS,
-          PostgresSourceConfig.DEFAULT_COPY_PARALLEL);
+          DatabaseSettings.DEFAULT_COPY_CHUNK_ROWS,
+          DatabaseSettings.DEFAULT_COPY_PARALLEL);
     }
 
     /**
@@ -250,8 +253,8 @@ public record AgentSettings(
      */
     public Database {
       List<String> problems = new ArrayList<>();
-      if (jdbcUrl == null || !jdbcUrl.startsWith("jdbc:postgresql:")) {
-        problems.add("database.url must be a jdbc:postgresql: URL");
+      if (Connectors.find(jdbcUrl).isEmpty()) {
+        problems.add("database.url must be " + Connectors.supportedForms());
       }
       if (user == null || user.isBlank()) {
         problems.add("database.user is required");
@@ -268,7 +271,7 @@ public record AgentSettings(
     @Override
     public String toString() {
       return "Database[url="
-          + PostgresUrl.masked(jdbcUrl)
+          + DatabaseUrl.masked(jdbcUrl)
           + ", user="
           + user
           + ", password=***, slot="

@@ -3,11 +3,10 @@ package io.georep.replicator;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 
-import io.georep.connectors.postgres.PostgresChangeApplier;
-import io.georep.connectors.postgres.PostgresSinkConfig;
+import io.georep.connector.spi.DatabaseSettings;
+import io.georep.connectors.postgres.PostgresConnector;
 import io.georep.replicator.internal.control.GarbageCollector;
 import io.georep.replicator.internal.status.AgentState;
-import io.georep.resolver.ResolverRegistry;
 import io.georep.vectorclock.ReplicaId;
 import io.georep.vectorclock.VersionVector;
 import java.time.Duration;
@@ -24,22 +23,27 @@ class GarbageCollectorIT {
   void run_permanentFailure_warnsAndKeepsGoing_thenClears() throws Exception {
     try (RegionDatabase db = RegionDatabase.start()) {
       ReplicaId region = ReplicaId.of("eu-west");
-      PostgresSinkConfig sink =
-          PostgresSinkConfig.of(
-              db.jdbcUrl(),
-              "postgres",
-              "",
-              region,
-              List.of(Topology.publication()),
-              ResolverRegistry.load());
+      io.georep.connector.spi.RegionDatabase database =
+          new PostgresConnector()
+              .open(
+                  new DatabaseSettings(
+                      db.jdbcUrl(),
+                      "postgres",
+                      "",
+                      region,
+                      List.of(Topology.publication()),
+                      null,
+                      DatabaseSettings.DEFAULT_COPY_CHUNK_ROWS,
+                      DatabaseSettings.DEFAULT_COPY_PARALLEL,
+                      10));
       // Creates the georep schema.
-      PostgresChangeApplier.start(sink).close();
+      database.openApplier().close();
       db.execute(
           "INSERT INTO georep.keyless_meta (table_schema, table_name, row_key, state, live,"
               + " removed) VALUES ('public', 'history', '\\x01'::bytea, '\\x07'::bytea, 0, 1)");
       AgentState state = new AgentState(() -> 1_000L);
       state.stableFrontier.set(VersionVector.empty().advance(ReplicaId.of("us-east"), 5));
-      GarbageCollector gc = new GarbageCollector(sink, state, Duration.ZERO, () -> 1_000L);
+      GarbageCollector gc = new GarbageCollector(database, state, Duration.ZERO, () -> 1_000L);
       try {
         assertThatCode(gc::run).doesNotThrowAnyException();
         assertThat(state.warnings.get(GarbageCollector.WARNING))

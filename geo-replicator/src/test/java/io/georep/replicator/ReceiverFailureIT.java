@@ -9,7 +9,7 @@ import io.georep.connector.SourceTransaction;
 import io.georep.connector.TableId;
 import io.georep.connector.TableSchema;
 import io.georep.connector.Value;
-import io.georep.connectors.postgres.OriginProgress;
+import io.georep.connector.spi.OriginProgress;
 import io.georep.publication.PublicationParser;
 import io.georep.replicator.codec.BatchCodec;
 import io.georep.replicator.codec.WireBatch;

@@ -31,6 +31,10 @@ import org.snakeyaml.engine.v2.nodes.Tag;
  * instead of binding to classes) so that every problem gets an exact position and a fix, and so
  * that the walk continues after a problem. YAML 1.2 core schema: {@code yes}/{@code no} are
  * strings. A single-use object, confined to one thread.
+ *
+ * <p>About 930 lines: one walk over the whole format, because every check needs the node positions
+ * and the problems collected so far. Its seam is per section (tables, column lists and masks,
+ * resolvers), each a reader of its own once the format grows.
  */
 final class PublicationReader {
 

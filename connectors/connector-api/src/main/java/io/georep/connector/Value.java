@@ -26,10 +26,10 @@ import java.util.Objects;
  * <p>Not representable, so a connector meeting one must report it naming table and column: numeric
  * {@code NaN} and {@code ±Infinity}, timestamp and date {@code ±infinity}.
  *
- * <p>One file of about 650 lines on purpose: a sealed interface must name its permitted variants,
- * and each variant is a short record with its validation and equality; moving them to files of
- * their own would scatter the one closed vocabulary every codec and resolver switches over. The
- * variants are the seam if it grows: datums and column operations.
+ * <p>About 650 lines: a sealed interface must name its permitted variants, and each variant is a
+ * short record with its validation and equality; moving them to files of their own would scatter
+ * the one closed vocabulary every codec and resolver switches over. The variants are the seam if it
+ * grows: datums and column operations.
  */
 public sealed interface Value {
   /** The SQL NULL. */

@@ -3,10 +3,8 @@ package io.georep.replicator.cli;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.georep.connectors.postgres.PostgresSchemaCatalog;
-import io.georep.connectors.postgres.PostgresSourceConfig;
-import io.georep.connectors.postgres.PostgresTruncateTriggers;
-import io.georep.connectors.postgres.PostgresUrl;
+import io.georep.connector.DatabaseUrl;
+import io.georep.connector.spi.Connector;
 import io.georep.publication.DidYouMean;
 import io.georep.publication.Problem;
 import io.georep.publication.Publication;
@@ -14,10 +12,12 @@ import io.georep.publication.PublicationException;
 import io.georep.publication.PublicationParser;
 import io.georep.publication.PublicationPlanner;
 import io.georep.publication.PublicationValidator;
+import io.georep.publication.spi.SchemaCatalog;
 import io.georep.replicator.Agent;
 import io.georep.replicator.AgentConfig;
 import io.georep.replicator.AgentConfigException;
 import io.georep.replicator.AgentSettings;
+import io.georep.replicator.Connectors;
 import io.georep.replicator.internal.status.CopyProgress;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -60,6 +60,10 @@ import picocli.CommandLine.Spec;
  * <p>{@link #commandLine()} returns the configured command line, to which a launcher may add
  * subcommands. Secrets are never printed: the configuration is shown with the password and Kafka
  * client settings hidden.
+ *
+ * <p>About 900 lines: picocli wants each subcommand as a class, and they are nested here so the
+ * whole command tree and its shared options read in one place. The seam is one file per command
+ * ({@code run}, {@code status}, {@code config}, {@code publication}).
  */
 @Command(
     name = "georep",
@@ -241,11 +245,13 @@ public final class GeorepCommand implements Runnable {
   static String summary(AgentSettings s, int httpPort) {
     AgentSettings.Database db = s.database();
     String slot =
-        db.slotName() == null ? PostgresSourceConfig.defaultSlotName(s.region()) : db.slotName();
+        db.slotName() == null
+            ? Connectors.forUrl(db.jdbcUrl()).defaultCaptureName(s.region())
+            : db.slotName();
     return "region "
         + s.region()
         + "; database "
-        + PostgresUrl.masked(db.jdbcUrl())
+        + DatabaseUrl.masked(db.jdbcUrl())
         + " as "
         + db.user()
         + ", slot "
@@ -700,12 +706,13 @@ public final class GeorepCommand implements Runnable {
       /** Connects to {@link #url()}; prints why not and returns null if it fails. */
       Connection connect() {
         String url = url();
-        if (!url.startsWith("jdbc:postgresql:")) {
+        if (Connectors.find(url).isEmpty()) {
           throw new CommandLine.ParameterException(
               spec.commandLine(),
-              "--db must be a PostgreSQL JDBC URL such as jdbc:postgresql://127.0.0.1:5432/app,"
-                  + " got '"
-                  + PostgresUrl.masked(url)
+              "--db must be "
+                  + Connectors.supportedForms()
+                  + ", got '"
+                  + DatabaseUrl.masked(url)
                   + "'");
         }
         Function<String, String> env = environment(spec);
@@ -731,7 +738,7 @@ public final class GeorepCommand implements Runnable {
               .getErr()
               .println(
                   "cannot connect to "
-                      + PostgresUrl.masked(url)
+                      + DatabaseUrl.masked(url)
                       + " as "
                       + user
                       + ": "
@@ -743,7 +750,7 @@ public final class GeorepCommand implements Runnable {
 
       String reading(SQLException e) {
         return "cannot read the schema of "
-            + PostgresUrl.masked(url())
+            + DatabaseUrl.masked(url())
             + ": "
             + e.getMessage()
             + " — the user needs to read the system catalogs (pg_class, pg_attribute,"
@@ -793,7 +800,7 @@ public final class GeorepCommand implements Runnable {
             if (c == null) {
               return 1;
             }
-            PostgresSchemaCatalog catalog = PostgresSchemaCatalog.read(c);
+            SchemaCatalog catalog = Connectors.forUrl(db).readSchema(c);
             List<Problem> problems = PublicationValidator.problems(pubs, catalog);
             if (!problems.isEmpty()) {
               printProblems(problems);
@@ -818,7 +825,7 @@ public final class GeorepCommand implements Runnable {
         out.println(
             db == null
                 ? "Checked the files only; add --db JDBC-URL to check them against a live schema."
-                : "Checked against the live schema of " + PostgresUrl.masked(db) + ".");
+                : "Checked against the live schema of " + DatabaseUrl.masked(db) + ".");
         return 0;
       }
     }
@@ -866,7 +873,8 @@ public final class GeorepCommand implements Runnable {
             return 1;
           }
           PrintWriter out = spec.commandLine().getOut();
-          out.print(PublicationPlanner.plan(pubs, PostgresSchemaCatalog.read(c)).render());
+          Connector connector = Connectors.forUrl(db);
+          out.print(PublicationPlanner.plan(pubs, connector.readSchema(c)).render());
           out.println();
           out.println(
               "-- the agent also puts this trigger on every published table: a TRUNCATE"
@@ -876,7 +884,7 @@ public final class GeorepCommand implements Runnable {
                   + " (docs/conflicts.md);");
           out.println(
               "-- its function comes with schema georep, created at the agent's first start");
-          PostgresTruncateTriggers.statements(pubs).forEach(sql -> out.println(sql + ";"));
+          connector.setupStatements(pubs).forEach(sql -> out.println(sql + ";"));
           out.flush();
           return 0;
         } catch (PublicationException e) {

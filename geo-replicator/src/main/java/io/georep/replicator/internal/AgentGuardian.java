@@ -1,7 +1,6 @@
 package io.georep.replicator.internal;
 
-import io.georep.connectors.postgres.PostgresSinkConfig;
-import io.georep.connectors.postgres.PostgresSourceConfig;
+import io.georep.connector.spi.RegionDatabase;
 import io.georep.replicator.AgentSettings;
 import io.georep.replicator.internal.apply.SchedulerActor;
 import io.georep.replicator.internal.control.ControlActor;
@@ -29,8 +28,7 @@ public final class AgentGuardian {
    * Returns the guardian's behaviour.
    *
    * @param settings the settings
-   * @param source the capture configuration
-   * @param sink the apply configuration
+   * @param database the region's database (capture and apply)
    * @param state the agent state
    * @param metrics the meters
    * @param clock the wall clock
@@ -38,8 +36,7 @@ public final class AgentGuardian {
    */
   public static Behavior<Command> create(
       AgentSettings settings,
-      PostgresSourceConfig source,
-      PostgresSinkConfig sink,
+      RegionDatabase database,
       AgentState state,
       AgentMetrics metrics,
       LongSupplier clock) {
@@ -47,9 +44,10 @@ public final class AgentGuardian {
         context -> {
           DispatcherSelector blocking = DispatcherSelector.blocking();
           context.spawn(
-              CaptureActor.create(settings, source, sink, state, metrics), "capture", blocking);
-          context.spawn(SchedulerActor.create(settings, sink, state, metrics), "apply", blocking);
-          context.spawn(ControlActor.create(settings, sink, state, clock), "control", blocking);
+              CaptureActor.create(settings, database, state, metrics), "capture", blocking);
+          context.spawn(
+              SchedulerActor.create(settings, database, state, metrics), "apply", blocking);
+          context.spawn(ControlActor.create(settings, database, state, clock), "control", blocking);
           return Behaviors.empty();
         });
   }

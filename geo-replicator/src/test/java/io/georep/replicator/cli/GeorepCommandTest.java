@@ -163,7 +163,7 @@ class GeorepCommandTest {
 
     Result badDb = run("publication", "validate", "--db", "postgres://h/db", writeValid());
     assertThat(badDb.code()).isEqualTo(2);
-    assertThat(badDb.err()).contains("--db must be a PostgreSQL JDBC URL");
+    assertThat(badDb.err()).contains("--db must be a PostgreSQL URL such as jdbc:postgresql:");
   }
 
   private Path agentYaml(String password) throws IOException {

@@ -1,6 +1,7 @@
 package io.georep.connectors.postgres;
 
 import io.georep.connector.TableId;
+import io.georep.connector.spi.ApplyException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

@@ -6,7 +6,13 @@ import io.georep.connector.RowChange;
 import io.georep.connector.SourceTransaction;
 import io.georep.connector.TableId;
 import io.georep.connector.TableSchema;
-import io.georep.connector.spi.ChangeApplier;
+import io.georep.connector.spi.ApplyException;
+import io.georep.connector.spi.ApplyRetryException;
+import io.georep.connector.spi.ConflictListener;
+import io.georep.connector.spi.GarbageCollecting.Collected;
+import io.georep.connector.spi.OriginProgress;
+import io.georep.connector.spi.PositionedTransaction;
+import io.georep.connector.spi.RegionApplier;
 import io.georep.connectors.postgres.internal.apply.ApplyTransaction;
 import io.georep.connectors.postgres.internal.apply.MetadataCollection;
 import io.georep.connectors.postgres.internal.apply.TableSql;
@@ -53,11 +59,12 @@ import org.slf4j.LoggerFactory;
  * garbage collection) with its transaction scaffolding and failure classification. The work is in
  * {@code internal.apply}: the merge and write-back ({@code ApplyTransaction}, {@code KeylessRows},
  * {@code ParentDeletes}) and the metadata collection ({@code MetadataCollection}); what remains
- * here is one method per operation. About 900 lines because the agent reaches the connector through
- * these methods rather than the SPI; splitting it along capability interfaces is the connector-SPI
- * work (issue 16), not a split of this class alone.
+ * here is one method per operation of {@link RegionApplier} and its capabilities. About 900 lines:
+ * every operation shares the pool, the transaction set-up and the error classification ({@code
+ * inTransaction}); the seam is the database-independent apply engine over a row-store SPI, which
+ * would take the merge steps out of this connector altogether.
  */
-public final class PostgresChangeApplier implements ChangeApplier {
+public final class PostgresChangeApplier implements RegionApplier {
   private static final Logger LOG = LoggerFactory.getLogger(PostgresChangeApplier.class);
   private static final Duration FOLD_ROW_LOCK_TIMEOUT = Duration.ofMillis(200);
 
@@ -123,6 +130,7 @@ public final class PostgresChangeApplier implements ChangeApplier {
    *
    * @param listener the listener; never null
    */
+  @Override
   public void setConflictListener(ConflictListener listener) {
     this.listener = Objects.requireNonNull(listener, "listener");
   }
@@ -176,6 +184,7 @@ public final class PostgresChangeApplier implements ChangeApplier {
    * @throws ApplyRetryException if the call should be retried later; nothing was applied
    * @throws ApplyException if a transaction cannot be applied; nothing was applied
    */
+  @Override
   public void applyPositioned(List<PositionedTransaction> transactions) {
     checkOpen();
     Objects.requireNonNull(transactions, "transactions");
@@ -207,6 +216,7 @@ public final class PostgresChangeApplier implements ChangeApplier {
    * @throws ApplyException if a transaction cannot be folded (a schema mismatch, a failing
    *     resolver)
    */
+  @Override
   public void foldLocal(List<SourceTransaction> transactions) {
     checkOpen();
     Objects.requireNonNull(transactions, "transactions");
@@ -256,6 +266,7 @@ public final class PostgresChangeApplier implements ChangeApplier {
    * @throws ApplyRetryException if the call should be retried later (nothing was folded)
    * @throws ApplyException if the transaction cannot be folded
    */
+  @Override
   public void foldInParts(SourceTransaction head, Iterable<SourceTransaction> parts) {
     checkOpen();
     Objects.requireNonNull(head, "head");
@@ -296,6 +307,7 @@ public final class PostgresChangeApplier implements ChangeApplier {
    * @throws ApplyRetryException if the call should be retried later; nothing was applied
    * @throws ApplyException if the transaction cannot be applied; nothing was applied
    */
+  @Override
   public void applyInParts(PositionedTransaction head, Iterable<SourceTransaction> parts) {
     checkOpen();
     Objects.requireNonNull(head, "head");
@@ -762,6 +774,7 @@ public final class PostgresChangeApplier implements ChangeApplier {
    * @return the progress by origin; never null
    * @throws ApplyRetryException if the database is unavailable
    */
+  @Override
   public Map<ReplicaId, OriginProgress> appliedProgress() {
     checkOpen();
     try (Connection c = pool.getConnection();
@@ -796,16 +809,6 @@ public final class PostgresChangeApplier implements ChangeApplier {
   }
 
   /**
-   * What one garbage collection removed.
-   *
-   * @param tombstones deleted rows' metadata removed (row tombstones, and removed copies of keyless
-   *     tables' rows)
-   * @param stamps apply stamps removed
-   * @param localStamps stamps of local transactions removed
-   */
-  public record GarbageCollection(int tombstones, int stamps, int localStamps) {}
-
-  /**
    * Removes metadata that the causally stable frontier makes useless: tombstones (metadata of
    * deleted rows) whose whole history the frontier covers, for tables without counter, max, min or
    * g-set columns (whose totals survive deletes), and the apply stamps of remote transactions the
@@ -823,11 +826,12 @@ public final class PostgresChangeApplier implements ChangeApplier {
    * @return what was removed
    * @throws ApplyRetryException if the database is unavailable
    */
-  public GarbageCollection collectGarbage(VersionVector stableFrontier) {
+  @Override
+  public Collected collectGarbage(VersionVector stableFrontier) {
     checkOpen();
     Objects.requireNonNull(stableFrontier, "stableFrontier");
     try (Connection c = pool.getConnection()) {
-      GarbageCollection done =
+      Collected done =
           MetadataCollection.collect(
               c, stableFrontier, config.region(), config.agentFoldsLocalWrites());
       c.commit();
@@ -848,6 +852,7 @@ public final class PostgresChangeApplier implements ChangeApplier {
    * @return how many entries were removed
    * @throws ApplyRetryException if the database is unavailable
    */
+  @Override
   public int pruneConflictLog(Instant detectedBefore) {
     checkOpen();
     Objects.requireNonNull(detectedBefore, "detectedBefore");

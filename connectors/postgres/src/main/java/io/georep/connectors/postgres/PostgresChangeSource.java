@@ -1,9 +1,14 @@
 package io.georep.connectors.postgres;
 
+import io.georep.connector.DatabaseUrl;
 import io.georep.connector.RowKey;
 import io.georep.connector.TableId;
 import io.georep.connector.TableSchema;
 import io.georep.connector.spi.ChangeSource;
+import io.georep.connector.spi.ClockSkewListener;
+import io.georep.connector.spi.ClockSkewReporting;
+import io.georep.connector.spi.CopyProgressListener;
+import io.georep.connector.spi.CopyProgressReporting;
 import io.georep.connector.spi.TransactionHandler;
 import io.georep.connectors.postgres.internal.capture.CaptureLoop;
 import io.georep.connectors.postgres.internal.capture.CaptureMetadata;
@@ -73,7 +78,8 @@ import org.postgresql.replication.PGReplicationStream;
  * never pooled) and one regular connection for the catalog, stamps and state. Threading as {@link
  * ChangeSource} describes.
  */
-public final class PostgresChangeSource implements ChangeSource {
+public final class PostgresChangeSource
+    implements ChangeSource, CopyProgressReporting, ClockSkewReporting {
 
   private final PostgresSourceConfig config;
   private final AtomicLong acknowledged = new AtomicLong();
@@ -103,6 +109,7 @@ public final class PostgresChangeSource implements ChangeSource {
    *
    * @param listener the listener; never null
    */
+  @Override
   public void setCopyProgressListener(CopyProgressListener listener) {
     this.copyListener = Objects.requireNonNull(listener, "listener");
   }
@@ -112,6 +119,7 @@ public final class PostgresChangeSource implements ChangeSource {
    *
    * @param listener the listener; never null
    */
+  @Override
   public void setClockSkewListener(ClockSkewListener listener) {
     this.skewListener = Objects.requireNonNull(listener, "listener");
   }
@@ -166,7 +174,7 @@ public final class PostgresChangeSource implements ChangeSource {
       closeConnections();
       throw new CaptureUnavailableException(
           "cannot start capture from "
-              + PostgresUrl.masked(config.jdbcUrl())
+              + DatabaseUrl.masked(config.jdbcUrl())
               + " slot "
               + config.slotName()
               + ": "

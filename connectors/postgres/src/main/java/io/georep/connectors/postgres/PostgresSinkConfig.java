@@ -1,6 +1,8 @@
 package io.georep.connectors.postgres;
 
+import io.georep.connector.DatabaseUrl;
 import io.georep.connector.TableSchema;
+import io.georep.connector.spi.ApplyException;
 import io.georep.publication.Publication;
 import io.georep.publication.TableRule;
 import io.georep.resolver.ResolverRegistry;
@@ -79,7 +81,7 @@ public record PostgresSinkConfig(
     List<String> problems = new ArrayList<>();
     if (jdbcUrl == null || !jdbcUrl.startsWith("jdbc:postgresql:")) {
       problems.add(
-          "sink.postgres.url must be a jdbc:postgresql: URL, got " + PostgresUrl.masked(jdbcUrl));
+          "sink.postgres.url must be a jdbc:postgresql: URL, got " + DatabaseUrl.masked(jdbcUrl));
     }
     if (user == null || user.isBlank()) {
       problems.add("sink.postgres.user must be set");
@@ -240,7 +242,7 @@ public record PostgresSinkConfig(
   @Override
   public String toString() {
     return "PostgresSinkConfig[url="
-        + PostgresUrl.masked(jdbcUrl)
+        + DatabaseUrl.masked(jdbcUrl)
         + ", user="
         + user
         + ", password=***, region="

@@ -1,5 +1,7 @@
 package io.georep.connectors.postgres;
 
+import io.georep.connector.DatabaseUrl;
+import io.georep.connector.spi.DatabaseSettings;
 import io.georep.publication.Publication;
 import io.georep.vectorclock.ReplicaId;
 import java.nio.file.Path;
@@ -81,12 +83,6 @@ public record PostgresSourceConfig(
   /** The default fragment size, in changes. */
   public static final int DEFAULT_FRAGMENT_CHANGES = 10_000;
 
-  /** The default rows per chunk of the initial copy. */
-  public static final int DEFAULT_COPY_CHUNK_ROWS = 10_000;
-
-  /** The default number of tables the initial copy reads at once. */
-  public static final int DEFAULT_COPY_PARALLEL = 2;
-
   /** The default spill threshold, in bytes. */
   public static final long DEFAULT_SPILL_THRESHOLD_BYTES = 8L << 20;
 
@@ -103,7 +99,7 @@ public record PostgresSourceConfig(
       problems.add(
           "source.postgres.url must be a PostgreSQL JDBC URL (jdbc:postgresql://host:port/db),"
               + " got "
-              + (jdbcUrl == null ? "nothing" : "'" + PostgresUrl.masked(jdbcUrl) + "'"));
+              + (jdbcUrl == null ? "nothing" : "'" + DatabaseUrl.masked(jdbcUrl) + "'"));
     }
     if (user == null || user.isEmpty()) {
       problems.add("source.postgres.user is required");
@@ -188,8 +184,8 @@ public record PostgresSourceConfig(
         Path.of(System.getProperty("java.io.tmpdir")),
         DEFAULT_FRAGMENT_CHANGES,
         true,
-        DEFAULT_COPY_CHUNK_ROWS,
-        DEFAULT_COPY_PARALLEL,
+        DatabaseSettings.DEFAULT_COPY_CHUNK_ROWS,
+        DatabaseSettings.DEFAULT_COPY_PARALLEL,
         System::getenv);
   }
 
@@ -372,7 +368,7 @@ public record PostgresSourceConfig(
   @Override
   public String toString() {
     return "PostgresSourceConfig[url="
-        + PostgresUrl.masked(jdbcUrl)
+        + DatabaseUrl.masked(jdbcUrl)
         + ", user="
         + user
         + ", password=<hidden>, region="

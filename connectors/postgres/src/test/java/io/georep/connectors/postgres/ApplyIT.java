@@ -16,6 +16,9 @@ import io.georep.connector.SourceTransaction;
 import io.georep.connector.TableId;
 import io.georep.connector.TableSchema;
 import io.georep.connector.Value;
+import io.georep.connector.spi.ApplyException;
+import io.georep.connector.spi.ApplyRetryException;
+import io.georep.connector.spi.GarbageCollecting;
 import io.georep.publication.Publication;
 import io.georep.resolver.Conflict;
 import io.georep.vectorclock.ReplicaId;
@@ -127,7 +130,7 @@ class ApplyIT {
     }
     eu = PostgresChangeApplier.start(ApplyFixture.config(one, EU, PUBLICATION));
     ap = PostgresChangeApplier.start(ApplyFixture.config(two, AP, PUBLICATION));
-    eu.setConflictListener(heard::addAll);
+    eu.setConflictListener(cs -> cs.forEach(c -> heard.add((Conflict) c)));
   }
 
   @AfterAll
@@ -301,7 +304,7 @@ class ApplyIT {
             + ")";
     assertThat(query(two, tombstones)).containsExactly("n=2");
     // Covers the first tombstone's history only.
-    PostgresChangeApplier.GarbageCollection gc = ap.collectGarbage(context(US, 51));
+    GarbageCollecting.Collected gc = ap.collectGarbage(context(US, 51));
     assertThat(gc.tombstones()).isGreaterThanOrEqualTo(1);
     assertThat(query(two, tombstones)).containsExactly("n=1");
     // After collection, a delete of the collected row by a write that saw it still converges.

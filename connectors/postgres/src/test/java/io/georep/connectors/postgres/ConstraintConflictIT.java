@@ -15,6 +15,7 @@ import io.georep.connector.ScalarType;
 import io.georep.connector.SourceTransaction;
 import io.georep.connector.TableSchema;
 import io.georep.connector.Value;
+import io.georep.connector.spi.ApplyRetryException;
 import io.georep.publication.Publication;
 import io.georep.vectorclock.ReplicaId;
 import java.sql.Connection;

@@ -4,6 +4,7 @@ import static io.georep.connectors.postgres.CaptureFixture.execute;
 import static io.georep.connectors.postgres.CaptureFixture.queryLong;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.georep.connector.spi.GarbageCollecting;
 import io.georep.publication.Publication;
 import io.georep.resolver.ResolverRegistry;
 import io.georep.vectorclock.ReplicaId;
@@ -139,7 +140,7 @@ class GarbageCollectionIT {
     captureState("georep_eu_west", LOCAL, 300);
 
     try (PostgresChangeApplier applier = applier(true)) {
-      PostgresChangeApplier.GarbageCollection gc =
+      GarbageCollecting.Collected gc =
           applier.collectGarbage(VersionVector.of(Map.of(REMOTE, 10L)));
 
       assertThat(gc.localStamps()).isEqualTo(2);

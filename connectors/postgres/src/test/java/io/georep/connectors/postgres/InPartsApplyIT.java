@@ -19,6 +19,8 @@ import io.georep.connector.SourceTransaction;
 import io.georep.connector.TableId;
 import io.georep.connector.TableSchema;
 import io.georep.connector.Value;
+import io.georep.connector.spi.ApplyException;
+import io.georep.connector.spi.PositionedTransaction;
 import io.georep.publication.Publication;
 import io.georep.vectorclock.ReplicaId;
 import java.math.BigDecimal;

@@ -14,6 +14,7 @@ import io.georep.connector.SourceTransaction;
 import io.georep.connector.TableId;
 import io.georep.connector.TableSchema;
 import io.georep.connector.Value;
+import io.georep.connector.spi.ApplyRetryException;
 import io.georep.publication.Publication;
 import io.georep.resolver.Conflict;
 import io.georep.resolver.ConflictType;
@@ -89,7 +90,7 @@ class KeylessApplyIT {
     }
     eu = PostgresChangeApplier.start(ApplyFixture.config(one, EU, PUBLICATION));
     ap = PostgresChangeApplier.start(ApplyFixture.config(two, AP, PUBLICATION));
-    eu.setConflictListener(heard::addAll);
+    eu.setConflictListener(cs -> cs.forEach(c -> heard.add((Conflict) c)));
   }
 
   @AfterAll

@@ -12,6 +12,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.georep.connector.ScalarType;
 import io.georep.connector.SourceTransaction;
 import io.georep.connector.TableSchema;
+import io.georep.connector.spi.OriginProgress;
+import io.georep.connector.spi.PositionedTransaction;
 import io.georep.publication.Publication;
 import io.georep.vectorclock.ReplicaId;
 import io.georep.vectorclock.VersionVector;

@@ -3,6 +3,7 @@ package io.georep.connectors.postgres;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
+import io.georep.connector.DatabaseUrl;
 import io.georep.publication.Publication;
 import io.georep.publication.PublicationParser;
 import io.georep.resolver.ResolverRegistry;
@@ -41,12 +42,12 @@ class PostgresUrlTest {
         "jdbc:postgresql://[::1]:5432/db|jdbc:postgresql://[::1]:5432/db",
       })
   void masked_everyPasswordForm_isHidden(String url, String shown) {
-    assertThat(PostgresUrl.masked(url)).isEqualTo(shown);
+    assertThat(DatabaseUrl.masked(url)).isEqualTo(shown);
   }
 
   @Test
   void masked_null_isShownAsNull() {
-    assertThat(PostgresUrl.masked(null)).isEqualTo("null");
+    assertThat(DatabaseUrl.masked(null)).isEqualTo("null");
   }
 
   @Test

@@ -1,7 +1,7 @@
 package io.georep.replicator.internal.apply;
 
 import io.georep.connector.SourceTransaction;
-import io.georep.connectors.postgres.PositionedTransaction;
+import io.georep.connector.spi.PositionedTransaction;
 import io.georep.vectorclock.ReplicaId;
 import java.util.List;
 

@@ -57,6 +57,9 @@ import java.util.TreeSet;
  *
  * <p>Bounded: at most {@code window} transactions per origin are admitted beyond its applied prefix
  * (the receiver holds permits), which also bounds the applier's above-set. Not thread-safe.
+ *
+ * <p>About 670 lines: gate, key queues, barriers and halts share the queues and must change
+ * together; the class is kept apart from the actor so that it is tested without Pekko.
  */
 final class Schedule {
 

@@ -1,9 +1,9 @@
 package io.georep.replicator.internal.apply;
 
-import io.georep.connectors.postgres.ApplyRetryException;
-import io.georep.connectors.postgres.OriginProgress;
-import io.georep.connectors.postgres.PostgresChangeApplier;
-import io.georep.connectors.postgres.PostgresSinkConfig;
+import io.georep.connector.spi.ApplyRetryException;
+import io.georep.connector.spi.OriginProgress;
+import io.georep.connector.spi.RegionApplier;
+import io.georep.connector.spi.RegionDatabase;
 import io.georep.replicator.AgentSettings;
 import io.georep.replicator.internal.RetryBudget;
 import io.georep.replicator.internal.UnclassifiedFailure;
@@ -127,7 +127,7 @@ public final class SchedulerActor {
 
   /**
    * What the scheduler runs on: the durable progress, and how to make its workers and receivers.
-   * The agent's is {@link #postgres}; tests substitute workers and receivers.
+   * The agent's is {@link #database}; tests substitute workers and receivers.
    */
   interface Environment extends AutoCloseable {
     /** Reads the durable apply progress of every origin. */
@@ -146,9 +146,9 @@ public final class SchedulerActor {
   }
 
   /** The agent's environment: PostgreSQL workers and Kafka receivers. */
-  private static Environment postgres(
-      AgentSettings settings, PostgresSinkConfig sink, AgentState state, AgentMetrics metrics) {
-    PostgresChangeApplier progressReader = PostgresChangeApplier.start(sink);
+  private static Environment database(
+      AgentSettings settings, RegionDatabase database, AgentState state, AgentMetrics metrics) {
+    RegionApplier progressReader = database.openApplier();
     return new Environment() {
       @Override
       public Map<ReplicaId, OriginProgress> progress() {
@@ -157,7 +157,7 @@ public final class SchedulerActor {
 
       @Override
       public Behavior<WorkerActor.Command> worker(int index) {
-        return Behaviors.supervise(WorkerActor.create(index, sink, metrics))
+        return Behaviors.supervise(WorkerActor.create(index, database, metrics))
             .onFailure(
                 RetriableGeorepException.class,
                 SupervisorStrategy.restartWithBackoff(
@@ -196,15 +196,16 @@ public final class SchedulerActor {
    * insert, and its counter columns would be counted twice there.
    *
    * @param settings the agent's settings
-   * @param sink the apply configuration of every worker
+   * @param database the region's database, whose appliers the workers open
    * @param state the agent state
    * @param metrics the meters
    * @return the behaviour
    */
   public static Behavior<Command> create(
-      AgentSettings settings, PostgresSinkConfig sink, AgentState state, AgentMetrics metrics) {
+      AgentSettings settings, RegionDatabase database, AgentState state, AgentMetrics metrics) {
     return afterLocalCopy(
-        state, create(settings, state, metrics, () -> postgres(settings, sink, state, metrics)));
+        state,
+        create(settings, state, metrics, () -> database(settings, database, state, metrics)));
   }
 
   /** The warning shown while the apply waits for the local initial copy. */

@@ -1,9 +1,9 @@
 package io.georep.replicator.internal.apply;
 
-import io.georep.connectors.postgres.ApplyRetryException;
-import io.georep.connectors.postgres.PositionedTransaction;
-import io.georep.connectors.postgres.PostgresChangeApplier;
-import io.georep.connectors.postgres.PostgresSinkConfig;
+import io.georep.connector.spi.ApplyRetryException;
+import io.georep.connector.spi.PositionedTransaction;
+import io.georep.connector.spi.RegionApplier;
+import io.georep.connector.spi.RegionDatabase;
 import io.georep.replicator.internal.UnclassifiedFailure;
 import io.georep.replicator.internal.metrics.AgentMetrics;
 import io.georep.vectorclock.GeorepException;
@@ -17,8 +17,8 @@ import org.apache.pekko.actor.typed.PreRestart;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 
 /**
- * A per-table apply worker: owns one {@link PostgresChangeApplier} (its own connection) and applies
- * the groups the scheduler sends, one at a time, each as one database transaction. It never decides
+ * A per-table apply worker: owns one {@link RegionApplier} (its own connection) and applies the
+ * groups the scheduler sends, one at a time, each as one database transaction. It never decides
  * anything: success, a retriable failure or a poison transaction is reported back to the scheduler.
  * Runs on the blocking dispatcher (JDBC blocks). Opening the applier may fail while the database is
  * down: the actor is then restarted with backoff by its supervisor.
@@ -37,10 +37,10 @@ final class WorkerActor {
 
   private WorkerActor() {}
 
-  static Behavior<Command> create(int index, PostgresSinkConfig config, AgentMetrics metrics) {
+  static Behavior<Command> create(int index, RegionDatabase database, AgentMetrics metrics) {
     return Behaviors.setup(
         context -> {
-          PostgresChangeApplier applier = PostgresChangeApplier.start(config);
+          RegionApplier applier = database.openApplier();
           applier.setConflictListener(metrics::conflicts);
           return Behaviors.receive(Command.class)
               .onMessage(Apply.class, m -> apply(index, applier, metrics, m))
@@ -50,13 +50,13 @@ final class WorkerActor {
         });
   }
 
-  private static Behavior<Command> close(PostgresChangeApplier applier) {
+  private static Behavior<Command> close(RegionApplier applier) {
     applier.close();
     return Behaviors.same();
   }
 
   private static Behavior<Command> apply(
-      int index, PostgresChangeApplier applier, AgentMetrics metrics, Apply m) {
+      int index, RegionApplier applier, AgentMetrics metrics, Apply m) {
     List<PositionedTransaction> txs = new ArrayList<>(m.group().size());
     for (Entry e : m.group()) {
       txs.add(e.positioned());

@@ -1,6 +1,6 @@
 package io.georep.replicator.internal.control;
 
-import io.georep.connectors.postgres.PostgresSinkConfig;
+import io.georep.connector.spi.RegionDatabase;
 import io.georep.replicator.AgentSettings;
 import io.georep.replicator.internal.UnclassifiedFailure;
 import io.georep.replicator.internal.status.AgentState;
@@ -62,13 +62,13 @@ public final class ControlActor {
    * Returns the supervised control behaviour.
    *
    * @param settings the agent's settings
-   * @param sink the apply configuration (for garbage collection)
+   * @param database the region's database (for garbage collection)
    * @param state the agent state
    * @param clock the wall clock (ms)
    * @return the behaviour
    */
   public static Behavior<Command> create(
-      AgentSettings settings, PostgresSinkConfig sink, AgentState state, LongSupplier clock) {
+      AgentSettings settings, RegionDatabase database, AgentState state, LongSupplier clock) {
     Behavior<Command> behavior =
         Behaviors.setup(
             context ->
@@ -119,7 +119,7 @@ public final class ControlActor {
                       }
                       GarbageCollector gc =
                           new GarbageCollector(
-                              sink, state, settings.control().conflictLogRetention(), clock);
+                              database, state, settings.control().conflictLogRetention(), clock);
                       String topic = settings.topics().control();
                       return Behaviors.receive(Command.class)
                           .onMessageEquals(

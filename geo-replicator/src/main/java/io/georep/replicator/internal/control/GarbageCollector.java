@@ -1,7 +1,8 @@
 package io.georep.replicator.internal.control;
 
-import io.georep.connectors.postgres.PostgresChangeApplier;
-import io.georep.connectors.postgres.PostgresSinkConfig;
+import io.georep.connector.spi.GarbageCollecting;
+import io.georep.connector.spi.RegionApplier;
+import io.georep.connector.spi.RegionDatabase;
 import io.georep.replicator.internal.status.AgentState;
 import io.georep.vectorclock.RetriableGeorepException;
 import io.georep.vectorclock.VersionVector;
@@ -25,28 +26,28 @@ public final class GarbageCollector {
   private static final Logger LOG = LoggerFactory.getLogger(GarbageCollector.class);
   private static final long PRUNE_EVERY_MILLIS = Duration.ofHours(1).toMillis();
 
-  private final PostgresSinkConfig sink;
+  private final RegionDatabase database;
   private final AgentState state;
   private final Duration conflictLogRetention;
   private final LongSupplier clock;
-  private PostgresChangeApplier applier;
+  private RegionApplier applier;
   private VersionVector done = VersionVector.empty();
   private long prunedAtMillis = Long.MIN_VALUE;
 
   /**
    * Creates the collector; it opens its applier at the first run.
    *
-   * @param sink the apply configuration of this region's database
+   * @param database this region's database
    * @param state the agent state: the stable frontier is read from it, failures are shown in it
    * @param conflictLogRetention how long conflict log entries are kept; zero keeps them
    * @param clock the wall clock (ms)
    */
   public GarbageCollector(
-      PostgresSinkConfig sink,
+      RegionDatabase database,
       AgentState state,
       Duration conflictLogRetention,
       LongSupplier clock) {
-    this.sink = sink;
+    this.database = database;
     this.state = state;
     this.conflictLogRetention = conflictLogRetention;
     this.clock = clock;
@@ -65,7 +66,7 @@ public final class GarbageCollector {
         state.warn(WARNING, Optional.empty());
         return;
       }
-      PostgresChangeApplier.GarbageCollection gc = applier().collectGarbage(frontier);
+      GarbageCollecting.Collected gc = applier().collectGarbage(frontier);
       done = frontier;
       LOG.debug(
           "garbage collection at {}: {} tombstones, {} apply stamps, {} local stamps removed",
@@ -106,9 +107,9 @@ public final class GarbageCollector {
     }
   }
 
-  private PostgresChangeApplier applier() {
+  private RegionApplier applier() {
     if (applier == null) {
-      applier = PostgresChangeApplier.start(sink);
+      applier = database.openApplier();
     }
     return applier;
   }

@@ -1,7 +1,7 @@
 package io.georep.replicator.internal.metrics;
 
+import io.georep.connector.spi.ConflictReport;
 import io.georep.replicator.internal.status.AgentState;
-import io.georep.resolver.Conflict;
 import io.georep.vectorclock.ReplicaId;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -314,10 +314,10 @@ public final class AgentMetrics {
    *
    * @param conflicts the conflicts of one committed apply
    */
-  public void conflicts(List<Conflict> conflicts) {
-    for (Conflict c : conflicts) {
+  public void conflicts(List<? extends ConflictReport> conflicts) {
+    for (ConflictReport c : conflicts) {
       String table = c.table().toString();
-      String type = c.type().tag();
+      String type = c.typeTag();
       counters
           .computeIfAbsent(
               "conflicts|" + table + "|" + type + "|" + c.resolver(),
@@ -329,7 +329,7 @@ public final class AgentMetrics {
           .increment();
       conflictCounts
           .computeIfAbsent(table, t -> new ConcurrentHashMap<>())
-          .computeIfAbsent(c.type().tag(), t -> new AtomicLong())
+          .computeIfAbsent(c.typeTag(), t -> new AtomicLong())
           .incrementAndGet();
     }
   }

@@ -1,6 +1,6 @@
 package io.georep.replicator.internal.receive;
 
-import io.georep.connectors.postgres.OriginProgress;
+import io.georep.connector.spi.OriginProgress;
 import io.georep.replicator.AgentSettings;
 import io.georep.replicator.codec.BatchCodec;
 import io.georep.replicator.codec.WireBatch;

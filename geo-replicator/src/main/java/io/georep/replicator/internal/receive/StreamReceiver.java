@@ -3,7 +3,7 @@ package io.georep.replicator.internal.receive;
 import io.georep.connector.RowChange;
 import io.georep.connector.SourceTransaction;
 import io.georep.connector.TableId;
-import io.georep.connectors.postgres.OriginProgress;
+import io.georep.connector.spi.OriginProgress;
 import io.georep.publication.Publication;
 import io.georep.publication.TableRule;
 import io.georep.replicator.AgentSettings;

@@ -1,8 +1,9 @@
 package io.georep.replicator.internal.ship;
 
-import io.georep.connectors.postgres.PostgresChangeSource;
-import io.georep.connectors.postgres.PostgresSinkConfig;
-import io.georep.connectors.postgres.PostgresSourceConfig;
+import io.georep.connector.spi.ChangeSource;
+import io.georep.connector.spi.ClockSkewReporting;
+import io.georep.connector.spi.CopyProgressReporting;
+import io.georep.connector.spi.RegionDatabase;
 import io.georep.replicator.AgentSettings;
 import io.georep.replicator.internal.RetryBudget;
 import io.georep.replicator.internal.UnclassifiedFailure;
@@ -26,13 +27,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Capture and shipping of the local region: an actor owning the {@link PostgresChangeSource}, the
- * {@link Shipper} and the Kafka producer of this region's changes topic. Every start begins from
- * the slot's confirmed position (everything not acknowledged by Kafka is captured again). A
- * transient failure (database, Kafka) fails the actor and its supervisor restarts it with backoff;
- * a permanent one (a misconfiguration, an unrepresentable value) stops capture with an alert, and
- * so does an unclassified one that repeats without progress ({@link RetryBudget}). Every failure,
- * also while starting, is shown in {@code /health} with its cause.
+ * Capture and shipping of the local region: an actor owning the {@link ChangeSource}, the {@link
+ * Shipper} and the Kafka producer of this region's changes topic. Every start begins from the
+ * slot's confirmed position (everything not acknowledged by Kafka is captured again). A transient
+ * failure (database, Kafka) fails the actor and its supervisor restarts it with backoff; a
+ * permanent one (a misconfiguration, an unrepresentable value) stops capture with an alert, and so
+ * does an unclassified one that repeats without progress ({@link RetryBudget}). Every failure, also
+ * while starting, is shown in {@code /health} with its cause.
  */
 public final class CaptureActor {
   private static final Logger LOG = LoggerFactory.getLogger(CaptureActor.class);
@@ -48,18 +49,13 @@ public final class CaptureActor {
    * Returns the supervised capture behaviour.
    *
    * @param settings the agent's settings
-   * @param source the capture configuration
-   * @param sink the apply configuration (for folding local transactions)
+   * @param database the region's database (its capture, and an applier folding local transactions)
    * @param state the agent state
    * @param metrics the meters
    * @return the behaviour
    */
   public static Behavior<Command> create(
-      AgentSettings settings,
-      PostgresSourceConfig source,
-      PostgresSinkConfig sink,
-      AgentState state,
-      AgentMetrics metrics) {
+      AgentSettings settings, RegionDatabase database, AgentState state, AgentMetrics metrics) {
     // Survives restarts: a setup step that keeps failing unclassified halts instead of looping.
     RetryBudget budget = new RetryBudget();
     Behavior<Command> behavior =
@@ -71,7 +67,7 @@ public final class CaptureActor {
               KafkaProducer<byte[], byte[]> producer = null;
               LocalFolder folder = null;
               Shipper shipper = null;
-              PostgresChangeSource capture = null;
+              ChangeSource capture = null;
               try {
                 state.warn(
                     topic,
@@ -86,7 +82,7 @@ public final class CaptureActor {
                         settings.shipping().maxInFlightBytes());
                 folder =
                     new LocalFolder(
-                        sink,
+                        database,
                         metrics,
                         state,
                         settings.region().name(),
@@ -94,14 +90,20 @@ public final class CaptureActor {
                 shipper =
                     new Shipper(
                         settings, producer, metrics, state, e -> self.tell(new Failed(e)), folder);
-                capture = new PostgresChangeSource(handOffWithinShippingBatch(source, settings));
-                capture.setCopyProgressListener(state.copyProgress);
-                capture.setClockSkewListener(
-                    (origin, skewMillis, clamped) -> {
-                      metrics.clockSkew(origin, skewMillis, clamped);
-                      state.warn(
-                          "clock-skew " + origin, clockSkewWarning(origin, skewMillis, clamped));
-                    });
+                // The capture's hand-off batch is held outside the shipping permits and bounded
+                // by a count of row changes only, so it is capped at what one record ships.
+                capture = database.newSource(settings.shipping().maxBatchChanges());
+                if (capture instanceof CopyProgressReporting copies) {
+                  copies.setCopyProgressListener(state.copyProgress);
+                }
+                if (capture instanceof ClockSkewReporting skew) {
+                  skew.setClockSkewListener(
+                      (origin, skewMillis, clamped) -> {
+                        metrics.clockSkew(origin, skewMillis, clamped);
+                        state.warn(
+                            "clock-skew " + origin, clockSkewWarning(origin, skewMillis, clamped));
+                      });
+                }
                 shipper.attach(capture);
                 capture.start(shipper, 0);
               } catch (RuntimeException | Error e) {
@@ -110,9 +112,9 @@ public final class CaptureActor {
               }
               state.captureState.set(AgentState.StreamState.RUNNING);
               state.captureError.set(null);
-              LOG.info("capturing {} into {}", source.slotName(), topic);
+              LOG.info("capturing {} into {}", database.captureName(), topic);
               Shipper s = shipper;
-              PostgresChangeSource c = capture;
+              ChangeSource c = capture;
               KafkaProducer<byte[], byte[]> p = producer;
               LocalFolder f = folder;
               return Behaviors.receive(Command.class)
@@ -217,21 +219,6 @@ public final class CaptureActor {
         : Optional.empty();
   }
 
-  /**
-   * Caps the capture's hand-off batch ({@code source.postgres.stamp.batch.changes}: converted
-   * transactions the capture holds until it stamps them and hands them on) at one shipping batch
-   * ({@code shipping.batch.max.changes}). That batch is held outside the shipping permits, and is
-   * bounded by a count of row changes only, so this keeps it to what one record ships.
-   */
-  static PostgresSourceConfig handOffWithinShippingBatch(
-      PostgresSourceConfig source, AgentSettings settings) {
-    int cap = settings.shipping().maxBatchChanges();
-    if (source.stampBatchChanges() <= cap) {
-      return source;
-    }
-    return source.withStampBatchChanges(cap);
-  }
-
   private static Behavior<Command> halted(AgentState state, GeorepException e) {
     state.captureState.set(AgentState.StreamState.HALTED);
     state.captureError.set(e.getMessage());
@@ -242,7 +229,7 @@ public final class CaptureActor {
   /** Closes what was opened; any argument may be null (a start that failed half way). */
   private static Behavior<Command> close(
       Shipper shipper,
-      PostgresChangeSource capture,
+      ChangeSource capture,
       KafkaProducer<byte[], byte[]> producer,
       LocalFolder folder) {
     if (shipper != null) {

@@ -1,9 +1,9 @@
 package io.georep.replicator.internal.ship;
 
 import io.georep.connector.SourceTransaction;
-import io.georep.connectors.postgres.ApplyException;
-import io.georep.connectors.postgres.PostgresChangeApplier;
-import io.georep.connectors.postgres.PostgresSinkConfig;
+import io.georep.connector.spi.ApplyException;
+import io.georep.connector.spi.RegionApplier;
+import io.georep.connector.spi.RegionDatabase;
 import io.georep.replicator.internal.RetryBudget;
 import io.georep.replicator.internal.metrics.AgentMetrics;
 import io.georep.replicator.internal.status.AgentState;
@@ -22,11 +22,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Folds every captured local transaction into the local row metadata ({@link
- * PostgresChangeApplier#foldLocal}), in capture order, on its own thread: each local transaction
- * becomes exactly the write the other regions merge, so this region never lumps several local
- * transactions of a row into one write (which could make LWW pick differently here than elsewhere).
- * The agent's appliers run with {@code agentFoldsLocalWrites}, so an apply that meets a local write
- * not folded yet retries until this has caught up.
+ * RegionApplier#foldLocal}), in capture order, on its own thread: each local transaction becomes
+ * exactly the write the other regions merge, so this region never lumps several local transactions
+ * of a row into one write (which could make LWW pick differently here than elsewhere). The agent's
+ * appliers run with {@code agentFoldsLocalWrites}, so an apply that meets a local write not folded
+ * yet retries until this has caught up.
  *
  * <p>Bounded by the shipping permits ({@link InFlight}): every transaction queued or being folded
  * here still holds its {@code shipping.max.in.flight.*} permits, which return only once it is
@@ -91,14 +91,14 @@ final class LocalFolder implements AutoCloseable {
    * @param halted told (on the folding thread) when folding halts for good; the capture stops
    */
   LocalFolder(
-      PostgresSinkConfig config,
+      RegionDatabase database,
       AgentMetrics metrics,
       AgentState state,
       String region,
       Consumer<GeorepException> halted) {
     this(
         () -> {
-          PostgresChangeApplier applier = PostgresChangeApplier.start(config);
+          RegionApplier applier = database.openApplier();
           applier.setConflictListener(metrics::conflicts);
           return new Fold() {
             @Override

@@ -1,7 +1,7 @@
 package io.georep.replicator.internal.status;
 
 import io.georep.connector.TableId;
-import io.georep.connectors.postgres.CopyProgressListener;
+import io.georep.connector.spi.CopyProgressListener;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Locale;

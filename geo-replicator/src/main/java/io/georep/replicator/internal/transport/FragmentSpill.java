@@ -23,14 +23,14 @@ import java.util.function.Function;
  * <h2>Design</h2>
  *
  * <p>A transaction shipped in fragments is merged in parts, fragment by fragment, in one database
- * transaction that holds one fragment in memory ({@code PostgresChangeApplier.applyInParts} and
- * {@code foldInParts}). Until that database transaction commits, every fragment must stay readable:
- * an attempt that fails (a deadlock, a stamp not written yet) starts again from the first fragment,
- * and the stream's records may be long gone from the consumer's buffers. So the receiver keeps the
- * frames of a transaction it assembles here, and the shipper the frames it shipped for the fold,
- * instead of the decoded changes in the heap (what made a 1,000,000-row transaction need gigabytes
- * of heap at both ends). The frames are compressed already: the file is about the size of the
- * transaction on the wire.
+ * transaction that holds one fragment in memory ({@code PositionedApply.applyInParts} and {@code
+ * LocalWriteFolding.foldInParts}). Until that database transaction commits, every fragment must
+ * stay readable: an attempt that fails (a deadlock, a stamp not written yet) starts again from the
+ * first fragment, and the stream's records may be long gone from the consumer's buffers. So the
+ * receiver keeps the frames of a transaction it assembles here, and the shipper the frames it
+ * shipped for the fold, instead of the decoded changes in the heap (what made a 1,000,000-row
+ * transaction need gigabytes of heap at both ends). The frames are compressed already: the file is
+ * about the size of the transaction on the wire.
  *
  * <p>One temporary file per transaction, in {@code java.io.tmpdir}, deleted by {@link #close} (when
  * the transaction is merged or abandoned) and at the latest when the JVM exits. Reads open the file

@@ -2,8 +2,8 @@ package io.georep.replicator.internal.ship;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.georep.connectors.postgres.PostgresSinkConfig;
-import io.georep.connectors.postgres.PostgresSourceConfig;
+import io.georep.connector.spi.DatabaseSettings;
+import io.georep.connectors.postgres.PostgresConnector;
 import io.georep.publication.Publication;
 import io.georep.publication.PublicationParser;
 import io.georep.replicator.AgentSettings;
@@ -11,7 +11,6 @@ import io.georep.replicator.internal.RetryBudget;
 import io.georep.replicator.internal.metrics.AgentMetrics;
 import io.georep.replicator.internal.status.AgentState;
 import io.georep.replicator.internal.status.StatusView;
-import io.georep.resolver.ResolverRegistry;
 import io.georep.vectorclock.ReplicaId;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -67,9 +66,18 @@ class CaptureActorTest {
     kit.spawn(
         CaptureActor.create(
             settings,
-            PostgresSourceConfig.of(url, "u", "", here, List.of(publication)),
-            PostgresSinkConfig.of(
-                url, "u", "", here, List.of(publication), ResolverRegistry.load()),
+            new PostgresConnector()
+                .open(
+                    new DatabaseSettings(
+                        url,
+                        "u",
+                        "",
+                        here,
+                        List.of(publication),
+                        null,
+                        DatabaseSettings.DEFAULT_COPY_CHUNK_ROWS,
+                        DatabaseSettings.DEFAULT_COPY_PARALLEL,
+                        10)),
             state,
             metrics));
 

@@ -7,8 +7,8 @@ import io.georep.connector.SourceTransaction;
 import io.georep.connector.TableId;
 import io.georep.connector.TableSchema;
 import io.georep.connector.Value;
+import io.georep.connector.spi.ApplyRetryException;
 import io.georep.connectors.postgres.ApplyMark;
-import io.georep.connectors.postgres.ApplyRetryException;
 import io.georep.resolver.ColumnPolicy;
 import io.georep.resolver.Conflict;
 import io.georep.resolver.MergeResult;
@@ -94,11 +94,11 @@ import org.postgresql.util.PSQLException;
  * <p>Concurrency: one instance per database transaction, confined to the applying thread. Several
  * appliers may run on one database; they serialise on row locks and on the origin's progress row.
  *
- * <p>About 1,850 lines, on purpose until the apply engine moves behind the connector SPI: it holds
- * one database transaction's row handles, locks and pending writes, which every step (lock and
- * read, fold, merge, write-back, unique clashes, metadata) reads and changes. The seams it splits
- * along — a database-independent engine over a small row-store SPI, with the SQL here — are the
- * architecture work of issue 16, not a split of this class alone.
+ * <p>About 1,850 lines: it holds one database transaction's row handles, locks and pending writes,
+ * which every step (lock and read, fold, merge, write-back, unique clashes, metadata) reads and
+ * changes. The seam it splits along is a database-independent engine over a small row-store SPI,
+ * with only the SQL left here; that is a change of the connector's structure, not of this class
+ * alone.
  */
 public final class ApplyTransaction {
   private static final long MASK32 = 0xFFFFFFFFL;

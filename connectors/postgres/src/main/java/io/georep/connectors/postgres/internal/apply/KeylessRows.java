@@ -7,7 +7,7 @@ import io.georep.connector.SourceTransaction;
 import io.georep.connector.TableId;
 import io.georep.connector.TableSchema;
 import io.georep.connector.Value;
-import io.georep.connectors.postgres.ApplyRetryException;
+import io.georep.connector.spi.ApplyRetryException;
 import io.georep.resolver.Conflict;
 import io.georep.resolver.ConflictType;
 import io.georep.resolver.RowMultiset;

@@ -1,6 +1,6 @@
 package io.georep.connectors.postgres.internal.apply;
 
-import io.georep.connectors.postgres.PostgresChangeApplier.GarbageCollection;
+import io.georep.connector.spi.GarbageCollecting.Collected;
 import io.georep.resolver.RowMultiset;
 import io.georep.resolver.RowState;
 import io.georep.vectorclock.ReplicaId;
@@ -35,7 +35,7 @@ public final class MetadataCollection {
    * @return what was removed
    * @throws SQLException on a database failure
    */
-  public static GarbageCollection collect(
+  public static Collected collect(
       Connection c, VersionVector stableFrontier, ReplicaId region, boolean agentFolds)
       throws SQLException {
     int tombstones = 0;
@@ -83,7 +83,7 @@ public final class MetadataCollection {
         }
       }
     }
-    return new GarbageCollection(tombstones, stamps, localStamps);
+    return new Collected(tombstones, stamps, localStamps);
   }
 
   /**

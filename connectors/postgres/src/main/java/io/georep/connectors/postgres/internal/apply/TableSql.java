@@ -4,7 +4,7 @@ import io.georep.connector.ColumnSchema;
 import io.georep.connector.ColumnType;
 import io.georep.connector.TableId;
 import io.georep.connector.TableSchema;
-import io.georep.connectors.postgres.ApplyException;
+import io.georep.connector.spi.ApplyException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

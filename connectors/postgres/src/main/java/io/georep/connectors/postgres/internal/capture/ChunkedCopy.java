@@ -1,8 +1,8 @@
 package io.georep.connectors.postgres.internal.capture;
 
 import io.georep.connector.TableId;
+import io.georep.connector.spi.CopyProgressListener;
 import io.georep.connectors.postgres.CaptureUnavailableException;
-import io.georep.connectors.postgres.CopyProgressListener;
 import io.georep.connectors.postgres.internal.pgoutput.PgOutputMessage;
 import io.georep.vectorclock.GeorepException;
 import java.sql.Connection;

@@ -1,12 +1,11 @@
-package io.georep.connectors.postgres;
+package io.georep.connector.spi;
 
-import io.georep.resolver.Conflict;
 import java.util.List;
 
 /**
  * Receives the conflicts of each committed apply transaction, for example to count them as metrics
- * ({@code georep_conflicts_total{table, type, resolver, winner}}). The same conflicts are in {@code
- * georep.conflict_log}, written in the apply transaction itself.
+ * ({@code georep_conflicts_total{table, type, resolver}}). The same conflicts are in the conflict
+ * log a connector writes in the apply transaction itself (PostgreSQL: {@code georep.conflict_log}).
  *
  * <p>Called on the applying thread after the commit, only for committed transactions, never with an
  * empty list. Must be quick and must not throw; an exception is logged and ignored, since the
@@ -22,5 +21,5 @@ public interface ConflictListener {
    *
    * @param conflicts the conflicts in detection order; never null or empty
    */
-  void onConflicts(List<Conflict> conflicts);
+  void onConflicts(List<? extends ConflictReport> conflicts);
 }

@@ -1,10 +1,11 @@
-package io.georep.connectors.postgres;
+package io.georep.connector;
 
 import java.util.regex.Pattern;
 
 /**
- * Shows a PostgreSQL connection URL without its secrets: the one place every message, log line,
- * {@code toString()} and status page gets a printable database URL from.
+ * Shows a database's JDBC URL without its secrets: the one place every message, log line, {@code
+ * toString()} and status page gets a printable database URL from, whichever connector the URL is
+ * for.
  *
  * <p>Masked are the values of the {@code password} and {@code sslpassword} parameters (PgJDBC reads
  * both from the query string; any parameter whose name ends in {@code password} is masked, in any
@@ -12,7 +13,7 @@ import java.util.regex.Pattern;
  * the {@code user:password@} form, but libpq does, so operators write it by habit; the URL is shown
  * in the very error that rejects it, so it is masked too. Thread-safe.
  */
-public final class PostgresUrl {
+public final class DatabaseUrl {
 
   /** What a masked secret is shown as. */
   public static final String MASK = "***";
@@ -25,7 +26,7 @@ public final class PostgresUrl {
   // or ':' inside the password is masked with the rest of it.
   private static final Pattern USER_INFO = Pattern.compile("(//[^/?#@:]*:)[^/?#]*@");
 
-  private PostgresUrl() {}
+  private DatabaseUrl() {}
 
   /**
    * Returns the URL with every password replaced by {@value #MASK}.

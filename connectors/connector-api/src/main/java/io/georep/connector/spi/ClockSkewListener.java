@@ -1,17 +1,17 @@
-package io.georep.connectors.postgres;
+package io.georep.connector.spi;
 
 import io.georep.vectorclock.ReplicaId;
 
 /**
- * Receives the clock skew a {@link PostgresChangeSource} observes: for every apply transaction's
- * mark, how far the applied commit timestamp (its {@link ApplyMark#latest() latest}) was ahead of
- * the local commit time of the apply (negative when behind, as usual), and whether it was beyond
- * the hybrid clock's maximum forward skew and so clamped (see {@link
+ * Receives the clock skew a {@link ChangeSource} observes (see {@link ClockSkewReporting}): for
+ * every apply transaction it captures, how far the latest applied commit timestamp was ahead of the
+ * local commit time of the apply (negative when behind, as usual), and whether it was beyond the
+ * hybrid clock's maximum forward skew and so clamped (see {@link
  * io.georep.vectorclock.HybridLogicalClock#receiveClamped}). Skew never stops the capture; this is
  * how it becomes visible.
  *
  * <p>Called on the source's capture thread; an implementation must return quickly and must not call
- * back into the source. A restart re-reads the WAL after the last confirmed position, so an
+ * back into the source. A restart re-reads the change log after the last confirmed position, so an
  * observation may be reported again.
  */
 @FunctionalInterface

@@ -1,4 +1,4 @@
-package io.georep.connectors.postgres;
+package io.georep.connector.spi;
 
 import io.georep.vectorclock.RetriableGeorepException;
 

@@ -1,4 +1,4 @@
-package io.georep.connectors.postgres;
+package io.georep.connector.spi;
 
 import io.georep.connector.SourceTransaction;
 import java.util.Objects;
@@ -8,8 +8,8 @@ import java.util.Objects;
  * origin's transactions out of order (per-table workers).
  *
  * <p>Seqs are commit LSNs with gaps, so only the stream knows which transaction follows which; the
- * predecessor lets {@link PostgresChangeApplier#applyPositioned} keep the watermark a contiguous
- * prefix of the stream while later transactions are applied first.
+ * predecessor lets {@link PositionedApply#applyPositioned} keep the watermark a contiguous prefix
+ * of the stream while later transactions are applied first.
  *
  * @param transaction the transaction; never null
  * @param previousSeq the seq of the transaction before it in its origin's stream, 0 if it is the

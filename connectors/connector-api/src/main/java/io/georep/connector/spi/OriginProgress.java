@@ -1,4 +1,4 @@
-package io.georep.connectors.postgres;
+package io.georep.connector.spi;
 
 /**
  * The durable apply progress of one origin ({@code georep.apply_progress}).

@@ -1,10 +1,10 @@
-package io.georep.connectors.postgres;
+package io.georep.connector.spi;
 
 import io.georep.connector.TableId;
 
 /**
- * Receives the progress of a {@link PostgresChangeSource}'s initial copy, for example to draw a
- * progress bar.
+ * Receives the progress of a {@link ChangeSource}'s initial copy (see {@link
+ * CopyProgressReporting}), for example to draw a progress bar.
  *
  * <p>Called on the source's capture thread, after each chunk of a table has been handed on and once
  * more when the table is complete; an implementation must return quickly and must not call back
@@ -21,9 +21,9 @@ public interface CopyProgressListener {
    *
    * @param table the table being copied; never null
    * @param rowsCopied rows of the table read so far (row filters may drop some of them)
-   * @param estimatedRows the server's estimate of the table's rows ({@code pg_class.reltuples})
-   *     when the copy started, or -1 if the server has none (a table never analysed); may be
-   *     exceeded
+   * @param estimatedRows the server's estimate of the table's rows (for PostgreSQL, {@code
+   *     pg_class.reltuples}) when the copy started, or -1 if the server has none (a table never
+   *     analysed); may be exceeded
    * @param done whether the table is complete
    */
   void onProgress(TableId table, long rowsCopied, long estimatedRows, boolean done);

@@ -1,0 +1,119 @@
+package io.georep.connectors.postgres;
+
+import io.georep.connector.spi.ChangeSource;
+import io.georep.connector.spi.Connector;
+import io.georep.connector.spi.DatabaseSettings;
+import io.georep.connector.spi.RegionApplier;
+import io.georep.connector.spi.RegionDatabase;
+import io.georep.connectors.postgres.internal.capture.TruncateTriggers;
+import io.georep.publication.Publication;
+import io.georep.publication.spi.SchemaCatalog;
+import io.georep.resolver.ResolverRegistry;
+import io.georep.vectorclock.ReplicaId;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * PostgreSQL (12 and later) as a {@link Connector}: capture by logical decoding ({@code pgoutput}
+ * through a replication slot), apply through HikariCP pools, the live schema from the system
+ * catalogs. Resolvers are the ones {@link ResolverRegistry#load()} finds on the class path.
+ */
+public final class PostgresConnector implements Connector {
+
+  @Override
+  public String name() {
+    return "PostgreSQL";
+  }
+
+  @Override
+  public String urlPrefix() {
+    return "jdbc:postgresql:";
+  }
+
+  @Override
+  public String exampleUrl() {
+    return "jdbc:postgresql://127.0.0.1:5432/app";
+  }
+
+  @Override
+  public String defaultCaptureName(ReplicaId region) {
+    return PostgresSourceConfig.defaultSlotName(region);
+  }
+
+  @Override
+  public SchemaCatalog readSchema(Connection connection) throws SQLException {
+    return PostgresSchemaCatalog.read(connection);
+  }
+
+  /** The {@code georep_truncate} trigger on every published table (docs/conflicts.md). */
+  @Override
+  public List<String> setupStatements(List<Publication> publications) {
+    return TruncateTriggers.statements(publications);
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * @throws CaptureException if a setting does not fit PostgreSQL (for example, a slot name it does
+   *     not allow)
+   */
+  @Override
+  public RegionDatabase open(DatabaseSettings settings) {
+    Objects.requireNonNull(settings, "settings");
+    PostgresSourceConfig source =
+        PostgresSourceConfig.of(
+                settings.url(),
+                settings.user(),
+                settings.password(),
+                settings.region(),
+                settings.publications())
+            .withCopy(settings.copyChunkRows(), settings.copyParallel());
+    if (settings.captureName() != null) {
+      source = source.withSlotName(settings.captureName());
+    }
+    PostgresSinkConfig sink =
+        PostgresSinkConfig.of(
+                settings.url(),
+                settings.user(),
+                settings.password(),
+                settings.region(),
+                settings.publications(),
+                ResolverRegistry.load())
+            .withMaxGroupTransactions(settings.maxGroupTransactions())
+            .withLocalFolding(true);
+    return new Region(source, sink);
+  }
+
+  /** A region's PostgreSQL database: the capture's and the appliers' configurations. */
+  private record Region(PostgresSourceConfig source, PostgresSinkConfig sink)
+      implements RegionDatabase {
+
+    @Override
+    public String captureName() {
+      return source.slotName();
+    }
+
+    /**
+     * Caps the capture's hand-off batch ({@code stampBatchChanges}: converted transactions the
+     * capture holds until it stamps them and hands them on) at the caller's limit.
+     */
+    @Override
+    public ChangeSource newSource(int maxHandOffChanges) {
+      if (maxHandOffChanges < 1) {
+        throw new IllegalArgumentException(
+            "the hand-off limit must be at least 1, got " + maxHandOffChanges);
+      }
+      return new PostgresChangeSource(
+          source.stampBatchChanges() <= maxHandOffChanges
+              ? source
+              : source.withStampBatchChanges(maxHandOffChanges));
+    }
+
+    @Override
+    public RegionApplier openApplier() {
+      return PostgresChangeApplier.start(sink);
+    }
+  }
+}
