@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.georep.replicator.cli.GeorepCommand;
+import io.georep.testkit.Await;
+import io.georep.testkit.EmbeddedKafka;
+import io.georep.testkit.EmbeddedRegionDatabase;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -69,9 +72,9 @@ class AgentCliIT {
   private final List<String> statusDocuments = new ArrayList<>();
 
   private Path dir;
-  private TestKafka kafka;
-  private RegionDatabase euDb;
-  private RegionDatabase usDb;
+  private EmbeddedKafka kafka;
+  private EmbeddedRegionDatabase euDb;
+  private EmbeddedRegionDatabase usDb;
   private Process euProcess;
   private Path euOut;
   private Path euErr;
@@ -126,9 +129,9 @@ class AgentCliIT {
     System.setErr(
         new PrintStream(new Tee(originalErr, thisJvmOutput), true, StandardCharsets.UTF_8));
     dir = Files.createTempDirectory("georep-cli-it-");
-    kafka = TestKafka.start();
-    euDb = RegionDatabase.start();
-    usDb = RegionDatabase.start();
+    kafka = EmbeddedKafka.start();
+    euDb = EmbeddedRegionDatabase.start();
+    usDb = EmbeddedRegionDatabase.start();
     euDb.execute(Topology.SCHEMA);
     usDb.execute(Topology.SCHEMA);
     Files.createDirectories(dir.resolve("publications"));
@@ -603,7 +606,7 @@ class AgentCliIT {
         usThread.interrupt();
         usThread.join(TimeUnit.SECONDS.toMillis(60));
       }
-      for (RegionDatabase db : new RegionDatabase[] {euDb, usDb}) {
+      for (EmbeddedRegionDatabase db : new EmbeddedRegionDatabase[] {euDb, usDb}) {
         if (db != null) {
           db.close();
         }

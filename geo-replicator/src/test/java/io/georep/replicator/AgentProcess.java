@@ -1,6 +1,7 @@
 package io.georep.replicator;
 
 import io.georep.replicator.cli.GeorepCommand;
+import io.georep.testkit.Await;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;

@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.management.GarbageCollectionNotificationInfo;
 import com.sun.management.HotSpotDiagnosticMXBean;
+import io.georep.testkit.Await;
+import io.georep.testkit.ChildKafka;
+import io.georep.testkit.EmbeddedRegionDatabase;
 import io.georep.vectorclock.ReplicaId;
 import java.io.IOException;
 import java.lang.management.GarbageCollectorMXBean;
@@ -151,8 +154,7 @@ class BoundedHeapIT {
     long heap = Runtime.getRuntime().maxMemory();
     long perTransaction = (long) ROWS * ROW_BYTES;
     int transactions = (int) (2 * heap / WRITERS.length / perTransaction) + 16;
-    RegionDatabase down = topology.db("us-east");
-    int port = down.port();
+    EmbeddedRegionDatabase down = topology.db("us-east");
     down.stop();
     long started = System.nanoTime();
     long baseline = usedAfterGc();
@@ -162,7 +164,7 @@ class BoundedHeapIT {
       List<Future<?>> writers = new ArrayList<>();
       for (int i = 0; i < WRITERS.length; i++) {
         int region = i + 1;
-        RegionDatabase db = topology.db(WRITERS[i]);
+        EmbeddedRegionDatabase db = topology.db(WRITERS[i]);
         writers.add(pool.submit(() -> write(db, region, transactions)));
       }
       while (!writers.stream().allMatch(Future::isDone)) {
@@ -199,7 +201,7 @@ class BoundedHeapIT {
         .isLessThan(topology.agents.get("eu-west").shippedSeq());
 
     long recovery = System.nanoTime();
-    down.start(port);
+    down.startAgain();
     topology.awaitQuiescence(Duration.ofMinutes(5));
     long converging = System.nanoTime();
     topology.assertConverged();
@@ -266,7 +268,8 @@ class BoundedHeapIT {
         });
   }
 
-  private static Void write(RegionDatabase db, int region, int transactions) throws Exception {
+  private static Void write(EmbeddedRegionDatabase db, int region, int transactions)
+      throws Exception {
     String payload = "x".repeat(ROW_BYTES - 12);
     try (Connection c = db.connect();
         PreparedStatement insert =

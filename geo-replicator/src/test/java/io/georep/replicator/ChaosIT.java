@@ -4,6 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.georep.testkit.Await;
+import io.georep.testkit.ChildKafka;
+import io.georep.testkit.EmbeddedRegionDatabase;
+import io.georep.testkit.LoopbackProxy;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -95,17 +99,19 @@ class ChaosIT {
 
   private final ObjectMapper json = new ObjectMapper();
   private ChildKafka kafka;
-  private final Map<String, TcpProxy> proxies = new LinkedHashMap<>();
+  private final Map<String, LoopbackProxy> proxies = new LinkedHashMap<>();
 
   @BeforeAll
   void start() throws Exception {
     Assumptions.assumeTrue(
-        Files.isReadable(RegionDatabase.LIBFAKETIME),
+        Files.isReadable(EmbeddedRegionDatabase.LIBFAKETIME),
         "ChaosIT skews a database's clock with libfaketime: install Debian package libfaketime"
             + " (.ci/run does)");
     kafka = ChildKafka.start(REGIONS.size());
     for (int i = 0; i < REGIONS.size(); i++) {
-      proxies.put(REGIONS.get(i), new TcpProxy(kafka.advertisedProxyPort(i), kafka.proxiedPort(i)));
+      LoopbackProxy proxy = LoopbackProxy.open(REGIONS.get(i), kafka.advertisedProxyPort(i));
+      proxy.forwardTo(kafka.proxiedPort(i));
+      proxies.put(REGIONS.get(i), proxy);
     }
   }
 
@@ -265,7 +271,7 @@ class ChaosIT {
     private final String prefix;
     private final Path dir;
     private final Path clockFile;
-    private final Map<String, RegionDatabase> databases = new LinkedHashMap<>();
+    private final Map<String, EmbeddedRegionDatabase> databases = new LinkedHashMap<>();
     private final Map<String, AgentProcess> agents = new LinkedHashMap<>();
     private final Map<String, Long> conflictLogBase = new LinkedHashMap<>();
     private final List<Throwable> faultFailures = new CopyOnWriteArrayList<>();
@@ -304,7 +310,7 @@ class ChaosIT {
       } catch (Throwable t) {
         keepLogs();
         if (Boolean.getBoolean("georep.chaos.keep")) {
-          for (Map.Entry<String, RegionDatabase> e : databases.entrySet()) {
+          for (Map.Entry<String, EmbeddedRegionDatabase> e : databases.entrySet()) {
             System.out.println(
                 "ChaosIT seed="
                     + seed
@@ -348,23 +354,23 @@ class ChaosIT {
       Path publication = Files.writeString(dir.resolve("chaos.yaml"), PUBLICATION);
       ExecutorService pool = Executors.newFixedThreadPool(REGIONS.size());
       try {
-        Map<String, Future<RegionDatabase>> started = new LinkedHashMap<>();
+        Map<String, Future<EmbeddedRegionDatabase>> started = new LinkedHashMap<>();
         for (String region : REGIONS) {
           started.put(
               region,
               pool.submit(
                   () -> {
-                    RegionDatabase db =
+                    EmbeddedRegionDatabase db =
                         region.equals(skewed)
-                            ? RegionDatabase.startWithClockFile(clockFile)
-                            : RegionDatabase.start();
+                            ? EmbeddedRegionDatabase.builder().clockFile(clockFile).start()
+                            : EmbeddedRegionDatabase.start();
                     db.execute(SCHEMA);
                     return db;
                   }));
         }
         // Every server that started is kept (and closed with the run) even when another failed.
         Exception failure = null;
-        for (Map.Entry<String, Future<RegionDatabase>> e : started.entrySet()) {
+        for (Map.Entry<String, Future<EmbeddedRegionDatabase>> e : started.entrySet()) {
           try {
             databases.put(e.getKey(), e.getValue().get(2, TimeUnit.MINUTES));
           } catch (Exception startFailed) {
@@ -415,7 +421,7 @@ class ChaosIT {
           "the counter rows reach every region",
           Duration.ofMinutes(2),
           () -> {
-            for (RegionDatabase db : databases.values()) {
+            for (EmbeddedRegionDatabase db : databases.values()) {
               if (db.rows("SELECT id FROM counters").size() != Workload.COUNTERS) {
                 return false;
               }
@@ -426,7 +432,7 @@ class ChaosIT {
 
     /** Notes the conflict log's high-water mark (for C11), then starts the agent's process. */
     private void startAgent(String region) throws Exception {
-      RegionDatabase db = databases.get(region);
+      EmbeddedRegionDatabase db = databases.get(region);
       Await.until(
           "the database of " + region + " is up to start its agent",
           Duration.ofMinutes(1),
@@ -441,7 +447,7 @@ class ChaosIT {
       agents.get(region).start();
     }
 
-    private long conflictLogHighWater(RegionDatabase db) throws SQLException {
+    private long conflictLogHighWater(EmbeddedRegionDatabase db) throws SQLException {
       try {
         String max = db.rows("SELECT coalesce(max(id), 0) AS m FROM georep.conflict_log").get(0);
         return Long.parseLong(max.substring(max.indexOf('=') + 1));
@@ -557,7 +563,7 @@ class ChaosIT {
 
     private void stepNow(Fault f, boolean inject) {
       try {
-        TcpProxy proxy = proxies.get(f.target());
+        LoopbackProxy proxy = proxies.get(f.target());
         switch (f.kind()) {
           case AGENT_KILL -> {
             if (inject) {
@@ -577,8 +583,8 @@ class ChaosIT {
             if (inject) {
               proxy.block(
                   f.detail().get(0) == 0
-                      ? TcpProxy.Direction.TO_TARGET
-                      : TcpProxy.Direction.FROM_TARGET);
+                      ? LoopbackProxy.Direction.TO_TARGET
+                      : LoopbackProxy.Direction.FROM_TARGET);
             } else {
               proxy.heal();
             }
@@ -596,11 +602,11 @@ class ChaosIT {
             }
           }
           case DB_CRASH -> {
-            RegionDatabase db = databases.get(f.target());
+            EmbeddedRegionDatabase db = databases.get(f.target());
             if (inject) {
               db.crash();
             } else {
-              db.start(db.port());
+              db.startAgain();
             }
           }
           case CLOCK_SKEW -> {
@@ -618,7 +624,7 @@ class ChaosIT {
 
     /** Heals whatever is still broken: links, clock, broker, databases, agents. */
     private void heal() throws Exception {
-      proxies.values().forEach(TcpProxy::heal);
+      proxies.values().forEach(LoopbackProxy::heal);
       Files.writeString(clockFile, "+0\n");
       if (!kafka.isAlive()) {
         kafka.restart();
@@ -708,7 +714,7 @@ class ChaosIT {
     }
 
     private boolean markersEverywhere(int round) throws SQLException {
-      for (RegionDatabase db : databases.values()) {
+      for (EmbeddedRegionDatabase db : databases.values()) {
         if (db.rows("SELECT 1 FROM markers WHERE v = " + round).size() != REGIONS.size()) {
           return false;
         }
@@ -736,7 +742,7 @@ class ChaosIT {
     private void check() throws Exception {
       topology.assertConverged(); // C1
       for (String region : REGIONS) {
-        RegionDatabase db = databases.get(region);
+        EmbeddedRegionDatabase db = databases.get(region);
         for (int id = 1; id <= Workload.COUNTERS; id++) {
           assertThat(db.rows("SELECT n FROM counters WHERE id = " + id))
               .as("C2: counter %d in %s (seed %d)", id, region, seed)
@@ -838,7 +844,7 @@ class ChaosIT {
     private int keptByLaterWrite;
 
     /** Whether the conflict log holds a delete of the row that lost to a write with a later HLC. */
-    private boolean laterWriteBeatADelete(RegionDatabase db, String table, String id)
+    private boolean laterWriteBeatADelete(EmbeddedRegionDatabase db, String table, String id)
         throws Exception {
       try (java.sql.Connection c = db.connect();
           java.sql.PreparedStatement q =
@@ -912,7 +918,7 @@ class ChaosIT {
       if (topology == null) {
         all.addAll(databases.values());
       }
-      proxies.values().forEach(TcpProxy::heal);
+      proxies.values().forEach(LoopbackProxy::heal);
       try {
         Topology.closeAll(all.toArray(AutoCloseable[]::new));
       } finally {

@@ -2,6 +2,8 @@ package io.georep.replicator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.georep.testkit.Await;
+import io.georep.testkit.EmbeddedKafka;
 import io.georep.vectorclock.ReplicaId;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -21,12 +23,12 @@ class CopyBeforeApplyIT {
   private static final int ROWS = 30;
   private static final int SLOT_LOCK_CLASS = 0x67657270;
 
-  private TestKafka kafka;
+  private EmbeddedKafka kafka;
   private Topology topology;
 
   @BeforeEach
   void start() throws Exception {
-    kafka = TestKafka.start();
+    kafka = EmbeddedKafka.start();
     topology =
         Topology.databasesOnly(
             Topology.Replicated.WORKLOAD,

@@ -2,6 +2,9 @@ package io.georep.replicator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.georep.testkit.Await;
+import io.georep.testkit.EmbeddedKafka;
+import io.georep.testkit.EmbeddedRegionDatabase;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
@@ -24,12 +27,12 @@ import org.junit.jupiter.api.TestInstance;
 class ExistingRowsIT {
   private static final int ROWS = 40;
 
-  private TestKafka kafka;
+  private EmbeddedKafka kafka;
   private Topology topology;
 
   @BeforeAll
   void start() throws Exception {
-    kafka = TestKafka.start();
+    kafka = EmbeddedKafka.start();
     topology =
         Topology.start(
             region -> kafka.bootstrapServers(),
@@ -122,7 +125,7 @@ class ExistingRowsIT {
 
   @Test
   void transactionShippedButNotFolded_whenTheAgentStops_isFoldedAfterItsRestart() throws Exception {
-    RegionDatabase eu = topology.db("eu-west");
+    EmbeddedRegionDatabase eu = topology.db("eu-west");
     eu.execute("INSERT INTO items (id, name, qty, tags) VALUES (2001, 'before', 1, '{f}')");
     topology.awaitQuiescence(Duration.ofMinutes(2));
     try (Connection blocker = eu.connect()) {

@@ -2,6 +2,9 @@ package io.georep.replicator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.georep.testkit.Await;
+import io.georep.testkit.ChildKafka;
+import io.georep.testkit.LoopbackProxy;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -42,7 +45,7 @@ class FaultToleranceIT {
   private static final long PAUSE_NANOS = 40_000_000L;
 
   private ChildKafka kafka;
-  private TcpProxy proxy;
+  private LoopbackProxy proxy;
   private Topology topology;
   private final Map<Integer, AtomicLong> increments = Workload.newIncrements();
   private final long seed = Long.getLong("georep.seed", System.nanoTime());
@@ -53,7 +56,8 @@ class FaultToleranceIT {
     System.out.println("FaultToleranceIT seed=" + seed + " (replay: -Dgeorep.seed=" + seed + ")");
     kafka = ChildKafka.start();
     int proxyPort = kafka.advertisedProxyPort();
-    proxy = new TcpProxy(proxyPort, kafka.proxiedPort());
+    proxy = LoopbackProxy.open("kafka", proxyPort);
+    proxy.forwardTo(kafka.proxiedPort());
     topology =
         Topology.start(
             region ->

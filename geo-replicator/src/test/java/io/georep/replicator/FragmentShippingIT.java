@@ -3,6 +3,9 @@ package io.georep.replicator;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.georep.replicator.internal.transport.StreamRecords;
+import io.georep.testkit.Await;
+import io.georep.testkit.EmbeddedKafka;
+import io.georep.testkit.EmbeddedRegionDatabase;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,7 +44,7 @@ import org.junit.jupiter.api.Test;
 class FragmentShippingIT {
   private static final int MAX_MESSAGE_BYTES = 64 << 10;
 
-  private TestKafka kafka;
+  private EmbeddedKafka kafka;
   private Topology topology;
 
   /** The spill files in the temporary directory before the test (other runs may leave some). */
@@ -66,7 +69,7 @@ class FragmentShippingIT {
   @BeforeEach
   void start() throws Exception {
     spillsBefore = spills();
-    kafka = TestKafka.start();
+    kafka = EmbeddedKafka.start();
     topology =
         Topology.start(
             region -> kafka.bootstrapServers(),
@@ -83,7 +86,7 @@ class FragmentShippingIT {
 
   @Test
   void transactionsLargerThanARecord_shipInFragments_andApplyWhole() throws Exception {
-    RegionDatabase eu = topology.db("eu-west");
+    EmbeddedRegionDatabase eu = topology.db("eu-west");
     eu.execute(
         "INSERT INTO items (id, name, qty, tags) SELECT g, 'row-' || g, g, '{a}'"
             + " FROM generate_series(1, 30000) g");
@@ -131,7 +134,7 @@ class FragmentShippingIT {
   @Test
   void brokenOffRunOfFragments_isDropped_andTheTransactionAppliedOnce() throws Exception {
     topology.stopAgent("us-east");
-    RegionDatabase eu = topology.db("eu-west");
+    EmbeddedRegionDatabase eu = topology.db("eu-west");
     eu.execute("INSERT INTO counters (id, n) SELECT g, 1 FROM generate_series(1, 20000) g");
     eu.execute("UPDATE counters SET n = n + 1");
     Await.until(

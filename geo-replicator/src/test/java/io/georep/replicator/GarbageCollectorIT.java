@@ -7,6 +7,7 @@ import io.georep.connector.spi.DatabaseSettings;
 import io.georep.connectors.postgres.PostgresConnector;
 import io.georep.replicator.internal.control.GarbageCollector;
 import io.georep.replicator.internal.status.AgentState;
+import io.georep.testkit.EmbeddedRegionDatabase;
 import io.georep.vectorclock.ReplicaId;
 import io.georep.vectorclock.VersionVector;
 import java.time.Duration;
@@ -21,7 +22,7 @@ import org.junit.jupiter.api.Test;
 class GarbageCollectorIT {
   @Test
   void run_permanentFailure_warnsAndKeepsGoing_thenClears() throws Exception {
-    try (RegionDatabase db = RegionDatabase.start()) {
+    try (EmbeddedRegionDatabase db = EmbeddedRegionDatabase.start()) {
       ReplicaId region = ReplicaId.of("eu-west");
       io.georep.connector.spi.RegionDatabase database =
           new PostgresConnector()

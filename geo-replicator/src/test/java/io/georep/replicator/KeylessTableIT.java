@@ -2,6 +2,9 @@ package io.georep.replicator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.georep.testkit.Await;
+import io.georep.testkit.EmbeddedKafka;
+import io.georep.testkit.EmbeddedRegionDatabase;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -26,12 +29,12 @@ import org.junit.jupiter.api.TestInstance;
 class KeylessTableIT {
   private static final int TRANSACTIONS_PER_REGION = 150;
 
-  private TestKafka kafka;
+  private EmbeddedKafka kafka;
   private Topology topology;
 
   @BeforeAll
   void start() throws Exception {
-    kafka = TestKafka.start();
+    kafka = EmbeddedKafka.start();
     topology = Topology.start(region -> kafka.bootstrapServers(), s -> s);
   }
 
@@ -88,7 +91,8 @@ class KeylessTableIT {
   }
 
   /** One region's load: few distinct values, so that regions write equal rows at the same time. */
-  private static void write(RegionDatabase db, SplittableRandom random) throws SQLException {
+  private static void write(EmbeddedRegionDatabase db, SplittableRandom random)
+      throws SQLException {
     try (Connection c = db.connect()) {
       c.setAutoCommit(false);
       for (int t = 0; t < TRANSACTIONS_PER_REGION; t++) {

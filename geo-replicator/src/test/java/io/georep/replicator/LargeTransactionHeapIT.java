@@ -2,6 +2,9 @@ package io.georep.replicator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.georep.testkit.Await;
+import io.georep.testkit.ChildKafka;
+import io.georep.testkit.EmbeddedRegionDatabase;
 import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -150,7 +153,7 @@ class LargeTransactionHeapIT {
   private static final Duration JCMD_TIMEOUT = Duration.ofMinutes(1);
   private static final int MIN_SAMPLES = 5;
 
-  private final Map<String, RegionDatabase> databases = new LinkedHashMap<>();
+  private final Map<String, EmbeddedRegionDatabase> databases = new LinkedHashMap<>();
   private final Map<String, AgentProcess> agents = new LinkedHashMap<>();
   private final Map<String, HeapSamples> heaps = new LinkedHashMap<>();
   private final ExecutorService writer = Executors.newSingleThreadExecutor();
@@ -167,7 +170,7 @@ class LargeTransactionHeapIT {
     jcmdCommands = Files.writeString(dir.resolve("heap-after-gc.jcmd"), "GC.run\nGC.heap_info\n");
     kafka = ChildKafka.start();
     for (String region : Topology.REGIONS) {
-      RegionDatabase db = RegionDatabase.start();
+      EmbeddedRegionDatabase db = EmbeddedRegionDatabase.start();
       databases.put(region, db);
       db.execute(TABLE_SQL);
     }
@@ -213,7 +216,7 @@ class LargeTransactionHeapIT {
         Duration.ofMinutes(3),
         () -> {
           assertAllAlive();
-          for (RegionDatabase db : databases.values()) {
+          for (EmbeddedRegionDatabase db : databases.values()) {
             if (!db.rows(COPY_DONE).equals(List.of("n=1"))) {
               return false;
             }
@@ -509,7 +512,7 @@ class LargeTransactionHeapIT {
   }
 
   /** big's row count, sum(qty) and sum(length(note)) and, with {@code rows}, an MD5 by id. */
-  private static String digest(RegionDatabase db, boolean rows) throws SQLException {
+  private static String digest(EmbeddedRegionDatabase db, boolean rows) throws SQLException {
     return String.join(";", db.rows(SUMS + (rows ? ROWS_MD5 : "") + " FROM big"));
   }
 

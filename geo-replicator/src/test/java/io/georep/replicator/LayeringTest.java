@@ -26,6 +26,7 @@ class LayeringTest {
   private static final String RESOLVERS = "io.georep.resolver..";
   private static final String CONNECTORS = "io.georep.connectors..";
   private static final String AGENT = "io.georep.replicator..";
+  private static final String TESTKIT = "io.georep.testkit..";
 
   private static JavaClasses classes;
 
@@ -113,6 +114,26 @@ class LayeringTest {
             .resideInAPackage(CONNECTORS));
   }
 
+  @Test
+  void theTestKit_staysOutOfTheProduct_andKnowsNoneOfIt() {
+    check(
+        noClasses()
+            .that()
+            .resideInAnyPackage(
+                VECTORCLOCK, CRDT, PUBLICATION, CONNECTOR_API, RESOLVERS, CONNECTORS, AGENT)
+            .should()
+            .dependOnClassesThat()
+            .resideInAPackage(TESTKIT));
+    check(
+        noClasses()
+            .that()
+            .resideInAPackage(TESTKIT)
+            .should()
+            .dependOnClassesThat()
+            .resideInAnyPackage(
+                VECTORCLOCK, CRDT, PUBLICATION, CONNECTOR_API, RESOLVERS, CONNECTORS, AGENT));
+  }
+
   @ParameterizedTest
   @ValueSource(
       strings = {
@@ -135,7 +156,8 @@ class LayeringTest {
   void everyModuleIsOnTheClassPath() {
     // Rules over packages with no classes pass vacuously; this keeps them meaningful.
     for (String module :
-        List.of(VECTORCLOCK, CRDT, PUBLICATION, CONNECTOR_API, RESOLVERS, CONNECTORS, AGENT)) {
+        List.of(
+            VECTORCLOCK, CRDT, PUBLICATION, CONNECTOR_API, RESOLVERS, CONNECTORS, AGENT, TESTKIT)) {
       String prefix = module.substring(0, module.length() - 2);
       org.assertj.core.api.Assertions.assertThat(classes.stream())
           .as("main classes of %s", prefix)

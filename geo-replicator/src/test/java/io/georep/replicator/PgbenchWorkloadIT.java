@@ -2,6 +2,9 @@ package io.georep.replicator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.georep.testkit.Await;
+import io.georep.testkit.EmbeddedKafka;
+import io.georep.testkit.EmbeddedRegionDatabase;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -92,12 +95,12 @@ class PgbenchWorkloadIT {
                   + " ORDER BY 1, 2, 3, 4, 5, 6",
               "SELECT region, v FROM markers ORDER BY region"));
 
-  private TestKafka kafka;
+  private EmbeddedKafka kafka;
   private Topology topology;
 
   @BeforeAll
   void start() throws Exception {
-    kafka = TestKafka.start();
+    kafka = EmbeddedKafka.start();
     topology =
         Topology.start(
             PGBENCH, region -> kafka.bootstrapServers(), s -> s, Map.of("eu-west", LOAD));
@@ -135,7 +138,7 @@ class PgbenchWorkloadIT {
     topology.awaitQuiescence(Duration.ofMinutes(3));
     topology.assertConverged();
     for (String region : Topology.REGIONS) {
-      RegionDatabase db = topology.db(region);
+      EmbeddedRegionDatabase db = topology.db(region);
       assertThat(db.rows("SELECT count(*) FROM pgbench_history"))
           .as("history rows in %s (seed %d)", region, seed)
           .containsExactly("count=" + (COPIED_HISTORY + 3 * TRANSACTIONS_PER_REGION));
@@ -158,7 +161,7 @@ class PgbenchWorkloadIT {
   }
 
   /** pgbench's built-in "TPC-B (sort of)" script, one transaction at a time. */
-  private static void tpcb(RegionDatabase db, SplittableRandom random) throws SQLException {
+  private static void tpcb(EmbeddedRegionDatabase db, SplittableRandom random) throws SQLException {
     try (Connection c = db.connect();
         PreparedStatement account =
             c.prepareStatement(

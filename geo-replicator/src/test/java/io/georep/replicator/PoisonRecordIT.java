@@ -2,6 +2,8 @@ package io.georep.replicator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.georep.testkit.Await;
+import io.georep.testkit.EmbeddedKafka;
 import io.georep.vectorclock.ReplicaId;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -26,13 +28,13 @@ import org.junit.jupiter.api.TestInstance;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class PoisonRecordIT {
-  private TestKafka kafka;
+  private EmbeddedKafka kafka;
   private Topology topology;
   private final HttpClient http = HttpClient.newHttpClient();
 
   @BeforeAll
   void start() throws Exception {
-    kafka = TestKafka.start();
+    kafka = EmbeddedKafka.start();
     topology = Topology.start(region -> kafka.bootstrapServers(), s -> s);
   }
 

@@ -20,6 +20,8 @@ import io.georep.replicator.internal.metrics.AgentMetrics;
 import io.georep.replicator.internal.receive.ReceiverActor;
 import io.georep.replicator.internal.status.AgentState;
 import io.georep.replicator.internal.status.StatusView;
+import io.georep.testkit.Await;
+import io.georep.testkit.EmbeddedKafka;
 import io.georep.vectorclock.HybridTimestamp;
 import io.georep.vectorclock.ReplicaId;
 import io.georep.vectorclock.VersionVector;
@@ -58,7 +60,7 @@ class ReceiverFailureIT {
               ColumnSchema.key("id", ScalarType.INT4, 1),
               ColumnSchema.of("v", ScalarType.TEXT, true)));
 
-  private TestKafka kafka;
+  private EmbeddedKafka kafka;
   private ActorTestKit kit;
   private AgentSettings settings;
   private final AgentState state = new AgentState();
@@ -66,7 +68,7 @@ class ReceiverFailureIT {
 
   @BeforeAll
   void start() throws Exception {
-    kafka = TestKafka.start();
+    kafka = EmbeddedKafka.start();
     kit = ActorTestKit.create();
     settings =
         AgentSettings.of(

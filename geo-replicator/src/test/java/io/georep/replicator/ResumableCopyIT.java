@@ -2,6 +2,9 @@ package io.georep.replicator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.georep.testkit.Await;
+import io.georep.testkit.ChildKafka;
+import io.georep.testkit.EmbeddedRegionDatabase;
 import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -117,7 +120,7 @@ class ResumableCopyIT {
       http: {host: 127.0.0.1, port: 0}
       """;
 
-  private final Map<String, RegionDatabase> databases = new LinkedHashMap<>();
+  private final Map<String, EmbeddedRegionDatabase> databases = new LinkedHashMap<>();
   private final Map<String, AgentProcess> agents = new LinkedHashMap<>();
   private final List<Long> loadedSums = new ArrayList<>();
   private final List<Writer> writers = new ArrayList<>();
@@ -137,11 +140,11 @@ class ResumableCopyIT {
       publication.append(PUBLICATION_TABLE.formatted(table));
     }
     for (String region : Topology.REGIONS) {
-      RegionDatabase db = RegionDatabase.start();
+      EmbeddedRegionDatabase db = EmbeddedRegionDatabase.start();
       databases.put(region, db);
       db.execute(schema.toString());
     }
-    RegionDatabase source = databases.get(COPYING);
+    EmbeddedRegionDatabase source = databases.get(COPYING);
     for (int t = 0; t < TABLES.size(); t++) {
       source.execute(
           "INSERT INTO "
@@ -199,7 +202,7 @@ class ResumableCopyIT {
       writers.add(writer);
       running.add(writerPool.submit(() -> writer.run(stopWriters)));
     }
-    RegionDatabase source = databases.get(COPYING);
+    EmbeddedRegionDatabase source = databases.get(COPYING);
     Await.until(
         "us-east has copied half the rows",
         Duration.ofMinutes(10),
@@ -413,7 +416,7 @@ class ResumableCopyIT {
   }
 
   /** Per table: its row count, sum(balance) and, with {@code rows}, an MD5 over its rows by id. */
-  private static List<String> digests(RegionDatabase db, boolean rows) throws SQLException {
+  private static List<String> digests(EmbeddedRegionDatabase db, boolean rows) throws SQLException {
     List<String> out = new ArrayList<>();
     for (String table : TABLES) {
       out.addAll(
@@ -429,7 +432,7 @@ class ResumableCopyIT {
   }
 
   /** The first column of a query's one row, as a long. */
-  private static long single(RegionDatabase db, String sql) throws SQLException {
+  private static long single(EmbeddedRegionDatabase db, String sql) throws SQLException {
     try (Connection c = db.connect();
         Statement s = c.createStatement();
         ResultSet rs = s.executeQuery(sql)) {
@@ -441,7 +444,7 @@ class ResumableCopyIT {
   }
 
   /** A table's copy in us-east: its georep.initial_copy_table row and its chunks in order. */
-  private static Progress progress(RegionDatabase db, String table) throws SQLException {
+  private static Progress progress(EmbeddedRegionDatabase db, String table) throws SQLException {
     long rowsCopied = -1;
     boolean done = false;
     List<Chunk> chunks = new ArrayList<>();
@@ -512,7 +515,7 @@ class ResumableCopyIT {
    */
   private static final class Writer {
     private final String region;
-    private final RegionDatabase db;
+    private final EmbeddedRegionDatabase db;
     private final SplittableRandom random;
     private final long idBase;
 
@@ -524,7 +527,7 @@ class ResumableCopyIT {
     private long committed;
     private long rolledBack;
 
-    Writer(String region, RegionDatabase db, SplittableRandom random) {
+    Writer(String region, EmbeddedRegionDatabase db, SplittableRandom random) {
       this.region = region;
       this.db = db;
       this.random = random;

@@ -2,6 +2,8 @@ package io.georep.replicator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.georep.testkit.Await;
+import io.georep.testkit.EmbeddedKafka;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -24,12 +26,12 @@ import org.junit.jupiter.api.TestInstance;
 class ThreeRegionConvergenceIT {
   private static final int TRANSACTIONS_PER_REGION = 400;
 
-  private TestKafka kafka;
+  private EmbeddedKafka kafka;
   private Topology topology;
 
   @BeforeAll
   void start() throws Exception {
-    kafka = TestKafka.start();
+    kafka = EmbeddedKafka.start();
     topology = Topology.start(region -> kafka.bootstrapServers(), s -> s);
   }
 

@@ -3,9 +3,9 @@ package io.georep.replicator;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.georep.replicator.internal.transport.TopicProvisioner;
+import io.georep.testkit.EmbeddedKafka;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import org.apache.kafka.clients.admin.Admin;
@@ -24,11 +24,15 @@ import org.junit.jupiter.api.Test;
  * factor is 2.
  */
 class TopicDurabilityIT {
-  private static TestKafka kafka;
+  private static EmbeddedKafka kafka;
 
   @BeforeAll
   static void startBrokers() throws Exception {
-    kafka = TestKafka.start(2, Map.of("default.replication.factor", "2"));
+    kafka =
+        EmbeddedKafka.builder()
+            .brokers(2)
+            .brokerProperty("default.replication.factor", "2")
+            .start();
   }
 
   @AfterAll

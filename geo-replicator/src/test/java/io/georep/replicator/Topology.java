@@ -7,6 +7,8 @@ import io.georep.publication.Publication;
 import io.georep.publication.PublicationParser;
 import io.georep.replicator.codec.BatchCodec;
 import io.georep.replicator.codec.WireBatch;
+import io.georep.testkit.Await;
+import io.georep.testkit.EmbeddedRegionDatabase;
 import io.georep.vectorclock.ReplicaId;
 import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
@@ -106,7 +108,7 @@ final class Topology implements AutoCloseable {
     }
   }
 
-  final Map<String, RegionDatabase> databases = new LinkedHashMap<>();
+  final Map<String, EmbeddedRegionDatabase> databases = new LinkedHashMap<>();
   final Map<String, Agent> agents = new LinkedHashMap<>();
   final Map<String, AgentSettings> settings = new LinkedHashMap<>();
   private final Function<String, String> bootstrapOf;
@@ -199,7 +201,7 @@ final class Topology implements AutoCloseable {
     Topology t = new Topology(replicated, bootstrapOf, customize);
     try {
       for (String region : REGIONS) {
-        RegionDatabase db = RegionDatabase.start();
+        EmbeddedRegionDatabase db = EmbeddedRegionDatabase.start();
         db.execute(replicated.schema());
         if (existing.containsKey(region)) {
           db.execute(existing.get(region));
@@ -220,7 +222,7 @@ final class Topology implements AutoCloseable {
    * @param replicated the comparable content
    * @param databases the database of every region of {@link #REGIONS}
    */
-  static Topology over(Replicated replicated, Map<String, RegionDatabase> databases) {
+  static Topology over(Replicated replicated, Map<String, EmbeddedRegionDatabase> databases) {
     Topology t =
         new Topology(
             replicated,
@@ -344,7 +346,7 @@ final class Topology implements AutoCloseable {
     }
   }
 
-  RegionDatabase db(String region) {
+  EmbeddedRegionDatabase db(String region) {
     return databases.get(region);
   }
 
@@ -372,7 +374,7 @@ final class Topology implements AutoCloseable {
    * Writes a region's marker row for a round: the last transaction of the region before a
    * convergence check, so that once every region has it, everything before it was shipped.
    */
-  static void writeMarker(RegionDatabase db, String region, int round) throws SQLException {
+  static void writeMarker(EmbeddedRegionDatabase db, String region, int round) throws SQLException {
     db.execute(
         "INSERT INTO markers (region, v) VALUES ('"
             + region
@@ -550,7 +552,7 @@ final class Topology implements AutoCloseable {
     for (String region : List.copyOf(agents.keySet())) {
       stopAgent(region);
     }
-    for (RegionDatabase db : databases.values()) {
+    for (EmbeddedRegionDatabase db : databases.values()) {
       try {
         db.close();
       } catch (Exception e) {

@@ -2,6 +2,9 @@ package io.georep.replicator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.georep.testkit.Await;
+import io.georep.testkit.EmbeddedKafka;
+import io.georep.testkit.EmbeddedRegionDatabase;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,12 +30,12 @@ class TruncateIT {
               "operations: [insert, update, delete, truncate]"),
           Topology.SNAPSHOT_QUERIES);
 
-  private TestKafka kafka;
+  private EmbeddedKafka kafka;
   private Topology topology;
 
   @BeforeEach
   void start() throws Exception {
-    kafka = TestKafka.start();
+    kafka = EmbeddedKafka.start();
     topology = Topology.start(TRUNCATING, region -> kafka.bootstrapServers(), s -> s, Map.of());
   }
 
@@ -81,7 +84,7 @@ class TruncateIT {
     topology.awaitQuiescence(Duration.ofMinutes(2));
     topology.assertConverged();
     for (String region : Topology.REGIONS) {
-      RegionDatabase db = topology.db(region);
+      EmbeddedRegionDatabase db = topology.db(region);
       // Rows 1..3 were updated concurrently in sa-east; the truncate's delete is later and wins
       // under lww. The other seeded rows are gone; sa-east's inserts and us-east's later one stay.
       assertThat(db.rows("SELECT id FROM items ORDER BY id"))
@@ -135,7 +138,7 @@ class TruncateIT {
     Topology.inEveryRegion(
         (region, index) -> {
           SplittableRandom random = new SplittableRandom(seed + index);
-          RegionDatabase db = topology.db(region);
+          EmbeddedRegionDatabase db = topology.db(region);
           for (int i = 0; i < perRegion; i++) {
             if (region.equals("eu-west") && i % 30 == 29) {
               db.execute("TRUNCATE history");

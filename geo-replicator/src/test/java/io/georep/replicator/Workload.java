@@ -1,5 +1,6 @@
 package io.georep.replicator;
 
+import io.georep.testkit.EmbeddedRegionDatabase;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -37,7 +38,7 @@ final class Workload {
   private final String region;
   private final int regionIndex;
   private final SplittableRandom random;
-  private final RegionDatabase db;
+  private final EmbeddedRegionDatabase db;
 
   /** The sum of the committed increments per counter row (1…), and per item's qty (−id). */
   final Map<Integer, AtomicLong> increments;
@@ -63,7 +64,7 @@ final class Workload {
       String region,
       int regionIndex,
       long seed,
-      RegionDatabase db,
+      EmbeddedRegionDatabase db,
       Map<Integer, AtomicLong> increments) {
     this(region, regionIndex, seed, db, increments, 0);
   }
@@ -73,7 +74,7 @@ final class Workload {
       String region,
       int regionIndex,
       long seed,
-      RegionDatabase db,
+      EmbeddedRegionDatabase db,
       Map<Integer, AtomicLong> increments,
       int firstId) {
     this.region = region;

@@ -1,13 +1,13 @@
 package io.georep.benchmarks.replication;
 
-import io.georep.cli.sandbox.EmbeddedRegionDatabase;
+import io.georep.testkit.EmbeddedRegionDatabase;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 
 /**
- * The benchmark's databases on the sandbox's servers: each system gets a database of its own on
+ * The benchmark's databases on the test kit's servers: each system gets a database of its own on
  * both servers, so native replication and georep never see each other's tables, slots or metadata.
  */
 final class BenchDatabases {

@@ -1,6 +1,6 @@
 package io.georep.benchmarks.replication;
 
-import io.georep.cli.sandbox.EmbeddedRegionDatabase;
+import io.georep.testkit.EmbeddedRegionDatabase;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;

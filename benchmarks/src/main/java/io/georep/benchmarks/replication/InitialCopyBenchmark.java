@@ -1,7 +1,7 @@
 package io.georep.benchmarks.replication;
 
-import io.georep.cli.sandbox.EmbeddedKafka;
-import io.georep.cli.sandbox.EmbeddedRegionDatabase;
+import io.georep.testkit.EmbeddedKafka;
+import io.georep.testkit.EmbeddedRegionDatabase;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

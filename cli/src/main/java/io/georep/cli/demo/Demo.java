@@ -1,13 +1,13 @@
 package io.georep.cli.demo;
 
-import io.georep.cli.sandbox.Directories;
-import io.georep.cli.sandbox.EmbeddedKafka;
-import io.georep.cli.sandbox.EmbeddedRegionDatabase;
-import io.georep.cli.sandbox.LoopbackProxy;
 import io.georep.publication.Publication;
 import io.georep.replicator.Agent;
 import io.georep.replicator.AgentSettings;
 import io.georep.replicator.AgentStatus;
+import io.georep.testkit.Directories;
+import io.georep.testkit.EmbeddedKafka;
+import io.georep.testkit.EmbeddedRegionDatabase;
+import io.georep.testkit.LoopbackProxy;
 import io.georep.vectorclock.ReplicaId;
 import java.io.IOException;
 import java.io.PrintWriter;

@@ -1,6 +1,6 @@
 package io.georep.cli.demo;
 
-import io.georep.cli.sandbox.EmbeddedRegionDatabase;
+import io.georep.testkit.EmbeddedRegionDatabase;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

@@ -10,12 +10,11 @@ import io.georep.connector.TableSchema;
 import io.georep.connector.Value;
 import io.georep.publication.Publication;
 import io.georep.resolver.ResolverRegistry;
+import io.georep.testkit.EmbeddedRegionDatabase;
 import io.georep.vectorclock.HybridTimestamp;
 import io.georep.vectorclock.ReplicaId;
 import io.georep.vectorclock.VersionVector;
 import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
@@ -42,7 +41,7 @@ final class ApplyFixture {
   }
 
   static PostgresSinkConfig config(
-      EmbeddedDatabase database, ReplicaId region, Publication publication) {
+      EmbeddedRegionDatabase database, ReplicaId region, Publication publication) {
     return PostgresSinkConfig.of(
         database.jdbcUrl(), "postgres", "", region, List.of(publication), ResolverRegistry.load());
   }
@@ -104,21 +103,6 @@ final class ApplyFixture {
 
   /** Every row of a query, each as "col=value,…" text. */
   static List<String> rows(Connection c, String sql) throws SQLException {
-    List<String> out = new ArrayList<>();
-    try (Statement s = c.createStatement();
-        ResultSet rs = s.executeQuery(sql)) {
-      ResultSetMetaData md = rs.getMetaData();
-      while (rs.next()) {
-        StringBuilder sb = new StringBuilder();
-        for (int i = 1; i <= md.getColumnCount(); i++) {
-          if (i > 1) {
-            sb.append(',');
-          }
-          sb.append(md.getColumnLabel(i)).append('=').append(rs.getString(i));
-        }
-        out.add(sb.toString());
-      }
-    }
-    return out;
+    return EmbeddedRegionDatabase.rows(c, sql);
   }
 }

@@ -21,6 +21,7 @@ import io.georep.connector.spi.ApplyRetryException;
 import io.georep.connector.spi.GarbageCollecting;
 import io.georep.publication.Publication;
 import io.georep.resolver.Conflict;
+import io.georep.testkit.EmbeddedRegionDatabase;
 import io.georep.vectorclock.ReplicaId;
 import io.georep.vectorclock.VersionVector;
 import java.math.BigDecimal;
@@ -89,8 +90,8 @@ class ApplyIT {
   static final TableSchema CHILD_D = table("child_d", "parent_id", ScalarType.INT4);
   static final TableSchema MISSING = table("missing_t", "a", ScalarType.TEXT);
 
-  private EmbeddedDatabase one;
-  private EmbeddedDatabase two;
+  private EmbeddedRegionDatabase one;
+  private EmbeddedRegionDatabase two;
   private PostgresChangeApplier eu;
   private PostgresChangeApplier ap;
   private final List<Conflict> heard = new CopyOnWriteArrayList<>();
@@ -110,9 +111,9 @@ class ApplyIT {
 
   @BeforeAll
   void start() throws Exception {
-    one = EmbeddedDatabase.start();
-    two = EmbeddedDatabase.start();
-    for (EmbeddedDatabase db : List.of(one, two)) {
+    one = PgVersion.PG17.start();
+    two = PgVersion.PG17.start();
+    for (EmbeddedRegionDatabase db : List.of(one, two)) {
       try (Connection c = db.connect()) {
         for (String t : List.of("lww_t", "dw_t", "uw_t", "col_t")) {
           execute(c, "CREATE TABLE " + t + " (id int PRIMARY KEY, a text, b text)");
@@ -151,13 +152,13 @@ class ApplyIT {
     }
   }
 
-  private List<String> query(EmbeddedDatabase db, String sql) throws Exception {
+  private List<String> query(EmbeddedRegionDatabase db, String sql) throws Exception {
     try (Connection c = db.connect()) {
       return rows(c, sql);
     }
   }
 
-  private List<String> conflicts(EmbeddedDatabase db, String table, int id) throws Exception {
+  private List<String> conflicts(EmbeddedRegionDatabase db, String table, int id) throws Exception {
     return query(
         db,
         "SELECT type, winner, resolver FROM georep.conflict_log WHERE table_name = '"

@@ -13,6 +13,7 @@ import io.georep.connector.ScalarType;
 import io.georep.connector.SourceTransaction;
 import io.georep.connector.TableSchema;
 import io.georep.publication.Publication;
+import io.georep.testkit.EmbeddedRegionDatabase;
 import io.georep.vectorclock.ReplicaId;
 import java.sql.Connection;
 import java.util.List;
@@ -49,7 +50,7 @@ class ApplyRaceIT {
               resolver: lww
           """);
 
-  private EmbeddedDatabase database;
+  private EmbeddedRegionDatabase database;
   private PostgresChangeSource source;
   private PostgresChangeApplier applier;
   private final RecordingHandler handler = new RecordingHandler();
@@ -58,7 +59,7 @@ class ApplyRaceIT {
 
   @BeforeAll
   void start() throws Exception {
-    database = EmbeddedDatabase.start();
+    database = PgVersion.PG17.start();
     app = database.connect();
     execute(app, "CREATE TABLE race_t (id int PRIMARY KEY, v text)");
     source =

@@ -2,6 +2,7 @@ package io.georep.connectors.postgres;
 
 import io.georep.publication.Publication;
 import io.georep.publication.PublicationParser;
+import io.georep.testkit.EmbeddedRegionDatabase;
 import io.georep.vectorclock.ReplicaId;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
@@ -23,7 +24,7 @@ final class CaptureFixture {
   }
 
   static PostgresSourceConfig config(
-      EmbeddedDatabase database, String slot, Publication publication) {
+      EmbeddedRegionDatabase database, String slot, Publication publication) {
     return PostgresSourceConfig.of(
             database.jdbcUrl(), "postgres", "", REGION, java.util.List.of(publication))
         .withSlotName(slot)

@@ -14,6 +14,7 @@ import io.georep.connector.SourceTransaction;
 import io.georep.connector.Value;
 import io.georep.connectors.postgres.internal.capture.PgText;
 import io.georep.publication.Publication;
+import io.georep.testkit.EmbeddedRegionDatabase;
 import io.georep.vectorclock.Dot;
 import io.georep.vectorclock.GeorepException;
 import io.georep.vectorclock.HybridTimestamp;
@@ -51,13 +52,13 @@ class CaptureIT {
     }
   }
 
-  private EmbeddedDatabase database;
+  private EmbeddedRegionDatabase database;
   private Connection connection;
   private Publication publication;
 
   @BeforeAll
   void start() throws Exception {
-    database = EmbeddedDatabase.start();
+    database = PgVersion.PG17.start();
     connection = database.connect();
     StringBuilder typed = new StringBuilder("CREATE TABLE typed (id int PRIMARY KEY");
     for (int i = 0; i < TYPES.size(); i++) {

@@ -10,6 +10,7 @@ import io.georep.connector.Value;
 import io.georep.publication.Mask;
 import io.georep.publication.Publication;
 import io.georep.publication.Secret;
+import io.georep.testkit.EmbeddedRegionDatabase;
 import java.sql.Connection;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -32,8 +33,7 @@ class CaptureRulesIT {
 
   private static final String SALT = "s3cr3t-salt";
 
-  private final Map<EmbeddedDatabase.Version, EmbeddedDatabase> databases =
-      new EnumMap<>(EmbeddedDatabase.Version.class);
+  private final Map<PgVersion, EmbeddedRegionDatabase> databases = new EnumMap<>(PgVersion.class);
 
   private final Publication customers =
       CaptureFixture.publication(
@@ -72,12 +72,12 @@ class CaptureRulesIT {
 
   @AfterAll
   void stop() throws Exception {
-    for (EmbeddedDatabase database : databases.values()) {
+    for (EmbeddedRegionDatabase database : databases.values()) {
       database.close();
     }
   }
 
-  private PostgresSourceConfig config(EmbeddedDatabase database, Map<String, String> env) {
+  private PostgresSourceConfig config(EmbeddedRegionDatabase database, Map<String, String> env) {
     return PostgresSourceConfig.of(
             database.jdbcUrl(),
             "postgres",
@@ -90,10 +90,9 @@ class CaptureRulesIT {
   }
 
   @ParameterizedTest(name = "{0}")
-  @EnumSource(EmbeddedDatabase.Version.class)
-  void capture_agentRules_filterTransformProjectAndMask(EmbeddedDatabase.Version version)
-      throws Exception {
-    EmbeddedDatabase database = EmbeddedDatabase.start(version);
+  @EnumSource(PgVersion.class)
+  void capture_agentRules_filterTransformProjectAndMask(PgVersion version) throws Exception {
+    EmbeddedRegionDatabase database = version.start();
     databases.put(version, database);
     try (Connection connection = database.connect()) {
       execute(

@@ -3,6 +3,7 @@ package io.georep.connectors.postgres;
 import io.georep.connector.SourceTransaction;
 import io.georep.connector.spi.TransactionHandler;
 import io.georep.publication.Publication;
+import io.georep.testkit.EmbeddedRegionDatabase;
 import io.georep.vectorclock.GeorepException;
 import java.sql.Connection;
 import java.util.concurrent.CountDownLatch;
@@ -47,7 +48,7 @@ public final class CaptureThroughput {
             tables:
               - table: public.bench
             """);
-    try (EmbeddedDatabase database = EmbeddedDatabase.start();
+    try (EmbeddedRegionDatabase database = PgVersion.PG17.start();
         Connection connection = database.connect()) {
       CaptureFixture.execute(
           connection, "CREATE TABLE bench (id int PRIMARY KEY, payload text, n int)");

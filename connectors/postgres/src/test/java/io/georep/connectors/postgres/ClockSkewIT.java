@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.georep.connector.SourceTransaction;
 import io.georep.publication.Publication;
+import io.georep.testkit.EmbeddedRegionDatabase;
 import io.georep.vectorclock.Dot;
 import io.georep.vectorclock.HybridTimestamp;
 import io.georep.vectorclock.ReplicaId;
@@ -40,7 +41,7 @@ class ClockSkewIT {
 
   @Test
   void capture_appliedTimestampTenMinutesAhead_clampsReportsAndKeepsRunning() throws Exception {
-    try (EmbeddedDatabase database = EmbeddedDatabase.start();
+    try (EmbeddedRegionDatabase database = PgVersion.PG17.start();
         Connection connection = database.connect()) {
       execute(connection, "CREATE TABLE items (id int PRIMARY KEY, name text)");
       RecordingHandler handler = new RecordingHandler();

@@ -17,6 +17,7 @@ import io.georep.connector.TableSchema;
 import io.georep.connector.Value;
 import io.georep.connector.spi.ApplyRetryException;
 import io.georep.publication.Publication;
+import io.georep.testkit.EmbeddedRegionDatabase;
 import io.georep.vectorclock.ReplicaId;
 import java.sql.Connection;
 import java.util.List;
@@ -74,8 +75,8 @@ class ConstraintConflictIT {
       table("uniq_partial", "email", ScalarType.TEXT, "active", ScalarType.BOOL);
   static final TableSchema EXPR = table("uniq_expr", "email", ScalarType.TEXT);
 
-  private EmbeddedDatabase one;
-  private EmbeddedDatabase two;
+  private EmbeddedRegionDatabase one;
+  private EmbeddedRegionDatabase two;
   private PostgresChangeApplier eu;
   private PostgresChangeApplier ap;
   private static int origins;
@@ -94,9 +95,9 @@ class ConstraintConflictIT {
 
   @BeforeAll
   void start() throws Exception {
-    one = EmbeddedDatabase.start();
-    two = EmbeddedDatabase.start();
-    for (EmbeddedDatabase db : List.of(one, two)) {
+    one = PgVersion.PG17.start();
+    two = PgVersion.PG17.start();
+    for (EmbeddedRegionDatabase db : List.of(one, two)) {
       try (Connection c = db.connect()) {
         for (List<String> fk : FOREIGN_KEYS) {
           execute(
@@ -138,7 +139,7 @@ class ConstraintConflictIT {
     return table("child_" + variant, "parent_id", ScalarType.INT4, "note", ScalarType.TEXT);
   }
 
-  private List<String> query(EmbeddedDatabase db, String sql) throws Exception {
+  private List<String> query(EmbeddedRegionDatabase db, String sql) throws Exception {
     try (Connection c = db.connect()) {
       return rows(c, sql);
     }

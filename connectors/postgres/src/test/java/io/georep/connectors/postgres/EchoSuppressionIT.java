@@ -9,6 +9,7 @@ import io.georep.connector.RowChange;
 import io.georep.connector.SourceTransaction;
 import io.georep.connector.Value;
 import io.georep.publication.Publication;
+import io.georep.testkit.EmbeddedRegionDatabase;
 import io.georep.vectorclock.Dot;
 import io.georep.vectorclock.HybridTimestamp;
 import io.georep.vectorclock.ReplicaId;
@@ -33,8 +34,7 @@ class EchoSuppressionIT {
 
   private static final ReplicaId REMOTE = ReplicaId.of("eu-west");
 
-  private final Map<EmbeddedDatabase.Version, EmbeddedDatabase> databases =
-      new EnumMap<>(EmbeddedDatabase.Version.class);
+  private final Map<PgVersion, EmbeddedRegionDatabase> databases = new EnumMap<>(PgVersion.class);
 
   private final Publication publication =
       CaptureFixture.publication(
@@ -48,20 +48,19 @@ class EchoSuppressionIT {
 
   @AfterAll
   void stop() throws Exception {
-    for (EmbeddedDatabase database : databases.values()) {
+    for (EmbeddedRegionDatabase database : databases.values()) {
       database.close();
     }
   }
 
   @ParameterizedTest(name = "{0}")
-  @EnumSource(EmbeddedDatabase.Version.class)
-  void capture_applyTransactions_neverEmittedButAdvanceContext(EmbeddedDatabase.Version version)
-      throws Exception {
-    EmbeddedDatabase database = EmbeddedDatabase.start(version);
+  @EnumSource(PgVersion.class)
+  void capture_applyTransactions_neverEmittedButAdvanceContext(PgVersion version) throws Exception {
+    EmbeddedRegionDatabase database = version.start();
     databases.put(version, database);
     try (Connection connection = database.connect()) {
       assertThat(CaptureFixture.queryLong(connection, "SHOW server_version_num") / 10_000)
-          .isEqualTo(version == EmbeddedDatabase.Version.PG14 ? 14L : 17L);
+          .isEqualTo(version == PgVersion.PG14 ? 14L : 17L);
       execute(connection, "CREATE TABLE items (id int PRIMARY KEY, name text)");
       RecordingHandler handler = new RecordingHandler();
       try (PostgresChangeSource source =

@@ -11,6 +11,7 @@ import io.georep.publication.PublicationPlan;
 import io.georep.publication.PublicationPlanner;
 import io.georep.publication.PublicationValidator;
 import io.georep.publication.TableName;
+import io.georep.testkit.EmbeddedRegionDatabase;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,12 +41,12 @@ class ExamplePublicationsIT {
   private static final Path EXAMPLES =
       Path.of(System.getProperty("georep.examples.dir", "../../examples/publications"));
 
-  private EmbeddedDatabase database;
+  private EmbeddedRegionDatabase database;
   private Connection connection;
 
   @BeforeAll
   void start() throws Exception {
-    database = EmbeddedDatabase.start();
+    database = PgVersion.PG17.start();
     connection = database.connect();
     try (Statement statement = connection.createStatement()) {
       statement.execute(Files.readString(EXAMPLES.resolve("schema.sql")));

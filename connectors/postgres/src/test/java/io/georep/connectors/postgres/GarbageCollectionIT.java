@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.georep.connector.spi.GarbageCollecting;
 import io.georep.publication.Publication;
 import io.georep.resolver.ResolverRegistry;
+import io.georep.testkit.EmbeddedRegionDatabase;
 import io.georep.vectorclock.ReplicaId;
 import io.georep.vectorclock.VersionVector;
 import java.sql.Connection;
@@ -41,12 +42,12 @@ class GarbageCollectionIT {
             - table: public.items
           """);
 
-  private EmbeddedDatabase database;
+  private EmbeddedRegionDatabase database;
   private Connection connection;
 
   @BeforeAll
   void start() throws Exception {
-    database = EmbeddedDatabase.start();
+    database = PgVersion.PG17.start();
     connection = database.connect();
     execute(connection, "CREATE TABLE items (id int PRIMARY KEY, name text)");
   }

@@ -22,6 +22,7 @@ import io.georep.connector.Value;
 import io.georep.connector.spi.ApplyException;
 import io.georep.connector.spi.PositionedTransaction;
 import io.georep.publication.Publication;
+import io.georep.testkit.EmbeddedRegionDatabase;
 import io.georep.vectorclock.ReplicaId;
 import java.math.BigDecimal;
 import java.sql.Connection;
@@ -70,13 +71,13 @@ class InPartsApplyIT {
               ColumnSchema.of("n", ScalarType.INT4, true)));
 
   private static int origins;
-  private EmbeddedDatabase database;
+  private EmbeddedRegionDatabase database;
   private PostgresChangeApplier applier;
   private ReplicaId origin;
 
   @BeforeAll
   void start() throws Exception {
-    database = EmbeddedDatabase.start();
+    database = PgVersion.PG17.start();
     try (Connection c = database.connect()) {
       for (String t : List.of("parts_t", "whole_t")) {
         execute(c, "CREATE TABLE " + t + " (id int4 PRIMARY KEY, qty int8, note text)");

@@ -7,6 +7,7 @@ import io.georep.connector.RowChange;
 import io.georep.connector.SourceTransaction;
 import io.georep.connector.Value;
 import io.georep.publication.Publication;
+import io.georep.testkit.EmbeddedRegionDatabase;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.util.ArrayList;
@@ -30,8 +31,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class InitialCopyIT {
 
-  private final Map<EmbeddedDatabase.Version, EmbeddedDatabase> databases =
-      new EnumMap<>(EmbeddedDatabase.Version.class);
+  private final Map<PgVersion, EmbeddedRegionDatabase> databases = new EnumMap<>(PgVersion.class);
 
   @TempDir Path spill;
 
@@ -58,12 +58,12 @@ class InitialCopyIT {
 
   @AfterAll
   void stop() throws Exception {
-    for (EmbeddedDatabase database : databases.values()) {
+    for (EmbeddedRegionDatabase database : databases.values()) {
       database.close();
     }
   }
 
-  private PostgresSourceConfig config(EmbeddedDatabase database, String slot, Publication p) {
+  private PostgresSourceConfig config(EmbeddedRegionDatabase database, String slot, Publication p) {
     return CaptureFixture.config(database, slot, p)
         .withInitialCopy(true)
         .withLargeTransactions(1_000, 1L << 20, spill)
@@ -88,10 +88,10 @@ class InitialCopyIT {
   }
 
   @ParameterizedTest(name = "{0}")
-  @EnumSource(EmbeddedDatabase.Version.class)
-  void newSlot_rowsCopiedInChunks_liveChangesToUncopiedRowsRideInTheirChunk(
-      EmbeddedDatabase.Version version) throws Exception {
-    EmbeddedDatabase database = EmbeddedDatabase.start(version);
+  @EnumSource(PgVersion.class)
+  void newSlot_rowsCopiedInChunks_liveChangesToUncopiedRowsRideInTheirChunk(PgVersion version)
+      throws Exception {
+    EmbeddedRegionDatabase database = version.start();
     databases.put(version, database);
     try (Connection connection = database.connect();
         Connection writer = database.connect()) {
@@ -194,8 +194,8 @@ class InitialCopyIT {
 
   @Test
   void copyInterruptedByCrash_resumesAfterItsLastCommittedChunk() throws Exception {
-    EmbeddedDatabase database = EmbeddedDatabase.start();
-    databases.put(EmbeddedDatabase.Version.PG17, database);
+    EmbeddedRegionDatabase database = PgVersion.PG17.start();
+    databases.put(PgVersion.PG17, database);
     try (Connection connection = database.connect()) {
       execute(
           connection,
@@ -266,14 +266,14 @@ class InitialCopyIT {
           .isEqualTo(2000);
       CaptureFixture.dropSlot(connection, "crash");
     } finally {
-      databases.remove(EmbeddedDatabase.Version.PG17).close();
+      databases.remove(PgVersion.PG17).close();
     }
   }
 
   @Test
   void copyAcknowledged_isDone_andARestartDoesNotCopyAgain() throws Exception {
-    EmbeddedDatabase database = EmbeddedDatabase.start();
-    databases.put(EmbeddedDatabase.Version.PG17, database);
+    EmbeddedRegionDatabase database = PgVersion.PG17.start();
+    databases.put(PgVersion.PG17, database);
     try (Connection connection = database.connect()) {
       execute(
           connection,
@@ -314,7 +314,7 @@ class InitialCopyIT {
       }
       CaptureFixture.dropSlot(connection, "folded");
     } finally {
-      databases.remove(EmbeddedDatabase.Version.PG17).close();
+      databases.remove(PgVersion.PG17).close();
     }
   }
 }

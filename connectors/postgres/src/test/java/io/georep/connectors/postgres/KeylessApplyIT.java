@@ -18,6 +18,7 @@ import io.georep.connector.spi.ApplyRetryException;
 import io.georep.publication.Publication;
 import io.georep.resolver.Conflict;
 import io.georep.resolver.ConflictType;
+import io.georep.testkit.EmbeddedRegionDatabase;
 import io.georep.vectorclock.ReplicaId;
 import java.sql.Connection;
 import java.util.List;
@@ -58,8 +59,8 @@ class KeylessApplyIT {
               ColumnSchema.of("n", ScalarType.INT4, true)));
 
   private static int origins;
-  private EmbeddedDatabase one;
-  private EmbeddedDatabase two;
+  private EmbeddedRegionDatabase one;
+  private EmbeddedRegionDatabase two;
   private PostgresChangeApplier eu;
   private PostgresChangeApplier ap;
   private final List<Conflict> heard = new CopyOnWriteArrayList<>();
@@ -72,7 +73,7 @@ class KeylessApplyIT {
     us = ReplicaId.of("us-east-" + origins);
     sa = ReplicaId.of("sa-east-" + origins);
     heard.clear();
-    for (EmbeddedDatabase db : List.of(one, two)) {
+    for (EmbeddedRegionDatabase db : List.of(one, two)) {
       try (Connection c = db.connect()) {
         execute(c, "TRUNCATE log_t", "DELETE FROM georep.keyless_meta");
       }
@@ -81,9 +82,9 @@ class KeylessApplyIT {
 
   @BeforeAll
   void start() throws Exception {
-    one = EmbeddedDatabase.start();
-    two = EmbeddedDatabase.start();
-    for (EmbeddedDatabase db : List.of(one, two)) {
+    one = PgVersion.PG17.start();
+    two = PgVersion.PG17.start();
+    for (EmbeddedRegionDatabase db : List.of(one, two)) {
       try (Connection c = db.connect()) {
         execute(c, "CREATE TABLE log_t (line text NOT NULL, n int)");
       }
@@ -119,13 +120,13 @@ class KeylessApplyIT {
         LOG, row(line, n), Map.of("n", newN == null ? Value.NULL : new Value.Int4(newN)));
   }
 
-  private List<String> table(EmbeddedDatabase db) throws Exception {
+  private List<String> table(EmbeddedRegionDatabase db) throws Exception {
     try (Connection c = db.connect()) {
       return rows(c, "SELECT line, n FROM log_t ORDER BY line, n");
     }
   }
 
-  private List<String> meta(EmbeddedDatabase db) throws Exception {
+  private List<String> meta(EmbeddedRegionDatabase db) throws Exception {
     try (Connection c = db.connect()) {
       return rows(c, "SELECT row_key, state, live, removed FROM georep.keyless_meta ORDER BY 1");
     }

@@ -15,6 +15,7 @@ import io.georep.connector.SourceTransaction;
 import io.georep.connector.TableSchema;
 import io.georep.connector.Value;
 import io.georep.publication.Publication;
+import io.georep.testkit.EmbeddedRegionDatabase;
 import io.georep.vectorclock.ReplicaId;
 import java.sql.Connection;
 import java.util.ArrayList;
@@ -47,7 +48,7 @@ class LargeApplyIT {
           """);
   static final TableSchema BIG = table("big_t", "a", ScalarType.TEXT, "flag", ScalarType.BOOL);
 
-  private EmbeddedDatabase database;
+  private EmbeddedRegionDatabase database;
   private PostgresChangeApplier applier;
 
   @BeforeAll
@@ -55,9 +56,7 @@ class LargeApplyIT {
     // A small shared lock table (max_locks_per_transaction × connections, about 400 slots plus
     // PostgreSQL's slack), so that one lock per row overflows it well below ROWS.
     database =
-        EmbeddedDatabase.start(
-            EmbeddedDatabase.Version.PG17,
-            Map.of("max_locks_per_transaction", "10", "max_connections", "20"));
+        PgVersion.PG17.start(Map.of("max_locks_per_transaction", "10", "max_connections", "20"));
     try (Connection c = database.connect()) {
       execute(c, "CREATE TABLE public.big_t (id int4 PRIMARY KEY, a text, flag boolean)");
     }

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.georep.connector.SourceTransaction;
 import io.georep.connector.spi.FragmentHandler;
 import io.georep.publication.Publication;
+import io.georep.testkit.EmbeddedRegionDatabase;
 import io.georep.vectorclock.GeorepException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
@@ -41,7 +42,7 @@ class LargeTransactionIT {
               - table: public.big
             """);
     MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
-    try (EmbeddedDatabase database = EmbeddedDatabase.start();
+    try (EmbeddedRegionDatabase database = PgVersion.PG17.start();
         Connection connection = database.connect()) {
       execute(connection, "CREATE TABLE big (id int PRIMARY KEY, v int NOT NULL)");
       AtomicLong changes = new AtomicLong();

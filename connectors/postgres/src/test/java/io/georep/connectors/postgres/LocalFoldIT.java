@@ -12,6 +12,7 @@ import io.georep.connector.ScalarType;
 import io.georep.connector.SourceTransaction;
 import io.georep.connector.TableSchema;
 import io.georep.publication.Publication;
+import io.georep.testkit.EmbeddedRegionDatabase;
 import io.georep.vectorclock.ReplicaId;
 import java.sql.Connection;
 import java.util.List;
@@ -43,9 +44,9 @@ class LocalFoldIT {
   @Test
   void localInsertAndDeleteUnfolded_remoteInsertApplied_foldsRemoveTheRowAsEverywhere()
       throws Exception {
-    try (EmbeddedDatabase one = EmbeddedDatabase.start();
-        EmbeddedDatabase two = EmbeddedDatabase.start()) {
-      for (EmbeddedDatabase db : List.of(one, two)) {
+    try (EmbeddedRegionDatabase one = PgVersion.PG17.start();
+        EmbeddedRegionDatabase two = PgVersion.PG17.start()) {
+      for (EmbeddedRegionDatabase db : List.of(one, two)) {
         try (Connection c = db.connect()) {
           execute(c, "CREATE TABLE orders (id int PRIMARY KEY, v text)");
         }
@@ -83,7 +84,7 @@ class LocalFoldIT {
     }
   }
 
-  private static List<String> table(EmbeddedDatabase db) throws Exception {
+  private static List<String> table(EmbeddedRegionDatabase db) throws Exception {
     try (Connection c = db.connect()) {
       return rows(c, "SELECT id, v FROM orders ORDER BY id");
     }

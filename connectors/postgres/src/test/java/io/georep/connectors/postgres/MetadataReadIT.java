@@ -15,6 +15,7 @@ import io.georep.connector.TableId;
 import io.georep.connector.TableSchema;
 import io.georep.connectors.postgres.internal.apply.ApplyTransaction;
 import io.georep.publication.Publication;
+import io.georep.testkit.EmbeddedRegionDatabase;
 import io.georep.vectorclock.ReplicaId;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -49,7 +50,7 @@ class MetadataReadIT {
 
   @Test
   void metadataOfManyKeys_neverAnalysed_isReadByOneIndexProbePerKey() throws Exception {
-    try (EmbeddedDatabase db = EmbeddedDatabase.start()) {
+    try (EmbeddedRegionDatabase db = PgVersion.PG17.start()) {
       try (Connection c = db.connect()) {
         execute(c, "CREATE TABLE codes (id int PRIMARY KEY, c char(8))");
       }
@@ -91,7 +92,7 @@ class MetadataReadIT {
 
   @Test
   void charColumn_foldOfAnUnchangedRow_writesNothingBack() throws Exception {
-    try (EmbeddedDatabase db = EmbeddedDatabase.start()) {
+    try (EmbeddedRegionDatabase db = PgVersion.PG17.start()) {
       try (Connection c = db.connect()) {
         execute(c, "CREATE TABLE codes (id int PRIMARY KEY, c char(8))");
       }

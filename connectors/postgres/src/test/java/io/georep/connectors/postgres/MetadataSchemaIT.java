@@ -3,6 +3,7 @@ package io.georep.connectors.postgres;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.georep.connectors.postgres.internal.schema.MetadataSchema;
+import io.georep.testkit.EmbeddedRegionDatabase;
 import java.sql.Connection;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,7 +17,7 @@ class MetadataSchemaIT {
 
   @Test
   void migrate_twoAgentsAtOnceThenAgain_appliesEachMigrationOnce() throws Exception {
-    try (EmbeddedDatabase database = EmbeddedDatabase.start()) {
+    try (EmbeddedRegionDatabase database = PgVersion.PG17.start()) {
       ExecutorService pool = Executors.newFixedThreadPool(2);
       List<Integer> applied = new ArrayList<>();
       try {

@@ -15,6 +15,7 @@ import io.georep.connector.TableSchema;
 import io.georep.connector.spi.OriginProgress;
 import io.georep.connector.spi.PositionedTransaction;
 import io.georep.publication.Publication;
+import io.georep.testkit.EmbeddedRegionDatabase;
 import io.georep.vectorclock.ReplicaId;
 import io.georep.vectorclock.VersionVector;
 import java.sql.Connection;
@@ -41,12 +42,12 @@ class PositionedApplyIT {
           """);
   static final TableSchema POS = table("pos_t", "a", ScalarType.TEXT);
 
-  private EmbeddedDatabase database;
+  private EmbeddedRegionDatabase database;
   private PostgresChangeApplier applier;
 
   @BeforeAll
   void start() throws Exception {
-    database = EmbeddedDatabase.start();
+    database = PgVersion.PG17.start();
     try (Connection c = database.connect()) {
       execute(c, "CREATE TABLE public.pos_t (id int4 PRIMARY KEY, a text)");
     }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.georep.publication.Publication;
+import io.georep.testkit.EmbeddedRegionDatabase;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.util.List;
@@ -34,12 +35,12 @@ class PreflightIT {
             - table: public.checked
           """);
 
-  private EmbeddedDatabase database;
+  private EmbeddedRegionDatabase database;
   private Connection connection;
 
   @BeforeAll
   void start() throws Exception {
-    database = EmbeddedDatabase.start();
+    database = PgVersion.PG17.start();
     connection = database.connect();
     execute(connection, "CREATE TABLE checked (id int PRIMARY KEY, v text)");
   }
@@ -56,8 +57,7 @@ class PreflightIT {
 
   @Test
   void start_walLevelReplica_saysHowToEnableLogical() throws Exception {
-    try (EmbeddedDatabase replica =
-        EmbeddedDatabase.start(EmbeddedDatabase.Version.PG17, Map.of("wal_level", "replica"))) {
+    try (EmbeddedRegionDatabase replica = PgVersion.PG17.start(Map.of("wal_level", "replica"))) {
       PostgresChangeSource source =
           new PostgresChangeSource(CaptureFixture.config(replica, "any", publication));
       assertThatThrownBy(() -> source.start(new RecordingHandler(), 0))

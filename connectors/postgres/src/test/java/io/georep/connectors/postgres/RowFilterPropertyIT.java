@@ -9,6 +9,7 @@ import io.georep.publication.RowFilter;
 import io.georep.publication.TableName;
 import io.georep.publication.spi.TableDescription;
 import io.georep.publication.testing.RowFilterGenerator;
+import io.georep.testkit.EmbeddedRegionDatabase;
 import io.georep.vectorclock.testkit.Seeds;
 import java.nio.ByteBuffer;
 import java.sql.Connection;
@@ -44,14 +45,14 @@ class RowFilterPropertyIT {
   private static final String SLOT = "georep_filter_property";
   private static final int ROWS = 16;
 
-  private EmbeddedDatabase database;
+  private EmbeddedRegionDatabase database;
   private Connection connection;
   private TableDescription table;
   private long nextId = 1;
 
   @BeforeAll
   void start() throws Exception {
-    database = EmbeddedDatabase.start();
+    database = PgVersion.PG17.start();
     connection = database.connect();
     try (Statement statement = connection.createStatement()) {
       statement.execute(RowFilterGenerator.createTable(TABLE.sql()));

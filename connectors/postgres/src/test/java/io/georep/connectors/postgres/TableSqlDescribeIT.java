@@ -7,6 +7,7 @@ import io.georep.connector.ColumnSchema;
 import io.georep.connector.TableId;
 import io.georep.connector.TableSchema;
 import io.georep.connectors.postgres.internal.apply.TableSql;
+import io.georep.testkit.EmbeddedRegionDatabase;
 import java.sql.Connection;
 import org.junit.jupiter.api.Test;
 
@@ -20,7 +21,7 @@ class TableSqlDescribeIT {
 
   @Test
   void describe_singleAndCompositeKeys_keyPositionsFromTheIndex() throws Exception {
-    try (EmbeddedDatabase database = EmbeddedDatabase.start();
+    try (EmbeddedRegionDatabase database = PgVersion.PG17.start();
         Connection connection = database.connect()) {
       execute(
           connection,

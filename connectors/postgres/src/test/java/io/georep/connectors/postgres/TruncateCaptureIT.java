@@ -8,6 +8,7 @@ import io.georep.connector.RowChange;
 import io.georep.connector.SourceTransaction;
 import io.georep.connector.Value;
 import io.georep.publication.Publication;
+import io.georep.testkit.EmbeddedRegionDatabase;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
@@ -26,12 +27,12 @@ import org.junit.jupiter.api.Test;
  */
 class TruncateCaptureIT {
 
-  private EmbeddedDatabase database;
+  private EmbeddedRegionDatabase database;
   private Connection connection;
 
   @BeforeEach
   void start() throws Exception {
-    database = EmbeddedDatabase.start();
+    database = PgVersion.PG17.start();
     connection = database.connect();
     execute(
         connection,

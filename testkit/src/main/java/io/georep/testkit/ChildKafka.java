@@ -1,7 +1,6 @@
-package io.georep.replicator;
+package io.georep.testkit;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -9,7 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -24,11 +22,11 @@ import org.apache.kafka.clients.admin.Admin;
  * tests.
  *
  * <p>Client listeners: {@code PLAINTEXT} advertises itself; each {@code PROXIED<i>} advertises a
- * port of the caller's choice (a {@link TcpProxy} in front of it), so that the clients of one agent
- * reach the broker only through its proxy — Kafka hands clients the advertised address of the
+ * port of the caller's choice (a {@link LoopbackProxy} in front of it), so that the clients of one
+ * agent reach the broker only through its proxy — Kafka hands clients the advertised address of the
  * listener they bootstrapped from.
  */
-final class ChildKafka implements AutoCloseable {
+public final class ChildKafka implements AutoCloseable {
   private final Path dir;
   private final Path properties;
   private final int port;
@@ -49,8 +47,11 @@ final class ChildKafka implements AutoCloseable {
    * Formats and starts a broker with one {@code PROXIED} listener. Its listeners and the port that
    * listener advertises ({@link #advertisedProxyPort()}, where a proxy is to listen) are distinct
    * free loopback ports.
+   *
+   * @return the running broker
+   * @throws Exception if it cannot be formatted or started
    */
-  static ChildKafka start() throws Exception {
+  public static ChildKafka start() throws Exception {
     return start(1);
   }
 
@@ -58,8 +59,12 @@ final class ChildKafka implements AutoCloseable {
    * Formats and starts a broker with {@code proxied} listeners {@code PROXIED0…}, each advertising
    * a port of its own ({@link #advertisedProxyPort(int)}): one proxy per listener, so that the
    * clients of each region can be cut off on their own.
+   *
+   * @param proxied how many proxied listeners
+   * @return the running broker
+   * @throws Exception if it cannot be formatted or started
    */
-  static ChildKafka start(int proxied) throws Exception {
+  public static ChildKafka start(int proxied) throws Exception {
     Path dir = Files.createTempDirectory("georep-kafka-");
     int[] ports = freePorts(2 + 2 * proxied);
     int port = ports[0];
@@ -202,48 +207,84 @@ final class ChildKafka implements AutoCloseable {
         });
   }
 
-  /** Kills the broker process (SIGKILL): no clean shutdown. */
-  void kill() throws InterruptedException {
+  /**
+   * Kills the broker process (SIGKILL): no clean shutdown.
+   *
+   * @throws InterruptedException if interrupted while waiting for it to exit
+   */
+  public void kill() throws InterruptedException {
     process.destroyForcibly();
     process.waitFor(30, TimeUnit.SECONDS);
   }
 
-  /** Starts the broker again on the same ports and data. */
-  void restart() throws Exception {
+  /**
+   * Starts the broker again on the same ports and data.
+   *
+   * @throws Exception if it does not serve within a minute
+   */
+  public void restart() throws Exception {
     startProcess();
   }
 
-  String bootstrapServers() {
+  /**
+   * Returns the bootstrap servers of the {@code PLAINTEXT} listener.
+   *
+   * @return {@code 127.0.0.1:<port>}
+   */
+  public String bootstrapServers() {
     return "127.0.0.1:" + port;
   }
 
   /**
-   * The port the first {@code PROXIED} listener advertises to its clients (where a proxy listens).
+   * Returns the port the first {@code PROXIED} listener advertises to its clients (where a proxy
+   * listens).
+   *
+   * @return the port
    */
-  int advertisedProxyPort() {
+  public int advertisedProxyPort() {
     return advertisedProxyPort(0);
   }
 
-  /** The port listener {@code PROXIED<i>} advertises to its clients (where its proxy listens). */
-  int advertisedProxyPort(int i) {
+  /**
+   * Returns the port listener {@code PROXIED<i>} advertises to its clients (where its proxy
+   * listens).
+   *
+   * @param i the listener's index
+   * @return the port
+   */
+  public int advertisedProxyPort(int i) {
     return advertisedProxyPorts[i];
   }
 
-  /** The local port of the first {@code PROXIED} listener (what a proxy forwards to). */
-  int proxiedPort() {
+  /**
+   * Returns the local port of the first {@code PROXIED} listener (what a proxy forwards to).
+   *
+   * @return the port
+   */
+  public int proxiedPort() {
     return proxiedPort(0);
   }
 
-  /** The local port of listener {@code PROXIED<i>} (what its proxy forwards to). */
-  int proxiedPort(int i) {
+  /**
+   * Returns the local port of listener {@code PROXIED<i>} (what its proxy forwards to).
+   *
+   * @param i the listener's index
+   * @return the port
+   */
+  public int proxiedPort(int i) {
     return proxiedPorts[i];
   }
 
-  /** Whether the broker process runs. */
-  boolean isAlive() {
+  /**
+   * Tells whether the broker process runs.
+   *
+   * @return whether it runs
+   */
+  public boolean isAlive() {
     return process != null && process.isAlive();
   }
 
+  /** Kills the broker and deletes its directory. */
   @Override
   public void close() {
     try {
@@ -253,15 +294,15 @@ final class ChildKafka implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    try (var files = Files.walk(dir)) {
-      files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    Directories.deleteRecursively(dir);
   }
 
-  /** An unused id, for unique names. */
-  static String id() {
+  /**
+   * Returns an unused id, for unique names.
+   *
+   * @return a random UUID's text
+   */
+  public static String id() {
     return UUID.randomUUID().toString();
   }
 }

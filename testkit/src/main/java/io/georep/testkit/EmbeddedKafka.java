@@ -1,4 +1,4 @@
-package io.georep.cli.sandbox;
+package io.georep.testkit;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 
@@ -139,6 +139,7 @@ public final class EmbeddedKafka implements AutoCloseable {
     private static final String CONTROLLER = "CONTROLLER";
 
     private Path directory;
+    private int brokers = 1;
     private final Map<String, Integer> advertised = new LinkedHashMap<>();
     private final Map<String, String> properties = new LinkedHashMap<>();
 
@@ -196,6 +197,22 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
 
     /**
+     * Starts this many brokers (the first one also the KRaft controller) instead of one, for tests
+     * of replication between brokers; not with advertised listeners.
+     *
+     * @param count how many brokers, 1 to 5
+     * @return this builder
+     * @throws IllegalArgumentException if the count is out of range
+     */
+    public Builder brokers(int count) {
+      if (count < 1 || count > 5) {
+        throw new IllegalArgumentException("brokers must be 1 to 5, got " + count);
+      }
+      this.brokers = count;
+      return this;
+    }
+
+    /**
      * Sets a broker property ({@code server.properties}), overriding the defaults.
      *
      * @param name the property
@@ -214,6 +231,10 @@ public final class EmbeddedKafka implements AutoCloseable {
      * @throws IllegalStateException if it cannot start
      */
     public EmbeddedKafka start() {
+      if (brokers > 1 && !advertised.isEmpty()) {
+        throw new IllegalStateException(
+            "advertised listeners are for a single broker; this builder has " + brokers);
+      }
       boolean owns = directory == null;
       Path dir = directory;
       KafkaClusterTestKit cluster = null;
@@ -222,7 +243,7 @@ public final class EmbeddedKafka implements AutoCloseable {
         TestKitNodes nodes =
             new TestKitNodes.Builder()
                 .setCombined(true)
-                .setNumBrokerNodes(1)
+                .setNumBrokerNodes(brokers)
                 .setNumControllerNodes(1)
                 .setBaseDirectory(dir)
                 .build();

@@ -1,4 +1,4 @@
-package io.georep.cli.sandbox;
+package io.georep.testkit;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -28,7 +28,9 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p>It can also add a one-way {@linkplain #latency(Duration) latency} to the data in both
  * directions, as a link between distant sites would: data keeps its order and is delivered once its
- * delay has passed.
+ * delay has passed. And it can {@linkplain #block(Direction) block} one direction: its bytes are
+ * held while the connections stay open, as with packets lost one way and retransmitted, until
+ * {@link #heal()}.
  *
  * <p>Thread-safe. Each connection uses four daemon threads, a reader and a writer per direction;
  * {@link #close()} stops everything and is idempotent.
@@ -44,7 +46,16 @@ public final class LoopbackProxy implements AutoCloseable {
   private volatile int target;
   private volatile long latencyNanos;
   private volatile boolean cut;
+  private volatile Direction blocked;
   private volatile boolean closed;
+
+  /** A direction of the proxied traffic. */
+  public enum Direction {
+    /** From the client to the target. */
+    TO_TARGET,
+    /** From the target back to the client. */
+    FROM_TARGET
+  }
 
   private LoopbackProxy(String name, ServerSocket server) {
     this.name = name;
@@ -59,10 +70,23 @@ public final class LoopbackProxy implements AutoCloseable {
    * @throws UncheckedIOException if no port can be bound
    */
   public static LoopbackProxy open(String name) {
+    return open(name, 0);
+  }
+
+  /**
+   * Binds a proxy to a given loopback port (one picked earlier, for example a port a server
+   * advertises); it refuses connections until {@link #forwardTo(int)}.
+   *
+   * @param name a name for its threads and messages, e.g. the region behind it
+   * @param port the port, 0 for a free one
+   * @return the proxy
+   * @throws UncheckedIOException if the port cannot be bound
+   */
+  public static LoopbackProxy open(String name, int port) {
     try {
       ServerSocket server = new ServerSocket();
       server.setReuseAddress(true);
-      server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+      server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
       LoopbackProxy proxy = new LoopbackProxy(name, server);
       Thread accept = new Thread(proxy::accept, "loopback-proxy-" + name);
       accept.setDaemon(true);
@@ -160,9 +184,20 @@ public final class LoopbackProxy implements AutoCloseable {
     }
   }
 
-  /** Heals the link: new connections are forwarded again. Idempotent. */
+  /**
+   * Holds the bytes of one direction (a one-way partition) until {@link #heal()}; the connections
+   * stay open.
+   *
+   * @param direction the direction to hold
+   */
+  public void block(Direction direction) {
+    blocked = java.util.Objects.requireNonNull(direction, "direction");
+  }
+
+  /** Heals the link: new connections are forwarded again, held bytes flow again. Idempotent. */
   public void heal() {
     cut = false;
+    blocked = null;
   }
 
   /**
@@ -188,7 +223,15 @@ public final class LoopbackProxy implements AutoCloseable {
 
   @Override
   public String toString() {
-    return "LoopbackProxy[" + name + " " + address() + " -> " + target + (cut ? ", cut" : "") + "]";
+    return "LoopbackProxy["
+        + name
+        + " "
+        + address()
+        + " -> "
+        + target
+        + (cut ? ", cut" : "")
+        + (blocked != null ? ", " + blocked + " blocked" : "")
+        + "]";
   }
 
   private void accept() {
@@ -213,8 +256,8 @@ public final class LoopbackProxy implements AutoCloseable {
         open.add(client);
         open.add(upstream);
         connections.incrementAndGet();
-        pipe(client, upstream, "up");
-        pipe(upstream, client, "down");
+        pipe(client, upstream, Direction.TO_TARGET);
+        pipe(upstream, client, Direction.FROM_TARGET);
         if (cut) {
           // Cut while connecting: the cut must not miss this connection.
           closeQuietly(client);
@@ -243,7 +286,7 @@ public final class LoopbackProxy implements AutoCloseable {
   /** The end of a direction's data: the reader saw end-of-stream or an error. */
   private static final Chunk END = new Chunk(new byte[0], -1, 0);
 
-  private void pipe(Socket from, Socket to, String direction) {
+  private void pipe(Socket from, Socket to, Direction direction) {
     BlockingQueue<Chunk> inFlight = new ArrayBlockingQueue<>(IN_FLIGHT_CHUNKS);
     Thread reader =
         new Thread(
@@ -271,7 +314,11 @@ public final class LoopbackProxy implements AutoCloseable {
                 }
               }
             },
-            "loopback-proxy-" + name + "-" + direction + "-read");
+            "loopback-proxy-"
+                + name
+                + "-"
+                + direction.name().toLowerCase(java.util.Locale.ROOT)
+                + "-read");
     Thread writer =
         new Thread(
             () -> {
@@ -287,6 +334,9 @@ public final class LoopbackProxy implements AutoCloseable {
                     LockSupport.parkNanos(wait);
                     wait = c.dueNanos - System.nanoTime();
                   }
+                  while (blocked == direction && !to.isClosed()) {
+                    Thread.sleep(10);
+                  }
                   out.write(c.data, 0, c.length);
                   out.flush();
                 }
@@ -299,7 +349,11 @@ public final class LoopbackProxy implements AutoCloseable {
                 closeQuietly(to);
               }
             },
-            "loopback-proxy-" + name + "-" + direction + "-write");
+            "loopback-proxy-"
+                + name
+                + "-"
+                + direction.name().toLowerCase(java.util.Locale.ROOT)
+                + "-write");
     reader.setDaemon(true);
     writer.setDaemon(true);
     reader.start();

@@ -1,4 +1,4 @@
-package io.georep.cli.sandbox;
+package io.georep.testkit;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -9,7 +9,7 @@ import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 
-/** Removal of the directory trees that sandbox servers leave behind. */
+/** Removal of the directory trees that the test kit's servers leave behind. */
 public final class Directories {
   private Directories() {}
 

@@ -1,4 +1,4 @@
-package io.georep.cli.sandbox;
+package io.georep.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -25,8 +25,8 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The sandbox servers, started for real: what they promise and what they leave behind. */
-class SandboxIT {
+/** The test kit's servers, started for real: what they promise and what they leave behind. */
+class EmbeddedServersIT {
 
   @Test
   void regionDatabase_isConfiguredForLogicalReplication_andCleansUp() throws Exception {
@@ -71,6 +71,37 @@ class SandboxIT {
       assertThat(db.dataDirectory()).isEqualTo(data);
     }
     assertThat(data.resolve("PG_VERSION")).exists();
+  }
+
+  @Test
+  void regionDatabase_restartAndCrash_keepPortAndCommittedData() throws Exception {
+    try (EmbeddedRegionDatabase db = EmbeddedRegionDatabase.start()) {
+      int port = db.port();
+      db.execute("CREATE TABLE t (id int PRIMARY KEY, v text)", "INSERT INTO t VALUES (1, NULL)");
+
+      db.restart();
+      db.execute("INSERT INTO t VALUES (2, 'b')");
+      db.crash();
+      assertThatThrownBy(db::connect).isInstanceOf(java.sql.SQLException.class);
+      db.startAgain();
+
+      assertThat(db.port()).isEqualTo(port);
+      assertThat(db.rows("SELECT id, v FROM t ORDER BY id"))
+          .containsExactly("id=1,v=null", "id=2,v=b");
+    }
+  }
+
+  @Test
+  void regionDatabase_stopKeepingData_leavesTheDirectory() {
+    EmbeddedRegionDatabase db = EmbeddedRegionDatabase.start();
+    Path data = db.stopKeepingData();
+    try {
+      assertThat(data.resolve("PG_VERSION")).exists();
+      db.close();
+      assertThat(data).exists();
+    } finally {
+      Directories.deleteRecursively(data);
+    }
   }
 
   @Test
@@ -127,5 +158,6 @@ class SandboxIT {
         .hasMessageContaining("already taken");
     assertThatThrownBy(() -> b.advertisedListener("R1", 0))
         .hasMessageContaining("must be 1 to 65535");
+    assertThatThrownBy(() -> b.brokers(0)).hasMessageContaining("brokers must be 1 to 5");
   }
 }

@@ -1,4 +1,4 @@
-package io.georep.cli.sandbox;
+package io.georep.testkit;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -11,6 +11,7 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
+import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.SplittableRandom;
@@ -184,5 +185,41 @@ class LoopbackProxyTest {
 
     assertThat(readOrReset(open)).isEqualTo(-1);
     open.close();
+  }
+
+  @Test
+  void block_holdsOneDirectionWithTheConnectionOpen_healDeliversWhatWasHeld() throws IOException {
+    proxy = LoopbackProxy.start("test", echo.getLocalPort());
+    try (Socket s = connect()) {
+      assertThat(roundTrip(s, "before")).isEqualTo("before");
+
+      proxy.block(LoopbackProxy.Direction.TO_TARGET);
+      s.getOutputStream().write("held".getBytes(UTF_8));
+      s.getOutputStream().flush();
+      s.setSoTimeout(500);
+      assertThatThrownBy(() -> s.getInputStream().read())
+          .as("no echo while the way to the target is blocked")
+          .isInstanceOf(SocketTimeoutException.class);
+      assertThat(proxy.toString()).contains("TO_TARGET blocked");
+
+      proxy.heal();
+      s.setSoTimeout(30_000);
+      assertThat(new String(s.getInputStream().readNBytes(4), UTF_8)).isEqualTo("held");
+    }
+  }
+
+  @Test
+  void open_onAGivenPort_bindsIt() throws IOException {
+    int port;
+    try (ServerSocket free = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      port = free.getLocalPort();
+    }
+    proxy = LoopbackProxy.open("test", port);
+    proxy.forwardTo(echo.getLocalPort());
+
+    assertThat(proxy.port()).isEqualTo(port);
+    try (Socket s = connect()) {
+      assertThat(roundTrip(s, "there")).isEqualTo("there");
+    }
   }
 }
