@@ -20,12 +20,42 @@ public sealed interface ColumnPolicy {
   String name();
 
   /**
+   * Returns the policy's kind. Code that treats policies differently switches over it in a switch
+   * expression, which the compiler checks covers every kind: a new policy fails to compile until
+   * every such place says how it merges, instead of falling into another policy's branch.
+   *
+   * @return the kind
+   */
+  Kind kind();
+
+  /** The kinds of column policy, one per record of this interface. */
+  enum Kind {
+    /** {@link Register}. */
+    REGISTER,
+    /** {@link Counter}. */
+    COUNTER,
+    /** {@link Max}. */
+    MAX,
+    /** {@link Min}. */
+    MIN,
+    /** {@link OrSet}. */
+    OR_SET,
+    /** {@link GSet}. */
+    G_SET
+  }
+
+  /**
    * A register column: every write replaces the values it has seen; a resolver chooses between
    * concurrent values.
    *
    * @param resolver the resolver; never null
    */
   record Register(ConflictResolver resolver) implements ColumnPolicy {
+    @Override
+    public Kind kind() {
+      return Kind.REGISTER;
+    }
+
     /** Validates the policy. */
     public Register {
       Objects.requireNonNull(resolver, "resolver");
@@ -43,6 +73,11 @@ public sealed interface ColumnPolicy {
    */
   record Counter() implements ColumnPolicy {
     @Override
+    public Kind kind() {
+      return Kind.COUNTER;
+    }
+
+    @Override
     public String name() {
       return "counter";
     }
@@ -50,6 +85,11 @@ public sealed interface ColumnPolicy {
 
   /** A {@code max} column: the greatest value ever written (NULL only if nothing else was). */
   record Max() implements ColumnPolicy {
+    @Override
+    public Kind kind() {
+      return Kind.MAX;
+    }
+
     @Override
     public String name() {
       return "max";
@@ -60,6 +100,11 @@ public sealed interface ColumnPolicy {
    * A {@code min} column: the least non-NULL value ever written (NULL only if nothing else was).
    */
   record Min() implements ColumnPolicy {
+    @Override
+    public Kind kind() {
+      return Kind.MIN;
+    }
+
     @Override
     public String name() {
       return "min";
@@ -72,6 +117,11 @@ public sealed interface ColumnPolicy {
    */
   record OrSet() implements ColumnPolicy {
     @Override
+    public Kind kind() {
+      return Kind.OR_SET;
+    }
+
+    @Override
     public String name() {
       return "or-set";
     }
@@ -79,6 +129,11 @@ public sealed interface ColumnPolicy {
 
   /** A {@code g-set} array column: the union of every element ever added; removals are ignored. */
   record GSet() implements ColumnPolicy {
+    @Override
+    public Kind kind() {
+      return Kind.G_SET;
+    }
+
     @Override
     public String name() {
       return "g-set";

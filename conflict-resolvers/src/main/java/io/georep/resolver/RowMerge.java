@@ -304,70 +304,89 @@ public final class RowMerge {
       VersionVector context,
       Stamp stamp,
       ColumnSchema column) {
-    if (policy instanceof ColumnPolicy.Register) {
-      if (carried != null && !carried.isDatum()) {
-        throw misfit(write, column, policy, carried);
-      }
-      if (carried == null && write.kind() != RowChange.Kind.INSERT) {
-        return before;
-      }
-      List<ColumnState.Entry> entries = new ArrayList<>();
-      if (before != null) {
-        for (ColumnState.Entry e : ((ColumnState.Register) before).entries()) {
-          if (!context.covers(e.stamp().dot())) {
-            entries.add(e);
-          }
+    return switch (policy.kind()) {
+      case REGISTER -> registerStep(policy, before, carried, write, context, stamp, column);
+      case COUNTER -> counterStep(policy, before, carried, write, column);
+      case MAX, MIN -> extremumStep(policy, before, carried, write, column);
+      case OR_SET -> orSetStep(before, carried, write, context, stamp, column, policy);
+      case G_SET -> gSetStep(policy, before, carried, write, column);
+    };
+  }
+
+  private static ColumnState registerStep(
+      ColumnPolicy policy,
+      ColumnState before,
+      Value carried,
+      Write write,
+      VersionVector context,
+      Stamp stamp,
+      ColumnSchema column) {
+    if (carried != null && !carried.isDatum()) {
+      throw misfit(write, column, policy, carried);
+    }
+    if (carried == null && write.kind() != RowChange.Kind.INSERT) {
+      return before;
+    }
+    List<ColumnState.Entry> entries = new ArrayList<>();
+    if (before != null) {
+      for (ColumnState.Entry e : ((ColumnState.Register) before).entries()) {
+        if (!context.covers(e.stamp().dot())) {
+          entries.add(e);
         }
       }
-      if (carried != null) {
-        entries.add(new ColumnState.Entry(stamp, carried));
-        entries.sort((a, b) -> a.stamp().compareTo(b.stamp()));
-      }
-      return entries.isEmpty() ? null : new ColumnState.Register(entries);
     }
-    if (policy instanceof ColumnPolicy.Counter) {
-      if (carried == null) {
-        return before;
-      }
-      BigDecimal add;
-      if (carried instanceof Value.CounterDelta d) {
-        add = d.delta();
-      } else if (carried.isDatum() && write.kind() == RowChange.Kind.INSERT) {
-        add = carried instanceof Value.Null ? null : Write.number(carried);
-      } else {
-        throw misfit(write, column, policy, carried);
-      }
-      BigDecimal sum = before == null ? null : ((ColumnState.Counter) before).sum();
-      if (add != null) {
-        sum = sum == null ? add : sum.add(add);
-      }
-      return new ColumnState.Counter(sum);
+    if (carried != null) {
+      entries.add(new ColumnState.Entry(stamp, carried));
+      entries.sort((x, y) -> x.stamp().compareTo(y.stamp()));
     }
-    if (policy instanceof ColumnPolicy.Max || policy instanceof ColumnPolicy.Min) {
-      if (carried == null) {
-        return before;
-      }
-      if (!carried.isDatum()) {
-        throw misfit(write, column, policy, carried);
-      }
-      boolean max = policy instanceof ColumnPolicy.Max;
-      if (before == null) {
-        return new ColumnState.Extremum(max, carried);
-      }
-      Value current = ((ColumnState.Extremum) before).value();
-      Value next;
-      if (current instanceof Value.Null || carried instanceof Value.Null) {
-        next = current instanceof Value.Null ? carried : current;
-      } else {
-        int c = ValueOrder.INSTANCE.compare(carried, current);
-        next = (max ? c > 0 : c < 0) ? carried : current;
-      }
-      return new ColumnState.Extremum(max, next);
+    return entries.isEmpty() ? null : new ColumnState.Register(entries);
+  }
+
+  private static ColumnState counterStep(
+      ColumnPolicy policy, ColumnState before, Value carried, Write write, ColumnSchema column) {
+    if (carried == null) {
+      return before;
     }
-    if (policy instanceof ColumnPolicy.OrSet) {
-      return orSetStep(before, carried, write, context, stamp, column, policy);
+    BigDecimal add;
+    if (carried instanceof Value.CounterDelta d) {
+      add = d.delta();
+    } else if (carried.isDatum() && write.kind() == RowChange.Kind.INSERT) {
+      add = carried instanceof Value.Null ? null : Write.number(carried);
+    } else {
+      throw misfit(write, column, policy, carried);
     }
-    // G-set.
+    BigDecimal sum = before == null ? null : ((ColumnState.Counter) before).sum();
+    if (add != null) {
+      sum = sum == null ? add : sum.add(add);
+    }
+    return new ColumnState.Counter(sum);
+  }
+
+  private static ColumnState extremumStep(
+      ColumnPolicy policy, ColumnState before, Value carried, Write write, ColumnSchema column) {
+    if (carried == null) {
+      return before;
+    }
+    if (!carried.isDatum()) {
+      throw misfit(write, column, policy, carried);
+    }
+    boolean max = policy.kind() == ColumnPolicy.Kind.MAX;
+    if (before == null) {
+      return new ColumnState.Extremum(max, carried);
+    }
+    Value current = ((ColumnState.Extremum) before).value();
+    Value next;
+    if (current instanceof Value.Null || carried instanceof Value.Null) {
+      next = current instanceof Value.Null ? carried : current;
+    } else {
+      int c = ValueOrder.INSTANCE.compare(carried, current);
+      next = (max ? c > 0 : c < 0) ? carried : current;
+    }
+    return new ColumnState.Extremum(max, next);
+  }
+
+  private static ColumnState gSetStep(
+      ColumnPolicy policy, ColumnState before, Value carried, Write write, ColumnSchema column) {
     if (carried == null) {
       return before;
     }

@@ -189,21 +189,21 @@ public final class TablePolicy {
 
   /** Returns why the policy cannot serve the column, or null if it can. */
   static String misfit(ColumnPolicy policy, ColumnSchema column) {
-    if (policy instanceof ColumnPolicy.Counter) {
-      return column.type() instanceof ScalarType s && s.isCounterCapable()
-          ? null
-          : "counter needs an int2, int4, int8 or numeric column; use column-lww or max here";
-    }
-    if (policy instanceof ColumnPolicy.Max || policy instanceof ColumnPolicy.Min) {
-      return column.type() instanceof ScalarType s && ValueOrder.isOrderedForExtrema(s)
-          ? null
-          : policy.name() + " needs a number, text, date or timestamp column; use column-lww here";
-    }
-    if (policy instanceof ColumnPolicy.OrSet || policy instanceof ColumnPolicy.GSet) {
-      return column.type() instanceof ArrayType
-          ? null
-          : policy.name() + " needs an array column such as text[]; use column-lww here";
-    }
-    return null;
+    return switch (policy.kind()) {
+      case REGISTER -> null;
+      case COUNTER ->
+          column.type() instanceof ScalarType s && s.isCounterCapable()
+              ? null
+              : "counter needs an int2, int4, int8 or numeric column; use column-lww or max here";
+      case MAX, MIN ->
+          column.type() instanceof ScalarType s && ValueOrder.isOrderedForExtrema(s)
+              ? null
+              : policy.name()
+                  + " needs a number, text, date or timestamp column; use column-lww here";
+      case OR_SET, G_SET ->
+          column.type() instanceof ArrayType
+              ? null
+              : policy.name() + " needs an array column such as text[]; use column-lww here";
+    };
   }
 }

@@ -238,24 +238,33 @@ public record Write(
         continue;
       }
       ColumnPolicy p = policy.columnAt(table.indexOf(e.getKey()));
-      if (p instanceof ColumnPolicy.Counter) {
-        changed.put(e.getKey(), new Value.CounterDelta(number(now).subtract(number(before))));
-      } else if (p instanceof ColumnPolicy.OrSet || p instanceof ColumnPolicy.GSet) {
-        List<Value> was = elements(before);
-        List<Value> is = elements(now);
-        List<Value> added = minus(is, was);
-        List<Value> removed = p instanceof ColumnPolicy.OrSet ? minus(was, is) : List.of();
-        if (!added.isEmpty() || !removed.isEmpty()) {
-          changed.put(e.getKey(), new Value.SetDelta(added, removed));
-        }
-      } else {
-        changed.put(e.getKey(), now);
+      Value change =
+          switch (p.kind()) {
+            case COUNTER -> new Value.CounterDelta(number(now).subtract(number(before)));
+            case OR_SET -> setDelta(before, now, true);
+            case G_SET -> setDelta(before, now, false);
+            case REGISTER, MAX, MIN -> now;
+          };
+      if (change != null) {
+        changed.put(e.getKey(), change);
       }
     }
     return changed.isEmpty()
         ? Optional.empty()
         : Optional.of(
             new Write(table, key, RowChange.Kind.UPDATE, changed, dot, timestamp, context));
+  }
+
+  /**
+   * The elements an array column gained and (for an or-set) lost between two values, or null if
+   * none.
+   */
+  private static Value setDelta(Value before, Value now, boolean removals) {
+    List<Value> was = elements(before);
+    List<Value> is = elements(now);
+    List<Value> added = minus(is, was);
+    List<Value> removed = removals ? minus(was, is) : List.of();
+    return added.isEmpty() && removed.isEmpty() ? null : new Value.SetDelta(added, removed);
   }
 
   private static List<Write> split(SourceTransaction tx, RowChange change) {

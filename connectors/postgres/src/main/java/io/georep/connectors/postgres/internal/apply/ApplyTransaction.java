@@ -1851,10 +1851,15 @@ public final class ApplyTransaction {
   static boolean accumulates(TablePolicy policy) {
     for (int i = 0; i < policy.table().columnCount(); i++) {
       ColumnPolicy p = policy.columnAt(i);
-      if (p instanceof ColumnPolicy.Counter
-          || p instanceof ColumnPolicy.Max
-          || p instanceof ColumnPolicy.Min
-          || p instanceof ColumnPolicy.GSet) {
+      if (p == null) {
+        continue; // a key column
+      }
+      boolean survivesDelete =
+          switch (p.kind()) {
+            case COUNTER, MAX, MIN, G_SET -> true;
+            case REGISTER, OR_SET -> false;
+          };
+      if (survivesDelete) {
         return true;
       }
     }
