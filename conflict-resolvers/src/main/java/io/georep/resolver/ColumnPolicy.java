@@ -9,7 +9,9 @@ import java.util.Objects;
  *
  * <p>The CRDT types keep their own state in the row's metadata and ignore resolvers: {@link
  * Counter} sums deltas, {@link Max}/{@link Min} keep the greatest/least value ever written, {@link
- * OrSet} is an add-wins observed-remove set over an array column, {@link GSet} a grow-only set.
+ * OrSet} is an add-wins observed-remove set over an array column, {@link GSet} a grow-only set,
+ * {@link GCounter} a counter that only grows and {@link TwoPhaseSet} a set whose removals are for
+ * good. The grow-only and two-phase types keep their state as the {@code crdt} module's types.
  */
 public sealed interface ColumnPolicy {
   /**
@@ -41,7 +43,11 @@ public sealed interface ColumnPolicy {
     /** {@link OrSet}. */
     OR_SET,
     /** {@link GSet}. */
-    G_SET
+    G_SET,
+    /** {@link GCounter}. */
+    G_COUNTER,
+    /** {@link TwoPhaseSet}. */
+    TWO_PHASE_SET
   }
 
   /**
@@ -137,6 +143,41 @@ public sealed interface ColumnPolicy {
     @Override
     public String name() {
       return "g-set";
+    }
+  }
+
+  /**
+   * A {@code g-counter} column: a counter that only grows. Its value is the sum of every increase
+   * merged, an insert's value counting as an increase from zero; a decrease (a negative delta) is
+   * ignored, so a local write that lowers the column is undone by the next merge, in every region
+   * alike. Integer columns.
+   */
+  record GCounter() implements ColumnPolicy {
+    @Override
+    public Kind kind() {
+      return Kind.G_COUNTER;
+    }
+
+    @Override
+    public String name() {
+      return "g-counter";
+    }
+  }
+
+  /**
+   * A {@code 2p-set} array column: a two-phase set. Added elements stay until removed, and a
+   * removed element can never be added again (removal wins over any concurrent or later addition).
+   * A row delete leaves it alone.
+   */
+  record TwoPhaseSet() implements ColumnPolicy {
+    @Override
+    public Kind kind() {
+      return Kind.TWO_PHASE_SET;
+    }
+
+    @Override
+    public String name() {
+      return "2p-set";
     }
   }
 }

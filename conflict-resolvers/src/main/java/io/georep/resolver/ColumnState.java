@@ -107,18 +107,58 @@ sealed interface ColumnState {
   }
 
   /**
-   * A grow-only set: every element ever added, sorted by value order.
+   * A grow-only set: every element ever added, in value order; the {@code crdt} module's {@link
+   * io.georep.crdt.GSet}.
    *
-   * @param elements the elements
+   * @param set the elements
    */
-  record GSet(List<Value> elements) implements ColumnState {
+  record GSet(io.georep.crdt.GSet<Value> set) implements ColumnState {
     public GSet {
-      elements = List.copyOf(elements);
+      Objects.requireNonNull(set, "set");
     }
 
     @Override
     public boolean fits(ColumnPolicy policy) {
       return policy instanceof ColumnPolicy.GSet;
+    }
+
+    /** The elements in value order. */
+    List<Value> elements() {
+      return List.copyOf(set.value());
+    }
+  }
+
+  /**
+   * A grow-only counter: per region, the sum of the increments its writes made; the {@code crdt}
+   * module's {@link io.georep.crdt.GCounter}. The column shows the sum over the regions.
+   *
+   * @param counts the increments per region
+   */
+  record GCounter(io.georep.crdt.GCounter counts) implements ColumnState {
+    public GCounter {
+      Objects.requireNonNull(counts, "counts");
+    }
+
+    @Override
+    public boolean fits(ColumnPolicy policy) {
+      return policy instanceof ColumnPolicy.GCounter;
+    }
+  }
+
+  /**
+   * A two-phase set: every element ever added, each with whether it was removed (for good); the
+   * {@code crdt} module's {@link io.georep.crdt.TwoPhaseSet}.
+   *
+   * @param set the added elements and their removal flags
+   */
+  record TwoPhaseSet(io.georep.crdt.TwoPhaseSet<Value> set) implements ColumnState {
+    public TwoPhaseSet {
+      Objects.requireNonNull(set, "set");
+    }
+
+    @Override
+    public boolean fits(ColumnPolicy policy) {
+      return policy instanceof ColumnPolicy.TwoPhaseSet;
     }
   }
 }

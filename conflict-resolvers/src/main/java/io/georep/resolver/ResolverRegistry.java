@@ -277,7 +277,7 @@ public final class ResolverRegistry {
       case UPDATE_WINS -> Resolvers.updateWins();
       case KEEP_BOTH -> Resolvers.keepBoth();
       case REGION_PRIORITY -> regionPriority(ref, problems);
-      case COLUMN_LWW, COUNTER, MAX, MIN, OR_SET, G_SET -> {
+      case COLUMN_LWW, COUNTER, G_COUNTER, MAX, MIN, OR_SET, G_SET, TWO_PHASE_SET -> {
         problems.add(
             ref.position()
                 + ": '"
@@ -307,6 +307,8 @@ public final class ResolverRegistry {
       case MIN -> Optional.of(new ColumnPolicy.Min());
       case OR_SET -> Optional.of(new ColumnPolicy.OrSet());
       case G_SET -> Optional.of(new ColumnPolicy.GSet());
+      case G_COUNTER -> Optional.of(new ColumnPolicy.GCounter());
+      case TWO_PHASE_SET -> Optional.of(new ColumnPolicy.TwoPhaseSet());
       case LWW, FIRST_WRITER_WINS, REGION_PRIORITY, DELETE_WINS, UPDATE_WINS, KEEP_BOTH -> {
         problems.add(
             ref.position()

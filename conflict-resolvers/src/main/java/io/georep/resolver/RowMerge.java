@@ -1,12 +1,10 @@
 package io.georep.resolver;
 
-import io.georep.connector.ArrayType;
 import io.georep.connector.ColumnSchema;
 import io.georep.connector.RowChange;
 import io.georep.connector.RowKey;
 import io.georep.connector.TableSchema;
 import io.georep.connector.Value;
-import io.georep.resolver.internal.ValueOrder;
 import io.georep.resolver.spi.ConflictResolver;
 import io.georep.resolver.spi.ConflictSet;
 import io.georep.resolver.spi.Resolution;
@@ -14,7 +12,6 @@ import io.georep.resolver.spi.Version;
 import io.georep.vectorclock.Dot;
 import io.georep.vectorclock.HybridTimestamp;
 import io.georep.vectorclock.VersionVector;
-import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -68,10 +65,9 @@ import java.util.TreeSet;
  * is equal too. Conflicts, by contrast, are events of one region's arrival order (see {@link
  * Conflict}).
  *
- * <p>About 800 lines: the merge, the cascade of a parent's delete ({@link #orphan}) and the visible
- * row all work on the same frontiers and must change together. The seam along which it splits is
- * the per-policy column fold (counter, max/min, sets, registers), which belongs on the column
- * policies themselves once they are a sealed family that merges.
+ * <p>About 600 lines: the merge, the cascade of a parent's delete ({@link #orphan}), the visible
+ * row and the conflicts all read the same frontiers and must change together. Each policy's own
+ * fold of a column, and what a CRDT column shows, are in {@link ColumnFold}.
  *
  * <p>Stateless and thread-safe; resolvers must be too.
  */
@@ -179,7 +175,8 @@ public final class RowMerge {
       if (carried instanceof Value.Unchanged) {
         carried = null;
       }
-      ColumnState after = step(p, before, carried, write, context, stamp, table.column(i));
+      ColumnState after =
+          ColumnFold.step(p, before, carried, write, context, stamp, table.column(i));
       if (continued) {
         after = restamp(after, stamp);
       }
@@ -294,172 +291,6 @@ public final class RowMerge {
     return entries.isEmpty() ? null : new ColumnState.Register(entries);
   }
 
-  // ---- one column ----
-
-  private static ColumnState step(
-      ColumnPolicy policy,
-      ColumnState before,
-      Value carried,
-      Write write,
-      VersionVector context,
-      Stamp stamp,
-      ColumnSchema column) {
-    return switch (policy.kind()) {
-      case REGISTER -> registerStep(policy, before, carried, write, context, stamp, column);
-      case COUNTER -> counterStep(policy, before, carried, write, column);
-      case MAX, MIN -> extremumStep(policy, before, carried, write, column);
-      case OR_SET -> orSetStep(before, carried, write, context, stamp, column, policy);
-      case G_SET -> gSetStep(policy, before, carried, write, column);
-    };
-  }
-
-  private static ColumnState registerStep(
-      ColumnPolicy policy,
-      ColumnState before,
-      Value carried,
-      Write write,
-      VersionVector context,
-      Stamp stamp,
-      ColumnSchema column) {
-    if (carried != null && !carried.isDatum()) {
-      throw misfit(write, column, policy, carried);
-    }
-    if (carried == null && write.kind() != RowChange.Kind.INSERT) {
-      return before;
-    }
-    List<ColumnState.Entry> entries = new ArrayList<>();
-    if (before != null) {
-      for (ColumnState.Entry e : ((ColumnState.Register) before).entries()) {
-        if (!context.covers(e.stamp().dot())) {
-          entries.add(e);
-        }
-      }
-    }
-    if (carried != null) {
-      entries.add(new ColumnState.Entry(stamp, carried));
-      entries.sort((x, y) -> x.stamp().compareTo(y.stamp()));
-    }
-    return entries.isEmpty() ? null : new ColumnState.Register(entries);
-  }
-
-  private static ColumnState counterStep(
-      ColumnPolicy policy, ColumnState before, Value carried, Write write, ColumnSchema column) {
-    if (carried == null) {
-      return before;
-    }
-    BigDecimal add;
-    if (carried instanceof Value.CounterDelta d) {
-      add = d.delta();
-    } else if (carried.isDatum() && write.kind() == RowChange.Kind.INSERT) {
-      add = carried instanceof Value.Null ? null : Write.number(carried);
-    } else {
-      throw misfit(write, column, policy, carried);
-    }
-    BigDecimal sum = before == null ? null : ((ColumnState.Counter) before).sum();
-    if (add != null) {
-      sum = sum == null ? add : sum.add(add);
-    }
-    return new ColumnState.Counter(sum);
-  }
-
-  private static ColumnState extremumStep(
-      ColumnPolicy policy, ColumnState before, Value carried, Write write, ColumnSchema column) {
-    if (carried == null) {
-      return before;
-    }
-    if (!carried.isDatum()) {
-      throw misfit(write, column, policy, carried);
-    }
-    boolean max = policy.kind() == ColumnPolicy.Kind.MAX;
-    if (before == null) {
-      return new ColumnState.Extremum(max, carried);
-    }
-    Value current = ((ColumnState.Extremum) before).value();
-    Value next;
-    if (current instanceof Value.Null || carried instanceof Value.Null) {
-      next = current instanceof Value.Null ? carried : current;
-    } else {
-      int c = ValueOrder.INSTANCE.compare(carried, current);
-      next = (max ? c > 0 : c < 0) ? carried : current;
-    }
-    return new ColumnState.Extremum(max, next);
-  }
-
-  private static ColumnState gSetStep(
-      ColumnPolicy policy, ColumnState before, Value carried, Write write, ColumnSchema column) {
-    if (carried == null) {
-      return before;
-    }
-    TreeSet<Value> set = new TreeSet<>(ValueOrder.INSTANCE);
-    if (before != null) {
-      set.addAll(((ColumnState.GSet) before).elements());
-    }
-    if (carried instanceof Value.SetDelta d) {
-      set.addAll(d.added());
-    } else if (carried.isDatum()) {
-      set.addAll(Write.elements(carried));
-    } else {
-      throw misfit(write, column, policy, carried);
-    }
-    return new ColumnState.GSet(new ArrayList<>(set));
-  }
-
-  private static ColumnState orSetStep(
-      ColumnState before,
-      Value carried,
-      Write write,
-      VersionVector context,
-      Stamp stamp,
-      ColumnSchema column,
-      ColumnPolicy policy) {
-    if (carried instanceof Value.CounterDelta) {
-      throw misfit(write, column, policy, carried);
-    }
-    boolean delete = write.kind() == RowChange.Kind.DELETE;
-    if (carried == null && !delete) {
-      return before;
-    }
-    if (before == null && delete) {
-      return null;
-    }
-    TreeMap<Value, TreeSet<Dot>> set = new TreeMap<>(ValueOrder.INSTANCE);
-    if (before != null) {
-      for (ColumnState.Element e : ((ColumnState.OrSet) before).elements()) {
-        set.put(e.value(), new TreeSet<>(e.dots()));
-      }
-    }
-    if (carried instanceof Value.SetDelta d) {
-      for (Value e : d.removed()) {
-        TreeSet<Dot> dots = set.get(e);
-        if (dots != null) {
-          dots.removeIf(context::covers);
-        }
-      }
-      for (Value e : d.added()) {
-        TreeSet<Dot> dots = set.computeIfAbsent(e, k -> new TreeSet<>());
-        dots.removeIf(context::covers);
-        dots.add(stamp.dot());
-      }
-    } else {
-      // A row delete, or a whole-array value: observed-remove of everything, then the additions.
-      for (TreeSet<Dot> dots : set.values()) {
-        dots.removeIf(context::covers);
-      }
-      if (carried != null) {
-        for (Value e : Write.elements(carried)) {
-          set.computeIfAbsent(e, k -> new TreeSet<>()).add(stamp.dot());
-        }
-      }
-    }
-    List<ColumnState.Element> elements = new ArrayList<>();
-    for (Map.Entry<Value, TreeSet<Dot>> e : set.entrySet()) {
-      if (!e.getValue().isEmpty()) {
-        elements.add(new ColumnState.Element(e.getKey(), new ArrayList<>(e.getValue())));
-      }
-    }
-    return new ColumnState.OrSet(elements);
-  }
-
   // ---- reading the state ----
 
   /** The visible row and which version each decision chose (null for a merged column value). */
@@ -523,45 +354,13 @@ public final class RowMerge {
             choices.put(i, dot);
           }
         }
-      } else if (s instanceof ColumnState.Counter c) {
-        value = c.sum() == null ? Value.NULL : counterValue(table, column, c.sum());
-      } else if (s instanceof ColumnState.Extremum x) {
-        value = x.value();
-      } else if (s instanceof ColumnState.OrSet o) {
-        value =
-            new Value.Array(
-                ((ArrayType) column.type()).elementType(),
-                o.elements().stream().map(ColumnState.Element::value).toList());
       } else {
-        value =
-            new Value.Array(
-                ((ArrayType) column.type()).elementType(), ((ColumnState.GSet) s).elements());
+        value = ColumnFold.value(policy.columnAt(i), s, table, column);
       }
       values.put(column.name(), value);
     }
     VisibleRow row = chosen.isTombstone() ? VisibleRow.ABSENT : new VisibleRow(true, values);
     return new Decision(row, chosen.dot(), choices);
-  }
-
-  private static Value counterValue(TableSchema table, ColumnSchema column, BigDecimal sum) {
-    try {
-      return Write.typed(column, sum);
-    } catch (ArithmeticException e) {
-      throw new ConflictResolutionException(
-          "counter column '"
-              + column.name()
-              + "' of "
-              + table.id()
-              + " sums to a value outside type "
-              + column.type()
-              + " (concurrent increments added up past its range); widen the column, for"
-              + " example ALTER TABLE "
-              + table.id().quoted()
-              + " ALTER COLUMN "
-              + io.georep.connector.TableId.quote(column.name())
-              + " TYPE numeric",
-          e);
-    }
   }
 
   /** For each dot, the register values the state holds from it, in table order. */
@@ -802,26 +601,5 @@ public final class RowMerge {
                 + " re-initialise the table's rows in georep.row_meta (see docs/conflicts.md)");
       }
     }
-  }
-
-  private static ConflictResolutionException misfit(
-      Write write, ColumnSchema column, ColumnPolicy policy, Value carried) {
-    return new ConflictResolutionException(
-        write.kind().name().toLowerCase(java.util.Locale.ROOT)
-            + " "
-            + write.dot()
-            + " of "
-            + write.table().id()
-            + " carries a "
-            + carried.kind()
-            + " for column '"
-            + column.name()
-            + "', whose resolver is '"
-            + policy.name()
-            + "'"
-            + (policy instanceof ColumnPolicy.Counter
-                ? "; updates of counter columns must ship deltas (after − before): the origin's"
-                    + " publication must name the column's resolver 'counter' too"
-                : "; the origin region's publication must name the same resolver for the column"));
   }
 }

@@ -3,6 +3,7 @@ package io.georep.resolver;
 import io.georep.connector.RowChange;
 import io.georep.connector.Value;
 import io.georep.resolver.internal.ValueCodec;
+import io.georep.resolver.internal.ValueElements;
 import io.georep.resolver.internal.ValueOrder;
 import io.georep.resolver.spi.Version;
 import io.georep.vectorclock.Dot;
@@ -31,7 +32,8 @@ import java.util.TreeSet;
  * causal past, so stale and duplicate writes are recognised); the <em>existence frontier</em> (the
  * non-dominated inserts, updates and deletes, each a dot, a hybrid timestamp and a kind); and one
  * state per non-key column that has been written (a multi-value register frontier, a counter sum, a
- * max/min value, or a set). Key values are not stored: the key identifies the state.
+ * max/min value, a set, or one of the {@code crdt} module's types: a g-counter's counts and a
+ * 2p-set in their own encodings). Key values are not stored: the key identifies the state.
  *
  * <p>The encoding is deterministic and canonical: equal states give equal bytes, {@link #fromBytes}
  * accepts only bytes {@link #toBytes} produces, and malformed input yields {@link
@@ -51,6 +53,8 @@ public final class RowState {
   private static final int MIN = 'm';
   private static final int OR_SET = 'o';
   private static final int G_SET = 'g';
+  private static final int G_COUNTER = 'k';
+  private static final int TWO_PHASE_SET = 't';
 
   private final VersionVector history;
   private final List<Stamp> existence;
@@ -196,6 +200,12 @@ public final class RowState {
       for (Value v : g.elements()) {
         ValueCodec.write(v, out);
       }
+    } else if (state instanceof ColumnState.GCounter c) {
+      out.writeByte(G_COUNTER);
+      c.counts().writeTo(out);
+    } else if (state instanceof ColumnState.TwoPhaseSet t) {
+      out.writeByte(TWO_PHASE_SET);
+      t.set().writeTo(out);
     }
   }
 
@@ -349,7 +359,15 @@ public final class RowState {
           }
           elements.add(value);
         }
-        return new ColumnState.GSet(elements);
+        return new ColumnState.GSet(
+            io.georep.crdt.GSet.empty(ValueElements.INSTANCE).addAll(elements).state());
+      }
+      case G_COUNTER -> {
+        return new ColumnState.GCounter(io.georep.crdt.GCounter.readFrom(in));
+      }
+      case TWO_PHASE_SET -> {
+        return new ColumnState.TwoPhaseSet(
+            io.georep.crdt.TwoPhaseSet.readFrom(in, ValueElements.INSTANCE));
       }
       default -> throw new MalformedEncodingException("unknown column state kind " + kind, at);
     }

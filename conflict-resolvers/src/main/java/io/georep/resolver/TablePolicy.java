@@ -200,7 +200,13 @@ public final class TablePolicy {
               ? null
               : policy.name()
                   + " needs a number, text, date or timestamp column; use column-lww here";
-      case OR_SET, G_SET ->
+      case G_COUNTER ->
+          column.type() == ScalarType.INT2
+                  || column.type() == ScalarType.INT4
+                  || column.type() == ScalarType.INT8
+              ? null
+              : "g-counter needs an int2, int4 or int8 column; use counter for numeric columns";
+      case OR_SET, G_SET, TWO_PHASE_SET ->
           column.type() instanceof ArrayType
               ? null
               : policy.name() + " needs an array column such as text[]; use column-lww here";

@@ -240,8 +240,8 @@ public record Write(
       ColumnPolicy p = policy.columnAt(table.indexOf(e.getKey()));
       Value change =
           switch (p.kind()) {
-            case COUNTER -> new Value.CounterDelta(number(now).subtract(number(before)));
-            case OR_SET -> setDelta(before, now, true);
+            case COUNTER, G_COUNTER -> new Value.CounterDelta(number(now).subtract(number(before)));
+            case OR_SET, TWO_PHASE_SET -> setDelta(before, now, true);
             case G_SET -> setDelta(before, now, false);
             case REGISTER, MAX, MIN -> now;
           };

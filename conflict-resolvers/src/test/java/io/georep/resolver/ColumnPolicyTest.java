@@ -20,7 +20,9 @@ class ColumnPolicyTest {
             new ColumnPolicy.Max(),
             new ColumnPolicy.Min(),
             new ColumnPolicy.OrSet(),
-            new ColumnPolicy.GSet());
+            new ColumnPolicy.GSet(),
+            new ColumnPolicy.GCounter(),
+            new ColumnPolicy.TwoPhaseSet());
     List<Class<?>> classes = new ArrayList<>();
     Set<ColumnPolicy.Kind> kinds = EnumSet.noneOf(ColumnPolicy.Kind.class);
     for (ColumnPolicy p : policies) {

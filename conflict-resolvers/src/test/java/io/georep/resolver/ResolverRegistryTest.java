@@ -71,7 +71,7 @@ class ResolverRegistryTest {
                 + " 'custom:shortest-text-wins'? Available custom resolvers:"
                 + " custom:loyalty-points, custom:shortest-text-wins. Built-in resolvers: lww,"
                 + " column-lww, first-writer-wins, region-priority, delete-wins, update-wins,"
-                + " keep-both, counter, max, min, or-set, g-set. A plugin's jar must be on the"
+                + " keep-both, counter, g-counter, max, min, or-set, g-set, 2p-set. A plugin's jar must be on the"
                 + " agent's classpath and list its class in"
                 + " META-INF/services/io.georep.resolver.spi.ConflictResolver.");
   }

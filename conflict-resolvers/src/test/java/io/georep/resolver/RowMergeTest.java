@@ -393,6 +393,118 @@ class RowMergeTest {
   }
 
   @Test
+  void merge_gCounter_concurrentIncreasesAddUp_decreasesAreIgnored() {
+    TablePolicy policy = policy(Resolvers.lww());
+    RowState s = merged(policy, insert(BASE, 1, vv(), Map.of("grows", new Value.Int8(10))));
+    Write up = update(LOCAL, 2, vv(BASE), Map.of("grows", Value.CounterDelta.of(3)));
+    Write down = update(REMOTE, 3, vv(BASE), Map.of("grows", Value.CounterDelta.of(-4)));
+    Write up2 =
+        update(
+            Dot.of("us-east", 2), 4, vv(BASE, REMOTE), Map.of("grows", Value.CounterDelta.of(2)));
+    RowState one = merge(merge(merge(s, up, policy), down, policy), up2, policy);
+    RowState two = merge(merge(merge(s, down, policy), up2, policy), up, policy);
+    assertThat(one.toBytes()).isEqualTo(two.toBytes());
+    assertThat(RowMerge.visible(one, policy, KEY).values())
+        .containsEntry("grows", new Value.Int8(15));
+    assertThat(RowState.fromBytes(one.toBytes())).isEqualTo(one);
+  }
+
+  @Test
+  void merge_gCounter_survivesDeleteAndNullInsertHasNoState() {
+    TablePolicy policy = policy(Resolvers.lww());
+    RowState s = merged(policy, insert(BASE, 1, vv(), Map.of("grows", Value.NULL)));
+    assertThat(RowMerge.visible(s, policy, KEY).values()).doesNotContainKey("grows");
+    s = merge(s, update(LOCAL, 2, vv(BASE), Map.of("grows", Value.CounterDelta.of(7))), policy);
+    s = merge(s, delete(REMOTE, 3, vv(BASE, LOCAL)), policy);
+    s =
+        merge(
+            s,
+            insert(
+                Dot.of("ap-south", 2),
+                4,
+                vv(BASE, LOCAL, REMOTE),
+                Map.of("grows", new Value.Int8(1))),
+            policy);
+    assertThat(RowMerge.visible(s, policy, KEY).values()).containsEntry("grows", new Value.Int8(8));
+  }
+
+  @Test
+  void merge_gCounterPlainValueInUpdate_failsNamingColumnAndPolicy() {
+    TablePolicy policy = policy(Resolvers.lww());
+    RowState s = merged(policy, insert(BASE, 1, vv(), Map.of("grows", new Value.Int8(1))));
+    Write bad = update(LOCAL, 2, vv(BASE), Map.of("grows", new Value.Int8(12)));
+    assertThatThrownBy(() -> RowMerge.merge(Optional.of(s), bad, policy))
+        .isInstanceOf(ConflictResolutionException.class)
+        .hasMessageContaining("column 'grows'")
+        .hasMessageContaining("must ship deltas")
+        .hasMessageContaining("'g-counter'");
+  }
+
+  @Test
+  void merge_twoPhaseSet_removalWinsForGood() {
+    TablePolicy policy = policy(Resolvers.lww());
+    RowState s = merged(policy, insert(BASE, 1, vv(), Map.of("once", texts("x", "y"))));
+    Write removeX =
+        update(
+            LOCAL, 2, vv(BASE), Map.of("once", new Value.SetDelta(List.of(), List.of(text("x")))));
+    Write readdX =
+        update(
+            REMOTE,
+            3,
+            vv(BASE),
+            Map.of("once", new Value.SetDelta(List.of(text("x"), text("z")), List.of())));
+    RowState one = merge(merge(s, removeX, policy), readdX, policy);
+    RowState two = merge(merge(s, readdX, policy), removeX, policy);
+    assertThat(one.toBytes()).isEqualTo(two.toBytes());
+    assertThat(RowMerge.visible(one, policy, KEY).values()).containsEntry("once", texts("y", "z"));
+    // Added again later, with the removal seen: still gone.
+    RowState three =
+        merge(
+            one,
+            update(
+                Dot.of("ap-south", 2),
+                4,
+                vv(BASE, LOCAL, REMOTE),
+                Map.of("once", new Value.SetDelta(List.of(text("x")), List.of()))),
+            policy);
+    assertThat(RowMerge.visible(three, policy, KEY).values())
+        .containsEntry("once", texts("y", "z"));
+    assertThat(RowState.fromBytes(three.toBytes())).isEqualTo(three);
+  }
+
+  @Test
+  void merge_twoPhaseSetWholeValue_onlyAdds() {
+    TablePolicy policy = policy(Resolvers.lww());
+    RowState s = merged(policy, insert(BASE, 1, vv(), Map.of("once", texts("x", "y"))));
+    s = merge(s, update(LOCAL, 2, vv(BASE), Map.of("once", texts("y", "z"))), policy);
+    assertThat(RowMerge.visible(s, policy, KEY).values())
+        .as("a whole value adds z and removes nothing")
+        .containsEntry("once", texts("x", "y", "z"));
+    s =
+        merge(
+            s,
+            update(
+                REMOTE,
+                3,
+                vv(BASE, LOCAL),
+                Map.of("once", new Value.SetDelta(List.of(), List.of(text("x"))))),
+            policy);
+    s = merge(s, delete(Dot.of("ap-south", 2), 4, vv(BASE, LOCAL, REMOTE)), policy);
+    s =
+        merge(
+            s,
+            insert(
+                Dot.of("ap-south", 3),
+                5,
+                vv(BASE, LOCAL, REMOTE, Dot.of("ap-south", 2)),
+                Map.of("once", texts("x"))),
+            policy);
+    assertThat(RowMerge.visible(s, policy, KEY).values())
+        .as("the delta removed x for good; the row delete left the set alone")
+        .containsEntry("once", texts("y", "z"));
+  }
+
+  @Test
   void merge_unchangedToastValue_keepsStoredValue() {
     TablePolicy policy = policy(Resolvers.lww());
     RowState s = merged(policy, insert(BASE, 1, vv(), Map.of("v", text("big"))));

@@ -183,7 +183,9 @@ class RowStateEncodingTest {
                     "hits", new Value.Int8(random.nextInt(5)),
                     "tags", TestRows.texts("a", "b" + random.nextInt(2)),
                     "best", new Value.Int4(random.nextInt(9)),
-                    "labels", TestRows.texts("x")),
+                    "labels", TestRows.texts("x"),
+                    "grows", new Value.Int8(random.nextInt(5)),
+                    "once", TestRows.texts("p", "q" + random.nextInt(2))),
                 dot,
                 ts,
                 context);
@@ -200,7 +202,12 @@ class RowStateEncodingTest {
                 Map.of(
                     "w", TestRows.text("w" + random.nextInt(3)),
                     "hits", Value.CounterDelta.of(random.nextInt(5)),
-                    "low", new Value.Int4(random.nextInt(9))),
+                    "low", new Value.Int4(random.nextInt(9)),
+                    "grows", Value.CounterDelta.of(random.nextInt(5) - 1),
+                    "once",
+                        new Value.SetDelta(
+                            List.of(TestRows.text("r" + random.nextInt(3))),
+                            List.of(TestRows.text("p")))),
                 dot,
                 ts,
                 context);

@@ -22,7 +22,10 @@ final class TestRows {
   static final ReplicaId US = ReplicaId.of("us-east");
   static final ReplicaId AP = ReplicaId.of("ap-south");
 
-  /** {@code public.items(id int4 key, v text, w text, hits int8, tags _text, best int4, ...)}. */
+  /**
+   * {@code public.items(id int4 key, v text, w text, hits int8, tags _text, best int4, ..., grows
+   * int8, once _text)}.
+   */
   static final TableSchema ITEMS =
       TableSchema.of(
           TableId.of("public", "items"),
@@ -35,7 +38,9 @@ final class TestRows {
               ColumnSchema.of("best", ScalarType.INT4, true),
               ColumnSchema.of("low", ScalarType.INT4, true),
               ColumnSchema.of("labels", ScalarType.TEXT.arrayType(), true),
-              ColumnSchema.of("note", ScalarType.TEXT, true)));
+              ColumnSchema.of("note", ScalarType.TEXT, true),
+              ColumnSchema.of("grows", ScalarType.INT8, true),
+              ColumnSchema.of("once", ScalarType.TEXT.arrayType(), true)));
 
   static final RowKey KEY = RowKey.of(new Value.Int4(1));
 
@@ -48,6 +53,8 @@ final class TestRows {
     m.put("best", new ColumnPolicy.Max());
     m.put("low", new ColumnPolicy.Min());
     m.put("labels", new ColumnPolicy.GSet());
+    m.put("grows", new ColumnPolicy.GCounter());
+    m.put("once", new ColumnPolicy.TwoPhaseSet());
     return m;
   }
 

@@ -35,7 +35,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * additions and removals), deliver them to each other in random causal orders with duplicates, and
  * end with byte-identical row states, identical visible rows, and counters equal to the sum of
  * every delta generated. One property per built-in row resolver; every run also has counter,
- * OR-set, max, min and G-set columns, a column-lww column and a merging custom column resolver.
+ * OR-set, max, min, G-set, G-counter and 2P-set columns, a column-lww column and a merging custom
+ * column resolver.
  */
 class ThreeRegionConvergenceTest {
   private static final List<ReplicaId> REGIONS = List.of(TestRows.AP, TestRows.EU, TestRows.US);
@@ -169,13 +170,14 @@ class ThreeRegionConvergenceTest {
     List<Region> regions = REGIONS.stream().map(Region::new).toList();
     List<RowKey> keys = List.of(RowKey.of(new Value.Int4(1)), RowKey.of(new Value.Int4(2)));
     Map<RowKey, BigDecimal> hitSums = new HashMap<>();
+    Map<RowKey, BigDecimal> growths = new HashMap<>();
     int steps = 20 + random.nextInt(40);
     for (int step = 0; step < steps; step++) {
       Region r = regions.get(random.nextInt(regions.size()));
       int action = random.nextInt(100);
       if (action < 45) {
         RowKey key = keys.get(random.nextInt(keys.size()));
-        Write w = generate(random, r, key, policy, hitSums);
+        Write w = generate(random, r, key, policy, hitSums, growths);
         MergeResult result = merge(r, w, policy);
         assertThat(result.applied()).as("a local write always applies").isTrue();
         assertThat(result.conflicts()).as("a local write has seen everything").isEmpty();
@@ -224,6 +226,11 @@ class ThreeRegionConvergenceTest {
             .as("counter equals the sum of every delta")
             .isEqualTo(new Value.Int8(expected.longValueExact()));
       }
+      if (row.exists() && row.values().containsKey("grows")) {
+        assertThat(row.values().get("grows"))
+            .as("g-counter equals the sum of every increase")
+            .isEqualTo(new Value.Int8(growths.getOrDefault(key, BigDecimal.ZERO).longValueExact()));
+      }
     }
   }
 
@@ -257,7 +264,8 @@ class ThreeRegionConvergenceTest {
       Region r,
       RowKey key,
       TablePolicy policy,
-      Map<RowKey, BigDecimal> hitSums) {
+      Map<RowKey, BigDecimal> hitSums,
+      Map<RowKey, BigDecimal> growths) {
     RowState state = r.rows.get(key);
     VisibleRow visible = state == null ? VisibleRow.ABSENT : RowMerge.visible(state, policy, key);
     Dot dot = new Dot(r.id, ++r.seq);
@@ -280,6 +288,12 @@ class ThreeRegionConvergenceTest {
       columns.put("best", new Value.Int4(random.nextInt(100)));
       columns.put("low", maybeNull(random, new Value.Int4(random.nextInt(100))));
       columns.put("labels", array(random));
+      if (random.nextInt(5) > 0) {
+        long grows = random.nextInt(6);
+        columns.put("grows", new Value.Int8(grows));
+        growths.merge(key, BigDecimal.valueOf(grows), BigDecimal::add);
+      }
+      columns.put("once", array(random));
     } else if (random.nextInt(100) < 15) {
       kind = RowChange.Kind.DELETE;
     } else {
@@ -314,6 +328,14 @@ class ThreeRegionConvergenceTest {
       }
       if (random.nextBoolean()) {
         columns.put("labels", setChange(random, visible.values().get("labels")));
+      }
+      if (random.nextBoolean()) {
+        long delta = random.nextInt(9) - 3L;
+        columns.put("grows", Value.CounterDelta.of(delta));
+        growths.merge(key, BigDecimal.valueOf(Math.max(0, delta)), BigDecimal::add);
+      }
+      if (random.nextBoolean()) {
+        columns.put("once", setChange(random, visible.values().get("once")));
       }
     }
     return new Write(TestRows.ITEMS, key, kind, columns, dot, ts, context);

@@ -3,6 +3,7 @@ package io.georep.crdt;
 import io.georep.vectorclock.encoding.CompactReader;
 import io.georep.vectorclock.encoding.CompactWriter;
 import io.georep.vectorclock.encoding.MalformedEncodingException;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.Objects;
 import java.util.SortedSet;
@@ -73,6 +74,28 @@ public final class GSet<E> implements DeltaCrdt<GSet<E>> {
     TreeSet<E> single = new TreeSet<>(codec);
     single.add(element);
     return new Mutation<>(new GSet<>(codec, grown), new GSet<>(codec, single));
+  }
+
+  /**
+   * Adds several elements at once: one copy of the set however many are added, where adding them
+   * one by one copies it for each.
+   *
+   * @param added the elements; never null, no null element
+   * @return the new state and the delta (the elements that were not present); bottom if none
+   */
+  public Mutation<GSet<E>> addAll(Collection<? extends E> added) {
+    TreeSet<E> delta = new TreeSet<>(codec);
+    for (E e : added) {
+      if (!elements.contains(Objects.requireNonNull(e, "element"))) {
+        delta.add(e);
+      }
+    }
+    if (delta.isEmpty()) {
+      return new Mutation<>(this, empty(codec));
+    }
+    TreeSet<E> grown = new TreeSet<>(elements);
+    grown.addAll(delta);
+    return new Mutation<>(new GSet<>(codec, grown), new GSet<>(codec, delta));
   }
 
   @Override

@@ -3,6 +3,7 @@ package io.georep.crdt;
 import io.georep.vectorclock.encoding.CompactReader;
 import io.georep.vectorclock.encoding.CompactWriter;
 import io.georep.vectorclock.encoding.MalformedEncodingException;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.Map;
 import java.util.Objects;
@@ -92,6 +93,41 @@ public final class TwoPhaseSet<E> implements DeltaCrdt<TwoPhaseSet<E>> {
       return new Mutation<>(this, empty(codec));
     }
     return update(element, true);
+  }
+
+  /**
+   * Adds several elements and removes several for good, in one step: one copy of the set however
+   * many change. The removals apply after the additions, so an element in both ends removed.
+   *
+   * <p>Unlike {@link #remove}, a removal here needs no precondition: an element not present gets
+   * its tombstone all the same (R need not be a subset of A), which keeps out an addition of it
+   * that is concurrent or yet to arrive. That is what a replica needs that receives removals as
+   * operations from others, where "present" differs from one replica to the next: every replica
+   * then ends with the same tombstones whatever the order.
+   *
+   * @param added the elements to add; never null, no null element
+   * @param gone the elements to remove for good; never null, no null element
+   * @return the new state and the delta; bottom if nothing changed
+   */
+  public Mutation<TwoPhaseSet<E>> update(
+      Collection<? extends E> added, Collection<? extends E> gone) {
+    TreeMap<E, Boolean> delta = new TreeMap<>(codec);
+    for (E e : added) {
+      if (!removed.containsKey(Objects.requireNonNull(e, "element"))) {
+        delta.put(e, false);
+      }
+    }
+    for (E e : gone) {
+      if (!Boolean.TRUE.equals(removed.get(Objects.requireNonNull(e, "element")))) {
+        delta.put(e, true);
+      }
+    }
+    if (delta.isEmpty()) {
+      return new Mutation<>(this, empty(codec));
+    }
+    TreeMap<E, Boolean> next = new TreeMap<>(this.removed);
+    next.putAll(delta);
+    return new Mutation<>(new TwoPhaseSet<>(codec, next), new TwoPhaseSet<>(codec, delta));
   }
 
   private Mutation<TwoPhaseSet<E>> update(E element, boolean remove) {

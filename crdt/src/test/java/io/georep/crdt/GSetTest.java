@@ -69,4 +69,15 @@ class GSetTest extends CrdtLaws<GSet<String>, String> {
     assertThat(s.toBytes()).hasSize(1 + 1 + 17 + 2);
     assertThat(GSet.fromBytes(s.toBytes(), ElementCodec.strings())).isEqualTo(s);
   }
+
+  @Test
+  void addAll_equalsAddingOneByOne_andItsDeltaHoldsTheNewElements() {
+    GSet<String> base = bottom().add("b").state().add("e").state();
+    Mutation<GSet<String>> m = base.addAll(List.of("e", "c", "x", "c"));
+    assertThat(m.state()).isEqualTo(base.add("c").state().add("x").state());
+    assertThat(m.delta().value()).containsExactly("c", "x");
+    assertThat(base.merge(m.delta())).isEqualTo(m.state());
+    assertThat(base.addAll(List.of("b", "e")).delta().isBottom()).isTrue();
+    assertThat(base.addAll(List.of("b")).state()).isSameAs(base);
+  }
 }

@@ -77,4 +77,21 @@ class TwoPhaseSetTest extends CrdtLaws<TwoPhaseSet<Long>, TwoPhaseSetTest.Op> {
   void remove_absentElement_hasNoEffect() {
     assertThat(bottom().remove(3L).delta().isBottom()).isTrue();
   }
+
+  @Test
+  void update_equalsAddsThenRemoves_andItsDeltaMergesToTheNewState() {
+    TwoPhaseSet<Long> base = bottom().add(1L).state().add(2L).state().remove(2L).state();
+    Mutation<TwoPhaseSet<Long>> m = base.update(List.of(2L, 3L, 4L), List.of(1L, 4L, 9L));
+    TwoPhaseSet<Long> sequential =
+        base.add(2L).state().add(3L).state().add(4L).state().remove(1L).state().remove(4L).state();
+    assertThat(m.state().value()).isEqualTo(sequential.value());
+    assertThat(m.state().value()).as("2 stays removed, 4 added then removed").containsExactly(3L);
+    assertThat(base.merge(m.delta())).isEqualTo(m.state());
+    assertThat(base.update(List.of(1L, 2L), List.of(2L)).delta().isBottom()).isTrue();
+    // 9 was never added: its tombstone keeps a later or concurrent addition out all the same.
+    assertThat(m.state().add(9L).state().value()).containsExactly(3L);
+    TwoPhaseSet<Long> concurrentAdd = base.add(9L).state();
+    assertThat(concurrentAdd.merge(m.delta()).value()).containsExactly(3L);
+    assertThat(m.state().merge(concurrentAdd)).isEqualTo(concurrentAdd.merge(m.state()));
+  }
 }

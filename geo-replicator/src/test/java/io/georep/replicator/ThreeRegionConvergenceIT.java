@@ -62,6 +62,10 @@ class ThreeRegionConvergenceIT {
         assertThat(topology.db(region).rows("SELECT n FROM counters WHERE id = " + id))
             .as("counter %d in %s (seed %d)", id, region, seed)
             .containsExactly("n=" + increments.get(id).get());
+        AtomicLong grown = increments.get(Workload.G_COUNTER_KEYS + id);
+        assertThat(topology.db(region).rows("SELECT g FROM counters WHERE id = " + id))
+            .as("g-counter %d in %s (seed %d)", id, region, seed)
+            .containsExactly("g=" + (grown == null ? 0 : grown.get()));
       }
     }
     // No echo: each region's stream holds exactly the transactions its applications committed

@@ -42,9 +42,10 @@ final class Topology implements AutoCloseable {
   static final String SCHEMA =
       """
       CREATE TABLE items (id int PRIMARY KEY, name text, qty bigint NOT NULL DEFAULT 0,
-                          tags text[] NOT NULL DEFAULT '{}');
+                          tags text[] NOT NULL DEFAULT '{}', once text[] NOT NULL DEFAULT '{}');
       ALTER TABLE items REPLICA IDENTITY FULL;
-      CREATE TABLE counters (id int PRIMARY KEY, n bigint NOT NULL DEFAULT 0);
+      CREATE TABLE counters (id int PRIMARY KEY, n bigint NOT NULL DEFAULT 0,
+                             g bigint NOT NULL DEFAULT 0);
       ALTER TABLE counters REPLICA IDENTITY FULL;
       CREATE TABLE accounts (id int PRIMARY KEY, email text NOT NULL UNIQUE, note text);
       CREATE TABLE parents (id int PRIMARY KEY, name text NOT NULL);
@@ -68,9 +69,11 @@ final class Topology implements AutoCloseable {
           column-resolvers:
             qty: counter
             tags: or-set
+            once: 2p-set
         - table: public.counters
           column-resolvers:
             n: counter
+            g: g-counter
         - table: public.accounts
         - table: public.parents
         - table: public.children
@@ -81,9 +84,10 @@ final class Topology implements AutoCloseable {
   /** The comparable content of every table, sets sorted, in key order. */
   static final List<String> SNAPSHOT_QUERIES =
       List.of(
-          "SELECT id, name, qty, ARRAY(SELECT DISTINCT t FROM unnest(tags) t ORDER BY 1) AS tags"
+          "SELECT id, name, qty, ARRAY(SELECT DISTINCT t FROM unnest(tags) t ORDER BY 1) AS tags,"
+              + " ARRAY(SELECT DISTINCT t FROM unnest(once) t ORDER BY 1) AS once"
               + " FROM items ORDER BY id",
-          "SELECT id, n FROM counters ORDER BY id",
+          "SELECT id, n, g FROM counters ORDER BY id",
           "SELECT id, email, note FROM accounts ORDER BY id",
           "SELECT id, name FROM parents ORDER BY id",
           "SELECT id, parent_id, v FROM children ORDER BY id",

@@ -33,6 +33,13 @@ import java.util.concurrent.atomic.AtomicLong;
 final class Workload {
   static final int ITEMS = 40;
   static final int COUNTERS = 5;
+
+  /**
+   * Added to a counter row's id to key the sum of its g-counter column's increases in {@link
+   * #increments}.
+   */
+  static final int G_COUNTER_KEYS = 100;
+
   static final int EMAILS = 12;
 
   private final String region;
@@ -56,6 +63,8 @@ final class Workload {
 
   /** What a transaction whose commit went unanswered would have done, by ledger number. */
   private final Map<Long, Effects> inDoubt = new ConcurrentHashMap<>();
+
+  private long onceElements;
 
   /** The increments and deletes of one transaction. */
   private record Effects(Map<Integer, Long> increments, List<String> deletes) {}
@@ -301,13 +310,27 @@ final class Workload {
       case 5, 6 -> {
         int counter = 1 + random.nextInt(COUNTERS);
         long k = random.nextInt(2) == 0 ? -1 - random.nextInt(5) : 1 + random.nextInt(20);
-        int n = update(c, "UPDATE counters SET n = n + ? WHERE id = ?", k, counter);
+        // The g-counter column only grows: it takes the increases, never the decreases (a local
+        // decrease would stand in this region until the next merge of the row undid it).
+        long grow = Math.max(k, 0);
+        int n =
+            update(c, "UPDATE counters SET n = n + ?, g = g + ? WHERE id = ?", k, grow, counter);
         if (n > 0) {
           pending.merge(counter, k, Long::sum);
+          pending.merge(G_COUNTER_KEYS + counter, grow, Long::sum);
         }
         return n;
       }
       case 7 -> {
+        if (random.nextBoolean()) {
+          // 2P-set: an element is added once and, once removed, never again (a re-added element
+          // would stand in this region until the next merge of the row removed it).
+          return update(
+              c,
+              "UPDATE items SET once = array_append(once, ?::text) WHERE id = ?",
+              region + "-" + ++onceElements,
+              item);
+        }
         return update(
             c,
             "UPDATE items SET tags = array_append(tags, ?::text) WHERE id = ? AND NOT (tags @> ARRAY[?::text])",
@@ -316,6 +339,10 @@ final class Workload {
             tag);
       }
       case 8 -> {
+        if (random.nextBoolean()) {
+          return update(
+              c, "UPDATE items SET once = once[2:] WHERE id = ? AND cardinality(once) > 0", item);
+        }
         return update(
             c,
             "UPDATE items SET tags = array_remove(tags, ?::text) WHERE id = ? AND tags @> ARRAY[?::text]",

@@ -32,6 +32,8 @@ public enum BuiltInResolver {
   KEEP_BOTH("keep-both", Scope.ROW, false, null),
   /** Concurrent increments add up. */
   COUNTER("counter", Scope.COLUMN, true, EnumSet.of(TypeCategory.INTEGER, TypeCategory.DECIMAL)),
+  /** Grow-only counter: increments add up, decreases are ignored (and undone). */
+  G_COUNTER("g-counter", Scope.COLUMN, true, EnumSet.of(TypeCategory.INTEGER)),
   /** The greatest value wins. */
   MAX(
       "max",
@@ -57,7 +59,9 @@ public enum BuiltInResolver {
   /** Observed-remove set over an array column: concurrent adds and removes both survive. */
   OR_SET("or-set", Scope.COLUMN, true, EnumSet.of(TypeCategory.ARRAY)),
   /** Grow-only set over an array column. */
-  G_SET("g-set", Scope.COLUMN, true, EnumSet.of(TypeCategory.ARRAY));
+  G_SET("g-set", Scope.COLUMN, true, EnumSet.of(TypeCategory.ARRAY)),
+  /** Two-phase set over an array column: an element once removed can never be added again. */
+  TWO_PHASE_SET("2p-set", Scope.COLUMN, true, EnumSet.of(TypeCategory.ARRAY));
 
   /** Where a resolver is set. */
   public enum Scope {

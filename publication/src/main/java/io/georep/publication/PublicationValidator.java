@@ -384,9 +384,11 @@ public final class PublicationValidator {
     private static String fitHint(BuiltInResolver resolver) {
       return switch (resolver) {
         case COUNTER -> "counter needs an integer or numeric column; use column-lww or max here";
+        case G_COUNTER ->
+            "g-counter needs an int2, int4 or int8 column; use counter for numeric columns";
         case MAX, MIN ->
             resolver.fileName() + " needs a number, date/time or text column; use column-lww here";
-        case OR_SET, G_SET ->
+        case OR_SET, G_SET, TWO_PHASE_SET ->
             resolver.fileName() + " needs an array column such as text[]; use column-lww here";
         default -> "use column-lww here";
       };

@@ -227,6 +227,28 @@ class MalformedPublicationTest {
                 notes: counter
           """),
     validate(
+        "g-counter-on-numeric-column",
+        List.of(
+            "g-counter-on-numeric-column.yaml:5:14: resolver 'g-counter' does not fit column 'total' of type numeric(12,2) — g-counter needs an int2, int4 or int8 column; use counter for numeric columns"),
+        """
+          publication: orders
+          tables:
+            - table: public.orders
+              column-resolvers:
+                total: g-counter
+          """),
+    validate(
+        "two-phase-set-on-text-column",
+        List.of(
+            "two-phase-set-on-text-column.yaml:5:14: resolver '2p-set' does not fit column 'notes' of type text — 2p-set needs an array column such as text[]; use column-lww here"),
+        """
+          publication: orders
+          tables:
+            - table: public.orders
+              column-resolvers:
+                notes: 2p-set
+          """),
+    validate(
         "delta-column-without-replica-identity-full",
         List.of(
             "delta-column-without-replica-identity-full.yaml:5:15: resolver 'counter' on column 'visits' ships deltas, which need the old row, but 'public.customers' has REPLICA IDENTITY DEFAULT — run ALTER TABLE \"public\".\"customers\" REPLICA IDENTITY FULL;"),

@@ -1856,7 +1856,7 @@ public final class ApplyTransaction {
       }
       boolean survivesDelete =
           switch (p.kind()) {
-            case COUNTER, MAX, MIN, G_SET -> true;
+            case COUNTER, G_COUNTER, MAX, MIN, G_SET, TWO_PHASE_SET -> true;
             case REGISTER, OR_SET -> false;
           };
       if (survivesDelete) {

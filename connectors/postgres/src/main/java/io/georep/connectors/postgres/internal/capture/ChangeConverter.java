@@ -470,7 +470,7 @@ public final class ChangeConverter {
       Relation r, BuiltInResolver resolver, TupleData old, TupleData next, int i, long lsn) {
     Value before = value(r, old, i, lsn);
     Value after = value(r, next, i, lsn);
-    if (resolver == BuiltInResolver.COUNTER) {
+    if (resolver == BuiltInResolver.COUNTER || resolver == BuiltInResolver.G_COUNTER) {
       BigDecimal delta = number(after).subtract(number(before));
       return new Value.CounterDelta(delta);
     }
