@@ -24,7 +24,6 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -52,11 +51,12 @@ import org.snakeyaml.engine.v2.nodes.SequenceNode;
  * Loads {@code agent.yaml} into {@link AgentSettings}.
  *
  * <p>The YAML is composed into a node tree, so every value keeps its position. Every key is looked
- * up in the declared {@link #KEYS} (name, type, default, allowed values, documentation; {@code
- * docs/configuration.md} holds the same table, checked by a test). Every problem is collected as a
- * {@link Problem} ({@code file:line:column: what is wrong — what to do}) and reported at once in
- * one {@link AgentConfigException}; nothing is returned unless there are none. Nested sections
- * ({@code apply: {workers: 4}}) and dotted keys ({@code apply.workers: 4}) are equivalent.
+ * up in the keys {@link AgentKeys} declares (name, type, default, allowed values, documentation;
+ * {@code docs/configuration.md} holds the same table, checked by a test). Every problem is
+ * collected as a {@link Problem} ({@code file:line:column: what is wrong — what to do}) and
+ * reported at once in one {@link AgentConfigException}; nothing is returned unless there are none.
+ * Nested sections ({@code apply: {workers: 4}}) and dotted keys ({@code apply.workers: 4}) are
+ * equivalent.
  *
  * <p>Secrets: {@code database.url}, {@code database.user}, {@code database.password}, and every
  * Kafka client setting ({@code kafka.*}, {@code regions[].kafka.*}) may contain {@code ${env:NAME}}
@@ -67,10 +67,10 @@ import org.snakeyaml.engine.v2.nodes.SequenceNode;
  *
  * <p>Thread-safe and stateless apart from the environment function.
  *
- * <p>About 1,800 lines: the table of every {@code agent.yaml} key (name, type, default, validator
- * and the documentation {@code config check} prints) is most of it, then the walk of the YAML tree
- * and the resolution of references. The seam is between that table and the loader: typed keys that
- * the settings records read as well, so that each setting is declared once.
+ * <p>About 1,300 lines: the walk of the YAML tree with a message and a fix for every way a file can
+ * be wrong (structure, unknown keys with suggestions, types, units, ranges, regions, publications,
+ * Kafka settings the agent sets itself), and the resolution of secret references; the keys
+ * themselves are {@link AgentKeys}'.
  */
 public final class AgentConfig {
 
@@ -80,520 +80,15 @@ public final class AgentConfig {
   /** The largest secret file accepted. */
   static final long MAX_SECRET_FILE_BYTES = 64L << 10;
 
-  /** The type of a configuration value. */
-  public enum Type {
-    /** Text. */
-    STRING("string"),
-    /** A whole number. */
-    INT("int"),
-    /**
-     * A byte count: a number, or with a suffix {@code KiB}, {@code MiB}, {@code GiB}, {@code TiB}.
-     */
-    BYTES("bytes"),
-    /**
-     * A duration: {@code 20ms}, {@code 1s}, {@code 5m}, {@code 2h}, {@code 7d}, {@code 0} or ISO.
-     */
-    DURATION("duration"),
-    /** {@code true} or {@code false}. */
-    BOOLEAN("boolean"),
-    /** A list of file paths. */
-    FILES("list of files"),
-    /** The list of regions. */
-    REGIONS("list"),
-    /** A mapping of Kafka client properties. */
-    KAFKA("map");
-
-    private final String label;
-
-    Type(String label) {
-      this.label = label;
-    }
-
-    /**
-     * Returns the name of the type as the reference documentation shows it.
-     *
-     * @return the label
-     */
-    public String label() {
-      return label;
-    }
-  }
-
-  /** Checks a parsed value; returns what is allowed if the value is not, else null. */
-  private interface Check {
-    String violation(Object value);
-  }
-
-  /**
-   * One declared key of {@code agent.yaml}: its name, type, default, allowed values and meaning.
-   * Immutable.
-   */
-  public static final class Key {
-    private final String name;
-    private final Type type;
-    private final String defaultValue;
-    private final String defaultText;
-    private final String allowed;
-    private final String doc;
-    private final String example;
-    private final boolean secrets;
-    private final Check check;
-
-    private Key(
-        String name,
-        Type type,
-        String defaultValue,
-        String defaultText,
-        String allowed,
-        String doc,
-        String example,
-        boolean secrets,
-        Check check) {
-      this.name = name;
-      this.type = type;
-      this.defaultValue = defaultValue;
-      this.defaultText = defaultText;
-      this.allowed = allowed;
-      this.doc = doc;
-      this.example = example;
-      this.secrets = secrets;
-      this.check = check;
-    }
-
-    /**
-     * Returns the dotted key, such as {@code apply.workers}.
-     *
-     * @return the name
-     */
-    public String name() {
-      return name;
-    }
-
-    /**
-     * Returns the type.
-     *
-     * @return the type
-     */
-    public Type type() {
-      return type;
-    }
-
-    /**
-     * Returns the default as written in YAML; empty for a required key or a default computed from
-     * other keys (see {@link #defaultText()}).
-     *
-     * @return the default
-     */
-    public Optional<String> defaultValue() {
-      return Optional.ofNullable(defaultValue);
-    }
-
-    /**
-     * Returns the default as the documentation shows it ({@code required} for a required key).
-     *
-     * @return the text
-     */
-    public String defaultText() {
-      return defaultText;
-    }
-
-    /**
-     * Returns whether the key must be given.
-     *
-     * @return true if required
-     */
-    public boolean required() {
-      return defaultText.equals("required");
-    }
-
-    /**
-     * Returns the allowed values as the documentation shows them, or {@code —} for any.
-     *
-     * @return the text
-     */
-    public String allowed() {
-      return allowed;
-    }
-
-    /**
-     * Returns what the key means.
-     *
-     * @return the documentation
-     */
-    public String doc() {
-      return doc;
-    }
-
-    /**
-     * Returns whether the value may contain {@code ${env:…}} and {@code ${file:…}} references.
-     *
-     * @return true for secret-capable keys
-     */
-    public boolean acceptsSecrets() {
-      return secrets;
-    }
-
-    boolean scalar() {
-      return type != Type.FILES && type != Type.REGIONS && type != Type.KAFKA;
-    }
-
-    @Override
-    public String toString() {
-      return name;
-    }
-  }
-
-  private static Check range(long min, long max, String allowed) {
-    return v -> {
-      long n = ((Number) v).longValue();
-      return n < min || n > max ? allowed : null;
-    };
-  }
-
-  private static Check durationRange(Duration min, Duration max, boolean zero, String allowed) {
-    return v -> {
-      Duration d = (Duration) v;
-      if (zero && d.isZero()) {
-        return null;
-      }
-      return d.compareTo(min) < 0 || d.compareTo(max) > 0 ? allowed : null;
-    };
-  }
-
-  private static Check pattern(String regex, String allowed) {
-    Pattern p = Pattern.compile(regex);
-    return v -> p.matcher((String) v).matches() ? null : allowed;
-  }
-
-  private static Key key(
-      String name, Type type, String def, String allowed, Check check, String doc) {
-    return new Key(
-        name,
-        type,
-        def,
-        def == null ? "required" : "`" + def + "`",
-        allowed,
-        doc,
-        null,
-        false,
-        check);
-  }
-
-  private static Key required(
-      String name, Type type, String allowed, Check check, String example, String doc) {
-    return new Key(name, type, null, "required", allowed, doc, example, false, check);
-  }
-
-  private static Key structure(
-      String name, Type type, String defaultText, String example, String doc) {
-    return new Key(name, type, null, defaultText, "—", doc, example, type == Type.KAFKA, null);
-  }
-
-  private static Key withSecrets(Key k) {
-    return new Key(
-        k.name, k.type, k.defaultValue, k.defaultText, k.allowed, k.doc, k.example, true, k.check);
-  }
-
-  private static final long KIB = 1L << 10;
-  private static final long MIB = 1L << 20;
-  private static final long TIB = 1L << 40;
-
-  /**
-   * Every key of {@code agent.yaml}, in documentation order: the scalar keys, and the structural
-   * keys {@code publications}, {@code kafka}, {@code regions}, {@code regions[].name} and {@code
-   * regions[].kafka}.
-   */
-  public static final List<Key> KEYS =
-      List.of(
-          required(
-              "region",
-              Type.STRING,
-              "1–64 of `A-Z a-z 0-9 . _ -`",
-              null,
-              "eu-west",
-              "this agent's region: the origin of everything its database's applications write;"
-                  + " used in topic names, metric tags and metadata, and must appear in"
-                  + " `regions`"),
-          withSecrets(
-              required(
-                  "database.url",
-                  Type.STRING,
-                  "`jdbc:postgresql:…`",
-                  pattern("jdbc:postgresql:.+", "a JDBC URL jdbc:postgresql://host:port/database"),
-                  "jdbc:postgresql://127.0.0.1:5432/app",
-                  "JDBC URL of the local PostgreSQL (14+, `wal_level=logical`); a `password=`"
-                      + " parameter in it is masked wherever the URL is shown")),
-          withSecrets(
-              required(
-                  "database.user",
-                  Type.STRING,
-                  "not blank",
-                  pattern("(?s).*\\S.*", "a user name, not blank"),
-                  "georep",
-                  "database user: needs `REPLICATION`, owns the published tables and may create"
-                      + " schema `georep`")),
-          withSecrets(
-              key(
-                  "database.password",
-                  Type.STRING,
-                  "",
-                  "—",
-                  null,
-                  "the password; write a secret reference (`${env:NAME}`, `${file:PATH}`), never"
-                      + " the password itself; never shown")),
-          new Key(
-              "database.slot",
-              Type.STRING,
-              null,
-              "`georep_<region>`",
-              "1–63 of `a-z 0-9 _`",
-              "the logical replication slot (created if missing; with it, an initial copy of the"
-                  + " published rows)",
-              null,
-              false,
-              pattern("[a-z0-9_]{1,63}", "1 to 63 characters of a-z, 0-9 and _")),
-          key(
-              "database.copy.chunk.rows",
-              Type.INT,
-              "10000",
-              "100–1000000",
-              range(100, 1_000_000, "100 to 1000000"),
-              "rows per chunk of the initial copy: one transaction on the database that holds the"
-                  + " table in SHARE mode (writers wait for it) and carries the rows into the WAL;"
-                  + " a restarted copy reads at most the chunk it was reading again"),
-          key(
-              "database.copy.parallel",
-              Type.INT,
-              "2",
-              "1–16",
-              range(1, 16, "1 to 16"),
-              "tables the initial copy reads at once, each over its own connection"),
-          structure(
-              "publications",
-              Type.FILES,
-              "required",
-              "publications: [orders.yaml]",
-              "publication files ([publications.md](publications.md)), relative to this file;"
-                  + " the same files in every region"),
-          structure(
-              "kafka",
-              Type.KAFKA,
-              "none",
-              "kafka:\n  bootstrap.servers: kafka:9092",
-              "Kafka client settings shared by every region (a shared cluster); a region's own"
-                  + " `kafka` entries override them"),
-          structure(
-              "regions",
-              Type.REGIONS,
-              "required",
-              "regions:\n  - name: eu-west\n  - name: us-east",
-              "every region of the topology, this one included, at least two; an entry is a name,"
-                  + " or a mapping with `name` and `kafka`"),
-          structure(
-              "regions[].name",
-              Type.STRING,
-              "required",
-              "- name: eu-west",
-              "the region's name (as its agent's `region`)"),
-          structure(
-              "regions[].kafka",
-              Type.KAFKA,
-              "the shared `kafka`",
-              "kafka:\n  bootstrap.servers: kafka-eu:9092",
-              "Kafka client settings of the cluster holding the region's stream:"
-                  + " `bootstrap.servers` (required here or in the shared `kafka`) and any client"
-                  + " property (`security.protocol`, `ssl.*`, `sasl.*`, …), passed through"),
-          key(
-              "topics.prefix",
-              Type.STRING,
-              "georep",
-              "1–100 of `A-Z a-z 0-9 . _ -`",
-              pattern(
-                  "[A-Za-z0-9._-]{1,100}", "1 to 100 characters of A-Z, a-z, 0-9, '.', '_', '-'"),
-              "topic names: `<prefix>.<region>.changes`, `<prefix>.control`"),
-          key(
-              "topics.partitions",
-              Type.INT,
-              "1",
-              "1",
-              range(1, 1, "1 (an origin's stream is one ordered partition)"),
-              "partitions per changes topic; must be 1: the causal gate and the watermark rely on"
-                  + " one ordered stream per origin"),
-          key(
-              "topics.replication.factor",
-              Type.INT,
-              "-1",
-              "-1, 1–16",
-              v -> {
-                int n = (Integer) v;
-                return n == -1 || (n >= 1 && n <= 16) ? null : "1 to 16, or -1";
-              },
-              "replication factor of topics the agent creates (-1: the broker's default); they get"
-                  + " `min.insync.replicas` = min(2, RF), and a topic with one replica is warned"
-                  + " about"),
-          key(
-              "topics.retention",
-              Type.DURATION,
-              "7d",
-              "0, ≥ 1h",
-              durationRange(
-                  Duration.ofHours(1),
-                  Duration.ofDays(365L * 100),
-                  true,
-                  "0 (unlimited) or at least 1h"),
-              "retention of created changes topics: how long a region may be down and still"
-                  + " catch up (`0`: unlimited)"),
-          key(
-              "topics.max.message.bytes",
-              Type.BYTES,
-              "8MiB",
-              "64KiB–1GiB",
-              range(64 * KIB, 1L << 30, "64KiB to 1GiB"),
-              "the largest batch record (topic `max.message.bytes`, producer"
-                  + " `max.request.size`)"),
-          key(
-              "shipping.batch.max.transactions",
-              Type.INT,
-              "500",
-              "1–100000",
-              range(1, 100_000, "1 to 100000"),
-              "transactions per stream record"),
-          key(
-              "shipping.batch.max.changes",
-              Type.INT,
-              "20000",
-              "≥ 1",
-              range(1, Integer.MAX_VALUE, "at least 1"),
-              "row changes per stream record"),
-          key(
-              "shipping.linger",
-              Type.DURATION,
-              "20ms",
-              "0–10s",
-              durationRange(Duration.ZERO, Duration.ofSeconds(10), true, "0 to 10s"),
-              "how long a partial batch waits for more transactions"),
-          key(
-              "shipping.max.in.flight.transactions",
-              Type.INT,
-              "5000",
-              "≥ `shipping.batch.max.transactions`",
-              range(1, Integer.MAX_VALUE, "at least 1"),
-              "captured transactions not yet acknowledged by Kafka; beyond it the capture waits"),
-          key(
-              "shipping.max.in.flight.bytes",
-              Type.BYTES,
-              "32MiB",
-              "1MiB–1TiB",
-              range(MIB, TIB, "1MiB to 1TiB"),
-              "the same bound in estimated heap bytes"),
-          key(
-              "apply.workers",
-              Type.INT,
-              "4",
-              "1–64",
-              range(1, 64, "1 to 64"),
-              "per-table apply workers, each with its own database connection"),
-          key(
-              "apply.group.max.transactions",
-              Type.INT,
-              "50",
-              "1–10000",
-              range(1, 10_000, "1 to 10000"),
-              "small source transactions coalesced into one database transaction"),
-          key(
-              "apply.window.transactions",
-              Type.INT,
-              "2000",
-              "1–10000",
-              range(1, 10_000, "1 to 10000 (the applier's above-set bound)"),
-              "per origin: received but not yet applied (the applied prefix); beyond it the"
-                  + " receiver stops reading"),
-          key(
-              "apply.window.bytes",
-              Type.BYTES,
-              "32MiB",
-              "1MiB–1TiB",
-              range(MIB, TIB, "1MiB to 1TiB"),
-              "the same window in estimated heap bytes"),
-          key(
-              "apply.retry.min",
-              Type.DURATION,
-              "50ms",
-              "1ms–1h",
-              durationRange(Duration.ofMillis(1), Duration.ofHours(1), false, "1ms to 1h"),
-              "first backoff after a retriable failure"),
-          key(
-              "apply.retry.max",
-              Type.DURATION,
-              "5s",
-              "≥ `apply.retry.min`, ≤ 1h",
-              durationRange(Duration.ofMillis(1), Duration.ofHours(1), false, "1ms to 1h"),
-              "longest backoff"),
-          key(
-              "control.heartbeat.interval",
-              Type.DURATION,
-              "1s",
-              "10ms–1h",
-              durationRange(Duration.ofMillis(10), Duration.ofHours(1), false, "10ms to 1h"),
-              "how often the agent publishes its heartbeat (applied vector) on"
-                  + " `<prefix>.control`"),
-          key(
-              "control.region.timeout",
-              Type.DURATION,
-              "15s",
-              "> `control.heartbeat.interval`",
-              durationRange(Duration.ofMillis(11), Duration.ofDays(1), false, "11ms to 1d"),
-              "a region without a heartbeat for this long is shown down"
-                  + " (`georep_region_up` 0), and its silence counts in"
-                  + " `georep_replication_lag_seconds`"),
-          key(
-              "control.gc.interval",
-              Type.DURATION,
-              "1m",
-              "0, 1s–1d",
-              durationRange(Duration.ofSeconds(1), Duration.ofDays(1), true, "0 (off) or 1s to 1d"),
-              "how often tombstones and stamps below the causally stable frontier are removed"
-                  + " (`0`: off)"),
-          key(
-              "control.conflict.log.retention",
-              Type.DURATION,
-              "30d",
-              "0, 1h–3650d",
-              durationRange(
-                  Duration.ofHours(1), Duration.ofDays(3650), true, "0 (forever) or 1h to 3650d"),
-              "how long entries of `georep.conflict_log` are kept; older ones are removed by the"
-                  + " garbage collection (`0`: forever)"),
-          key(
-              "http.enabled",
-              Type.BOOLEAN,
-              "true",
-              "`true`, `false`",
-              null,
-              "serve `/metrics`, `/health` and `/api/status`"),
-          key(
-              "http.host",
-              Type.STRING,
-              "127.0.0.1",
-              "an address",
-              pattern("\\S+", "an address or host name"),
-              "address to bind (`0.0.0.0`: every interface)"),
-          key(
-              "http.port",
-              Type.INT,
-              "9464",
-              "0–65535",
-              range(0, 65_535, "0 to 65535"),
-              "port (`0`: any free port)"));
-
-  private static final Map<String, Key> BY_NAME =
-      KEYS.stream().collect(Collectors.toMap(Key::name, k -> k));
+  private static final Map<String, AgentKeys.Key<?>> BY_NAME =
+      AgentKeys.ALL.stream().collect(Collectors.toMap(AgentKeys.Key::name, k -> k));
 
   /** Every prefix of a dotted scalar key: the sections a mapping may open. */
   private static final Set<String> SECTIONS = sections();
 
   private static Set<String> sections() {
     Set<String> s = new TreeSet<>();
-    for (Key k : KEYS) {
+    for (AgentKeys.Key<?> k : AgentKeys.ALL) {
       if (!k.scalar() || k.name().startsWith("regions[")) {
         continue;
       }
@@ -655,11 +150,9 @@ public final class AgentConfig {
   }
 
   private static final Pattern VARIABLE = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
-  private static final Pattern BYTES = Pattern.compile("(\\d{1,19})\\s*(B|KiB|MiB|GiB|TiB)?");
   private static final Pattern BYTES_WRONG_UNIT =
       Pattern.compile(
           "(\\d{1,19})\\s*(k|kb|m|mb|g|gb|t|tb|kib|mib|gib|tib)", Pattern.CASE_INSENSITIVE);
-  private static final Pattern DURATION = Pattern.compile("(\\d{1,18})\\s*(ms|s|m|h|d)");
   private static final Pattern WHOLE = Pattern.compile("[-+]?\\d{1,18}");
 
   private final Function<String, String> environment;
@@ -879,7 +372,7 @@ public final class AgentConfig {
     StringBuilder sb = new StringBuilder();
     sb.append("| key | type | default | allowed | meaning |\n");
     sb.append("|---|---|---|---|---|\n");
-    for (Key k : KEYS) {
+    for (AgentKeys.Key<?> k : AgentKeys.ALL) {
       sb.append("| `")
           .append(k.name())
           .append("` | ")
@@ -933,7 +426,7 @@ public final class AgentConfig {
         throw failure();
       }
       section(root.get(), "");
-      for (Key k : KEYS) {
+      for (AgentKeys.Key<?> k : AgentKeys.ALL) {
         if (k.scalar() && !k.name().startsWith("regions[")) {
           value(k);
         }
@@ -1036,7 +529,7 @@ public final class AgentConfig {
           }
           continue;
         }
-        Key key = BY_NAME.get(name);
+        AgentKeys.Key<?> key = BY_NAME.get(name);
         if (key != null && key.scalar() && !name.startsWith("regions[")) {
           Given first = scalars.putIfAbsent(name, new Given(k, value));
           if (first != null) {
@@ -1050,8 +543,8 @@ public final class AgentConfig {
             section(m, name + ".");
           } else if (!isNull(value)) {
             String child =
-                KEYS.stream()
-                    .map(Key::name)
+                AgentKeys.ALL.stream()
+                    .map(AgentKeys.Key::name)
                     .filter(n -> n.startsWith(name + "."))
                     .findFirst()
                     .map(n -> n.substring(name.length() + 1))
@@ -1092,8 +585,8 @@ public final class AgentConfig {
             "'"
                 + section
                 + "' has the keys "
-                + KEYS.stream()
-                    .map(Key::name)
+                + AgentKeys.ALL.stream()
+                    .map(AgentKeys.Key::name)
                     .filter(n -> n.startsWith(prefix))
                     .map(n -> n.substring(prefix.length()))
                     .collect(Collectors.joining(", "))
@@ -1108,7 +601,7 @@ public final class AgentConfig {
 
     // ---- scalar values ----
 
-    private void value(Key key) {
+    private void value(AgentKeys.Key<?> key) {
       Given given = scalars.get(key.name());
       if (given == null) {
         if (key.required()) {
@@ -1122,14 +615,14 @@ public final class AgentConfig {
               "add '"
                   + (owner == null ? key.name() : leaf)
                   + ": "
-                  + key.example
+                  + key.example()
                   + "'"
                   + (owner == null ? "" : " under '" + section + ":'")
                   + " ("
                   + key.doc().replace("`", "")
                   + ")");
-        } else if (key.defaultValue().isPresent()) {
-          values.put(key.name(), parseDefault(key));
+        } else if (key.defaultYaml().isPresent()) {
+          values.put(key.name(), key.defaultValue());
         }
         return;
       }
@@ -1147,8 +640,8 @@ public final class AgentConfig {
             "'" + key.name() + "' has no value",
             "write "
                 + expected(key)
-                + (key.defaultValue().isPresent()
-                    ? ", or remove the key for the default (" + key.defaultValue().get() + ")"
+                + (key.defaultYaml().isPresent()
+                    ? ", or remove the key for the default (" + key.defaultYaml().get() + ")"
                     : ", for example '" + key.name() + ": " + exampleValue(key) + "'"));
         return;
       }
@@ -1175,7 +668,7 @@ public final class AgentConfig {
       if (value == null) {
         return;
       }
-      String violation = key.check == null ? null : key.check.violation(value);
+      String violation = key.violation(value);
       if (violation != null) {
         problem(
             position(node),
@@ -1185,9 +678,9 @@ public final class AgentConfig {
                 + violation
                 + ", found "
                 + shown(key, text, fromReference),
-            key.defaultValue().isPresent()
+            key.defaultYaml().isPresent()
                 ? "write a value in that range, or remove the key for the default ("
-                    + key.defaultValue().get()
+                    + key.defaultYaml().get()
                     + ")"
                 : "see docs/configuration.md");
         return;
@@ -1196,7 +689,7 @@ public final class AgentConfig {
     }
 
     /** Shows a value in a message: never a password, never what a reference resolved to. */
-    private String shown(Key key, String text, boolean fromReference) {
+    private String shown(AgentKeys.Key<?> key, String text, boolean fromReference) {
       if (fromReference) {
         return "the value of its reference";
       }
@@ -1206,18 +699,7 @@ public final class AgentConfig {
       return "'" + DatabaseUrl.masked(text) + "'";
     }
 
-    private Object parseDefault(Key key) {
-      String d = key.defaultValue().orElseThrow();
-      return switch (key.type()) {
-        case INT -> Integer.valueOf(d);
-        case BYTES -> bytes(d);
-        case DURATION -> duration(d);
-        case BOOLEAN -> Boolean.valueOf(d);
-        default -> d;
-      };
-    }
-
-    private Object parse(Key key, ScalarNode node, String text) {
+    private Object parse(AgentKeys.Key<?> key, ScalarNode node, String text) {
       String t = text.strip();
       switch (key.type()) {
         case INT -> {
@@ -1231,7 +713,7 @@ public final class AgentConfig {
           return null;
         }
         case BYTES -> {
-          Long n = bytes(t);
+          Long n = AgentKeys.bytes(t);
           if (n != null) {
             return n;
           }
@@ -1252,7 +734,7 @@ public final class AgentConfig {
           return null;
         }
         case DURATION -> {
-          Duration d = duration(t);
+          Duration d = AgentKeys.duration(t);
           if (d != null) {
             return d;
           }
@@ -1291,14 +773,14 @@ public final class AgentConfig {
       }
     }
 
-    private void typeProblem(Key key, ScalarNode node, String expected) {
+    private void typeProblem(AgentKeys.Key<?> key, ScalarNode node, String expected) {
       problem(
           position(node),
           "'" + key.name() + "' must be " + expected + ", found " + describe(node),
           "for example '" + key.name() + ": " + exampleValue(key) + "'");
     }
 
-    private static String expected(Key key) {
+    private static String expected(AgentKeys.Key<?> key) {
       return switch (key.type()) {
         case INT -> "a whole number";
         case BYTES -> "a byte count";
@@ -1308,11 +790,11 @@ public final class AgentConfig {
       };
     }
 
-    private static String exampleValue(Key key) {
-      if (key.defaultValue().filter(d -> !d.isEmpty()).isPresent()) {
-        return key.defaultValue().get();
+    private static String exampleValue(AgentKeys.Key<?> key) {
+      if (key.defaultYaml().filter(d -> !d.isEmpty()).isPresent()) {
+        return key.defaultYaml().get();
       }
-      return key.example != null ? key.example : "…";
+      return key.example() != null ? key.example() : "…";
     }
 
     // ---- publications ----
@@ -1457,8 +939,8 @@ public final class AgentConfig {
                 + "; replication needs at least two",
             "list every region of the topology, this one included, each with its Kafka cluster");
       }
-      Object own = values.get("region");
-      if (own != null && !seen.isEmpty() && !seen.containsKey(ReplicaId.of((String) own))) {
+      String own = AgentKeys.REGION.from(values);
+      if (own != null && !seen.isEmpty() && !seen.containsKey(ReplicaId.of(own))) {
         Given region = scalars.get("region");
         problem(
             position(region.value()),
@@ -1651,66 +1133,66 @@ public final class AgentConfig {
       for (RegionEntry r : regionList) {
         regions.add(new AgentSettings.Region(r.name(), r.kafka()));
       }
-      String region = (String) values.get("region");
+      String region = AgentKeys.REGION.from(values);
       AgentSettings.Database database =
           record(
               "database",
               () ->
                   new AgentSettings.Database(
-                      (String) values.get("database.url"),
-                      (String) values.get("database.user"),
-                      (String) values.getOrDefault("database.password", ""),
-                      (String) values.get("database.slot"),
-                      (Integer) values.get("database.copy.chunk.rows"),
-                      (Integer) values.get("database.copy.parallel")));
+                      AgentKeys.DATABASE_URL.from(values),
+                      AgentKeys.DATABASE_USER.from(values),
+                      Objects.requireNonNullElse(AgentKeys.DATABASE_PASSWORD.from(values), ""),
+                      AgentKeys.DATABASE_SLOT.from(values),
+                      AgentKeys.DATABASE_COPY_CHUNK_ROWS.from(values),
+                      AgentKeys.DATABASE_COPY_PARALLEL.from(values)));
       AgentSettings.Topics topics =
           record(
               "topics",
               () ->
                   new AgentSettings.Topics(
-                      (String) values.get("topics.prefix"),
-                      (Integer) values.get("topics.partitions"),
-                      (Integer) values.get("topics.replication.factor"),
-                      (Duration) values.get("topics.retention"),
-                      Math.toIntExact((Long) values.get("topics.max.message.bytes"))));
+                      AgentKeys.TOPICS_PREFIX.from(values),
+                      AgentKeys.TOPICS_PARTITIONS.from(values),
+                      AgentKeys.TOPICS_REPLICATION_FACTOR.from(values),
+                      AgentKeys.TOPICS_RETENTION.from(values),
+                      Math.toIntExact(AgentKeys.TOPICS_MAX_MESSAGE_BYTES.from(values))));
       AgentSettings.Shipping shipping =
           record(
               "shipping",
               () ->
                   new AgentSettings.Shipping(
-                      (Integer) values.get("shipping.batch.max.transactions"),
-                      (Integer) values.get("shipping.batch.max.changes"),
-                      (Duration) values.get("shipping.linger"),
-                      (Integer) values.get("shipping.max.in.flight.transactions"),
-                      (Long) values.get("shipping.max.in.flight.bytes")));
+                      AgentKeys.SHIPPING_BATCH_MAX_TRANSACTIONS.from(values),
+                      AgentKeys.SHIPPING_BATCH_MAX_CHANGES.from(values),
+                      AgentKeys.SHIPPING_LINGER.from(values),
+                      AgentKeys.SHIPPING_MAX_IN_FLIGHT_TRANSACTIONS.from(values),
+                      AgentKeys.SHIPPING_MAX_IN_FLIGHT_BYTES.from(values)));
       AgentSettings.Apply apply =
           record(
               "apply",
               () ->
                   new AgentSettings.Apply(
-                      (Integer) values.get("apply.workers"),
-                      (Integer) values.get("apply.group.max.transactions"),
-                      (Integer) values.get("apply.window.transactions"),
-                      (Long) values.get("apply.window.bytes"),
-                      (Duration) values.get("apply.retry.min"),
-                      (Duration) values.get("apply.retry.max")));
+                      AgentKeys.APPLY_WORKERS.from(values),
+                      AgentKeys.APPLY_GROUP_MAX_TRANSACTIONS.from(values),
+                      AgentKeys.APPLY_WINDOW_TRANSACTIONS.from(values),
+                      AgentKeys.APPLY_WINDOW_BYTES.from(values),
+                      AgentKeys.APPLY_RETRY_MIN.from(values),
+                      AgentKeys.APPLY_RETRY_MAX.from(values)));
       AgentSettings.Control control =
           record(
               "control",
               () ->
                   new AgentSettings.Control(
-                      (Duration) values.get("control.heartbeat.interval"),
-                      (Duration) values.get("control.region.timeout"),
-                      (Duration) values.get("control.gc.interval"),
-                      (Duration) values.get("control.conflict.log.retention")));
+                      AgentKeys.CONTROL_HEARTBEAT_INTERVAL.from(values),
+                      AgentKeys.CONTROL_REGION_TIMEOUT.from(values),
+                      AgentKeys.CONTROL_GC_INTERVAL.from(values),
+                      AgentKeys.CONTROL_CONFLICT_LOG_RETENTION.from(values)));
       AgentSettings.Http http =
           record(
               "http",
               () ->
                   new AgentSettings.Http(
-                      (Boolean) values.get("http.enabled"),
-                      (String) values.get("http.host"),
-                      (Integer) values.get("http.port")));
+                      AgentKeys.HTTP_ENABLED.from(values),
+                      AgentKeys.HTTP_HOST.from(values),
+                      AgentKeys.HTTP_PORT.from(values)));
       if (!problems.isEmpty()) {
         return null;
       }
@@ -1767,52 +1249,6 @@ public final class AgentConfig {
     }
 
     // ---- helpers ----
-
-    private Long bytes(String t) {
-      Matcher m = BYTES.matcher(t);
-      if (!m.matches()) {
-        return null;
-      }
-      int shift =
-          switch (m.group(2) == null ? "B" : m.group(2)) {
-            case "KiB" -> 10;
-            case "MiB" -> 20;
-            case "GiB" -> 30;
-            case "TiB" -> 40;
-            default -> 0;
-          };
-      try {
-        long n = Long.parseLong(m.group(1));
-        return n > Long.MAX_VALUE >> shift ? Long.MAX_VALUE : n << shift;
-      } catch (NumberFormatException e) {
-        return Long.MAX_VALUE;
-      }
-    }
-
-    private Duration duration(String t) {
-      if (t.equals("0")) {
-        return Duration.ZERO;
-      }
-      Matcher m = DURATION.matcher(t);
-      if (m.matches()) {
-        long n = Long.parseLong(m.group(1));
-        return switch (m.group(2)) {
-          case "ms" -> Duration.ofMillis(n);
-          case "s" -> Duration.ofSeconds(n);
-          case "m" -> Duration.ofMinutes(n);
-          case "h" -> Duration.ofHours(n);
-          default -> Duration.ofDays(Math.min(n, 365L * 1000));
-        };
-      }
-      if (t.toUpperCase(Locale.ROOT).startsWith("P")) {
-        try {
-          return Duration.parse(t.toUpperCase(Locale.ROOT));
-        } catch (DateTimeParseException e) {
-          return null;
-        }
-      }
-      return null;
-    }
 
     private SourcePosition position(Node node) {
       return node.getStartMark()

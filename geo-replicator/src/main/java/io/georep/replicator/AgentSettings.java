@@ -1,7 +1,6 @@
 package io.georep.replicator;
 
 import io.georep.connector.DatabaseUrl;
-import io.georep.connector.spi.DatabaseSettings;
 import io.georep.publication.Publication;
 import io.georep.vectorclock.ReplicaId;
 import java.time.Duration;
@@ -242,8 +241,8 @@ public record AgentSettings(
           user,
           password,
           slotName,
-          DatabaseSettings.DEFAULT_COPY_CHUNK_ROWS,
-          DatabaseSettings.DEFAULT_COPY_PARALLEL);
+          AgentKeys.DATABASE_COPY_CHUNK_ROWS.defaultValue(),
+          AgentKeys.DATABASE_COPY_PARALLEL.defaultValue());
     }
 
     /**
@@ -262,6 +261,11 @@ public record AgentSettings(
       if (password == null) {
         problems.add("database.password must not be null (empty for none)");
       }
+      if (slotName != null) {
+        AgentKeys.check(problems, AgentKeys.DATABASE_SLOT, slotName);
+      }
+      AgentKeys.check(problems, AgentKeys.DATABASE_COPY_CHUNK_ROWS, copyChunkRows);
+      AgentKeys.check(problems, AgentKeys.DATABASE_COPY_PARALLEL, copyParallel);
       if (!problems.isEmpty()) {
         throw new IllegalArgumentException(String.join("; ", problems));
       }
@@ -351,8 +355,14 @@ public record AgentSettings(
       int replicationFactor,
       Duration retention,
       int maxMessageBytes) {
-    /** The defaults: {@code georep}, 1 partition, broker default replication, 7 days, 8 MiB. */
-    public static final Topics DEFAULT = new Topics("georep", 1, -1, Duration.ofDays(7), 8 << 20);
+    /** The defaults: those of the {@code topics.*} keys ({@link AgentKeys}). */
+    public static final Topics DEFAULT =
+        new Topics(
+            AgentKeys.TOPICS_PREFIX.defaultValue(),
+            AgentKeys.TOPICS_PARTITIONS.defaultValue(),
+            AgentKeys.TOPICS_REPLICATION_FACTOR.defaultValue(),
+            AgentKeys.TOPICS_RETENTION.defaultValue(),
+            Math.toIntExact(AgentKeys.TOPICS_MAX_MESSAGE_BYTES.defaultValue()));
 
     /**
      * Validates the topic settings.
@@ -361,25 +371,11 @@ public record AgentSettings(
      */
     public Topics {
       List<String> problems = new ArrayList<>();
-      if (prefix == null || !prefix.matches("[A-Za-z0-9._-]{1,100}")) {
-        problems.add("topics.prefix must be 1 to 100 characters of [A-Za-z0-9._-]");
-      }
-      if (partitions != 1) {
-        problems.add(
-            "topics.partitions must be 1: an origin's stream is one ordered partition, which the"
-                + " causal gate and the watermark rely on");
-      }
-      if (replicationFactor != -1 && (replicationFactor < 1 || replicationFactor > 16)) {
-        problems.add("topics.replication.factor must be 1 to 16, or -1 for the broker default");
-      }
-      if (retention == null
-          || retention.isNegative()
-          || (!retention.isZero() && retention.compareTo(Duration.ofHours(1)) < 0)) {
-        problems.add("topics.retention must be at least 1 hour, or 0 for unlimited");
-      }
-      if (maxMessageBytes < 64 << 10) {
-        problems.add("topics.max.message.bytes must be at least 65536");
-      }
+      AgentKeys.check(problems, AgentKeys.TOPICS_PREFIX, prefix);
+      AgentKeys.check(problems, AgentKeys.TOPICS_PARTITIONS, partitions);
+      AgentKeys.check(problems, AgentKeys.TOPICS_REPLICATION_FACTOR, replicationFactor);
+      AgentKeys.check(problems, AgentKeys.TOPICS_RETENTION, retention);
+      AgentKeys.check(problems, AgentKeys.TOPICS_MAX_MESSAGE_BYTES, (long) maxMessageBytes);
       if (!problems.isEmpty()) {
         throw new IllegalArgumentException(String.join("; ", problems));
       }
@@ -427,9 +423,14 @@ public record AgentSettings(
       Duration linger,
       int maxInFlightTransactions,
       long maxInFlightBytes) {
-    /** The defaults: 500 transactions, 20,000 changes, 20 ms, 5,000 and 32 MiB in flight. */
+    /** The defaults: those of the {@code shipping.*} keys ({@link AgentKeys}). */
     public static final Shipping DEFAULT =
-        new Shipping(500, 20_000, Duration.ofMillis(20), 5_000, 32L << 20);
+        new Shipping(
+            AgentKeys.SHIPPING_BATCH_MAX_TRANSACTIONS.defaultValue(),
+            AgentKeys.SHIPPING_BATCH_MAX_CHANGES.defaultValue(),
+            AgentKeys.SHIPPING_LINGER.defaultValue(),
+            AgentKeys.SHIPPING_MAX_IN_FLIGHT_TRANSACTIONS.defaultValue(),
+            AgentKeys.SHIPPING_MAX_IN_FLIGHT_BYTES.defaultValue());
 
     /**
      * Validates the shipping settings.
@@ -438,22 +439,16 @@ public record AgentSettings(
      */
     public Shipping {
       List<String> problems = new ArrayList<>();
-      if (maxBatchTransactions < 1 || maxBatchTransactions > 100_000) {
-        problems.add("shipping.batch.max.transactions must be 1 to 100000");
-      }
-      if (maxBatchChanges < 1) {
-        problems.add("shipping.batch.max.changes must be at least 1");
-      }
-      if (linger == null || linger.isNegative() || linger.compareTo(Duration.ofSeconds(10)) > 0) {
-        problems.add("shipping.linger must be 0 to 10 s");
-      }
+      AgentKeys.check(problems, AgentKeys.SHIPPING_BATCH_MAX_TRANSACTIONS, maxBatchTransactions);
+      AgentKeys.check(problems, AgentKeys.SHIPPING_BATCH_MAX_CHANGES, maxBatchChanges);
+      AgentKeys.check(problems, AgentKeys.SHIPPING_LINGER, linger);
+      AgentKeys.check(
+          problems, AgentKeys.SHIPPING_MAX_IN_FLIGHT_TRANSACTIONS, maxInFlightTransactions);
+      AgentKeys.check(problems, AgentKeys.SHIPPING_MAX_IN_FLIGHT_BYTES, maxInFlightBytes);
       if (maxInFlightTransactions < maxBatchTransactions) {
         problems.add(
             "shipping.max.in.flight.transactions must be at least"
                 + " shipping.batch.max.transactions");
-      }
-      if (maxInFlightBytes < 1L << 20 || maxInFlightBytes > 1L << 40) {
-        problems.add("shipping.max.in.flight.bytes must be 1 MiB to 1 TiB");
       }
       if (!problems.isEmpty()) {
         throw new IllegalArgumentException(String.join("; ", problems));
@@ -483,9 +478,15 @@ public record AgentSettings(
       long windowBytes,
       Duration retryMin,
       Duration retryMax) {
-    /** The defaults: 4 workers, 50 per group, a window of 2,000 and 32 MiB, backoff 50 ms–5 s. */
+    /** The defaults: those of the {@code apply.*} keys ({@link AgentKeys}). */
     public static final Apply DEFAULT =
-        new Apply(4, 50, 2_000, 32L << 20, Duration.ofMillis(50), Duration.ofSeconds(5));
+        new Apply(
+            AgentKeys.APPLY_WORKERS.defaultValue(),
+            AgentKeys.APPLY_GROUP_MAX_TRANSACTIONS.defaultValue(),
+            AgentKeys.APPLY_WINDOW_TRANSACTIONS.defaultValue(),
+            AgentKeys.APPLY_WINDOW_BYTES.defaultValue(),
+            AgentKeys.APPLY_RETRY_MIN.defaultValue(),
+            AgentKeys.APPLY_RETRY_MAX.defaultValue());
 
     /**
      * Validates the apply settings.
@@ -494,22 +495,13 @@ public record AgentSettings(
      */
     public Apply {
       List<String> problems = new ArrayList<>();
-      if (workers < 1 || workers > 64) {
-        problems.add("apply.workers must be 1 to 64");
-      }
-      if (maxGroupTransactions < 1 || maxGroupTransactions > 10_000) {
-        problems.add("apply.group.max.transactions must be 1 to 10000");
-      }
-      if (window < 1 || window > 10_000) {
-        problems.add("apply.window.transactions must be 1 to 10000 (the above-set bound)");
-      }
-      if (windowBytes < 1L << 20 || windowBytes > 1L << 40) {
-        problems.add("apply.window.bytes must be 1 MiB to 1 TiB");
-      }
-      if (retryMin == null || retryMin.isNegative() || retryMin.isZero()) {
-        problems.add("apply.retry.min must be positive");
-      }
-      if (retryMax == null || (retryMin != null && retryMax.compareTo(retryMin) < 0)) {
+      AgentKeys.check(problems, AgentKeys.APPLY_WORKERS, workers);
+      AgentKeys.check(problems, AgentKeys.APPLY_GROUP_MAX_TRANSACTIONS, maxGroupTransactions);
+      AgentKeys.check(problems, AgentKeys.APPLY_WINDOW_TRANSACTIONS, window);
+      AgentKeys.check(problems, AgentKeys.APPLY_WINDOW_BYTES, windowBytes);
+      AgentKeys.check(problems, AgentKeys.APPLY_RETRY_MIN, retryMin);
+      AgentKeys.check(problems, AgentKeys.APPLY_RETRY_MAX, retryMax);
+      if (retryMax != null && retryMin != null && retryMax.compareTo(retryMin) < 0) {
         problems.add("apply.retry.max must be at least apply.retry.min");
       }
       if (!problems.isEmpty()) {
@@ -535,12 +527,16 @@ public record AgentSettings(
       Duration regionTimeout,
       Duration gcInterval,
       Duration conflictLogRetention) {
-    /** The default {@code control.conflict.log.retention}: 30 days. */
-    public static final Duration DEFAULT_CONFLICT_LOG_RETENTION = Duration.ofDays(30);
+    /** The default {@code control.conflict.log.retention}. */
+    public static final Duration DEFAULT_CONFLICT_LOG_RETENTION =
+        AgentKeys.CONTROL_CONFLICT_LOG_RETENTION.defaultValue();
 
-    /** The defaults: 1 s heartbeats, 15 s timeout, GC every minute, conflicts kept 30 days. */
+    /** The defaults: those of the {@code control.*} keys ({@link AgentKeys}). */
     public static final Control DEFAULT =
-        new Control(Duration.ofSeconds(1), Duration.ofSeconds(15), Duration.ofMinutes(1));
+        new Control(
+            AgentKeys.CONTROL_HEARTBEAT_INTERVAL.defaultValue(),
+            AgentKeys.CONTROL_REGION_TIMEOUT.defaultValue(),
+            AgentKeys.CONTROL_GC_INTERVAL.defaultValue());
 
     /**
      * Creates the control settings with the default conflict log retention.
@@ -560,18 +556,14 @@ public record AgentSettings(
      */
     public Control {
       List<String> problems = new ArrayList<>();
-      if (heartbeatInterval == null || heartbeatInterval.toMillis() < 10) {
-        problems.add("control.heartbeat.interval must be at least 10 ms");
-      }
-      if (regionTimeout == null
-          || (heartbeatInterval != null && regionTimeout.compareTo(heartbeatInterval) <= 0)) {
+      AgentKeys.check(problems, AgentKeys.CONTROL_HEARTBEAT_INTERVAL, heartbeatInterval);
+      AgentKeys.check(problems, AgentKeys.CONTROL_REGION_TIMEOUT, regionTimeout);
+      AgentKeys.check(problems, AgentKeys.CONTROL_GC_INTERVAL, gcInterval);
+      AgentKeys.check(problems, AgentKeys.CONTROL_CONFLICT_LOG_RETENTION, conflictLogRetention);
+      if (regionTimeout != null
+          && heartbeatInterval != null
+          && regionTimeout.compareTo(heartbeatInterval) <= 0) {
         problems.add("control.region.timeout must be longer than control.heartbeat.interval");
-      }
-      if (gcInterval == null || gcInterval.isNegative()) {
-        problems.add("control.gc.interval must be 0 (off) or positive");
-      }
-      if (conflictLogRetention == null || conflictLogRetention.isNegative()) {
-        problems.add("control.conflict.log.retention must be 0 (forever) or positive");
       }
       if (!problems.isEmpty()) {
         throw new IllegalArgumentException(String.join("; ", problems));
@@ -587,8 +579,12 @@ public record AgentSettings(
    * @param port {@code http.port}: 0 for any free port
    */
   public record Http(boolean enabled, String host, int port) {
-    /** The defaults: enabled on 127.0.0.1:9464. */
-    public static final Http DEFAULT = new Http(true, "127.0.0.1", 9464);
+    /** The defaults: those of the {@code http.*} keys ({@link AgentKeys}). */
+    public static final Http DEFAULT =
+        new Http(
+            AgentKeys.HTTP_ENABLED.defaultValue(),
+            AgentKeys.HTTP_HOST.defaultValue(),
+            AgentKeys.HTTP_PORT.defaultValue());
 
     /**
      * Validates the HTTP settings.
@@ -596,11 +592,11 @@ public record AgentSettings(
      * @throws IllegalArgumentException naming each invalid key
      */
     public Http {
-      if (host == null || host.isBlank()) {
-        throw new IllegalArgumentException("http.host is required");
-      }
-      if (port < 0 || port > 65535) {
-        throw new IllegalArgumentException("http.port must be 0 to 65535");
+      List<String> problems = new ArrayList<>();
+      AgentKeys.check(problems, AgentKeys.HTTP_HOST, host);
+      AgentKeys.check(problems, AgentKeys.HTTP_PORT, port);
+      if (!problems.isEmpty()) {
+        throw new IllegalArgumentException(String.join("; ", problems));
       }
     }
   }

@@ -396,22 +396,22 @@ class AgentConfigTest {
             "url-not-jdbc-password-masked",
             BASE.replace(
                 "jdbc:postgresql://127.0.0.1:5432/app", "postgres://h/app?password=" + DB_SECRET),
-            "url-not-jdbc-password-masked.yaml:3:8: 'database.url' must be a JDBC URL"
-                + " jdbc:postgresql://host:port/database, found 'postgres://h/app?password=***' —"
+            "url-not-jdbc-password-masked.yaml:3:8: 'database.url' must be a PostgreSQL URL"
+                + " such as jdbc:postgresql://127.0.0.1:5432/app, found 'postgres://h/app?password=***' —"
                 + " see docs/configuration.md"),
         of(
             "url-user-info-password-masked",
             BASE.replace(
                 "jdbc:postgresql://127.0.0.1:5432/app",
                 "postgresql://georep:" + DB_SECRET + "@h/app"),
-            "url-user-info-password-masked.yaml:3:8: 'database.url' must be a JDBC URL"
-                + " jdbc:postgresql://host:port/database, found 'postgresql://georep:***@h/app' —"
+            "url-user-info-password-masked.yaml:3:8: 'database.url' must be a PostgreSQL URL"
+                + " such as jdbc:postgresql://127.0.0.1:5432/app, found 'postgresql://georep:***@h/app' —"
                 + " see docs/configuration.md"),
         of(
             "url-from-environment-not-shown",
             BASE.replace("jdbc:postgresql://127.0.0.1:5432/app", "${env:DB_URL}"),
-            "url-from-environment-not-shown.yaml:3:8: 'database.url' must be a JDBC URL"
-                + " jdbc:postgresql://host:port/database, found the value of its reference — see"
+            "url-from-environment-not-shown.yaml:3:8: 'database.url' must be a PostgreSQL URL"
+                + " such as jdbc:postgresql://127.0.0.1:5432/app, found the value of its reference — see"
                 + " docs/configuration.md"),
         of(
             "many-problems-at-once",
@@ -614,12 +614,12 @@ class AgentConfigTest {
   }
 
   private static final Path DOC = Path.of("..", "docs", "configuration.md");
-  private static final String BEGIN = "<!-- keys: generated from AgentConfig.KEYS -->\n";
+  private static final String BEGIN = "<!-- keys: generated from AgentKeys.ALL -->\n";
   private static final String END = "<!-- end of keys -->\n";
 
   /**
-   * The reference table in {@code docs/configuration.md} is generated from {@link
-   * AgentConfig#KEYS}; run with {@code -Dgeorep.docs.update=true} to rewrite it.
+   * The reference table in {@code docs/configuration.md} is generated from {@link AgentKeys#ALL};
+   * run with {@code -Dgeorep.docs.update=true} to rewrite it.
    */
   @Test
   void docs_keyTable_isGeneratedFromTheDeclaredKeys() throws IOException {

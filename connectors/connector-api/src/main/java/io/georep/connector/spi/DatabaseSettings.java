@@ -41,6 +41,12 @@ public record DatabaseSettings(
   public static final int DEFAULT_COPY_PARALLEL = 2;
 
   /**
+   * Default transactions applied in one database transaction ({@code
+   * apply.group.max.transactions}): the agent's default, and a connector's when used on its own.
+   */
+  public static final int DEFAULT_MAX_GROUP_TRANSACTIONS = 50;
+
+  /**
    * Validates the settings.
    *
    * @throws IllegalArgumentException naming every invalid setting

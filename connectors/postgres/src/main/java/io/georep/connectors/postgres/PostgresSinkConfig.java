@@ -3,6 +3,7 @@ package io.georep.connectors.postgres;
 import io.georep.connector.DatabaseUrl;
 import io.georep.connector.TableSchema;
 import io.georep.connector.spi.ApplyException;
+import io.georep.connector.spi.DatabaseSettings;
 import io.georep.publication.Publication;
 import io.georep.publication.TableRule;
 import io.georep.resolver.ResolverRegistry;
@@ -70,7 +71,7 @@ public record PostgresSinkConfig(
   public static final int DEFAULT_POOL_SIZE = 2;
 
   /** The default coalescing limit. */
-  public static final int DEFAULT_MAX_GROUP = 100;
+  public static final int DEFAULT_MAX_GROUP = DatabaseSettings.DEFAULT_MAX_GROUP_TRANSACTIONS;
 
   /**
    * Validates the configuration.
