@@ -11,13 +11,9 @@ import io.georep.publication.PublicationException;
 import io.georep.publication.PublicationParser;
 import io.georep.publication.SourcePosition;
 import io.georep.publication.YamlSyntax;
+import io.georep.publication.YamlWalk;
 import io.georep.vectorclock.ReplicaId;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.CharBuffer;
-import java.nio.charset.CharsetDecoder;
-import java.nio.charset.CoderResult;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
@@ -400,10 +396,8 @@ public final class AgentConfig {
   private record Given(ScalarNode key, Node value) {}
 
   /** One load of one file: the nodes found and the problems so far. */
-  private final class Walk {
-    private final String file;
+  private final class Walk extends YamlWalk {
     private final Path base;
-    private final List<Problem> problems = new ArrayList<>();
     private final Map<String, Given> scalars = new LinkedHashMap<>();
     private final Map<String, ScalarNode> sectionKeys = new HashMap<>();
     private final Map<String, Given> structure = new LinkedHashMap<>();
@@ -411,7 +405,7 @@ public final class AgentConfig {
     private List<String> lines = List.of();
 
     Walk(String file, Path base) {
-      this.file = file;
+      super(file, new ArrayList<>());
       this.base = base;
     }
 
@@ -445,30 +439,6 @@ public final class AgentConfig {
     }
 
     // ---- reading ----
-
-    private Optional<String> decode(byte[] bytes) {
-      CharsetDecoder decoder =
-          StandardCharsets.UTF_8
-              .newDecoder()
-              .onMalformedInput(CodingErrorAction.REPORT)
-              .onUnmappableCharacter(CodingErrorAction.REPORT);
-      CharBuffer out = CharBuffer.allocate(bytes.length + 1);
-      CoderResult result = decoder.decode(ByteBuffer.wrap(bytes), out, true);
-      if (result.isError()) {
-        out.flip();
-        String before = out.toString();
-        int line = (int) before.chars().filter(c -> c == '\n').count() + 1;
-        int column = before.length() - before.lastIndexOf('\n');
-        problem(
-            new SourcePosition(file, line, column),
-            "the file is not valid UTF-8",
-            "save it as UTF-8");
-        return Optional.empty();
-      }
-      out.flip();
-      String text = out.toString();
-      return Optional.of(text.startsWith("\uFEFF") ? text.substring(1) : text);
-    }
 
     private Optional<MappingNode> compose(String text) {
       Optional<List<Node>> composed = YamlSyntax.compose(file, text, lines, problems::add);
@@ -956,27 +926,18 @@ public final class AgentConfig {
       if (n instanceof ScalarNode && !isNull(n)) {
         nameNode = n;
       } else if (n instanceof MappingNode m) {
-        nameNode = null;
-        for (NodeTuple t : m.getValue()) {
-          String k = t.getKeyNode() instanceof ScalarNode s ? s.getValue() : "";
-          if (k.equals("name") && nameNode == null) {
-            nameNode = t.getValueNode();
-          } else if (k.equals("kafka") && kafkaNode == null) {
-            kafkaNode = t.getValueNode();
-          } else if (k.equals("name") || k.equals("kafka")) {
-            problem(
-                position(t.getKeyNode()),
-                "duplicate key '" + k + "' in a region",
-                "remove one of them; YAML keeps only one value per key");
-          } else {
-            String fix =
-                KAFKA_NAMES.contains(k)
-                    ? "Kafka client settings go under the region's 'kafka:'"
-                    : DidYouMean.fix(
-                        k, List.of("name", "kafka"), "a region has the keys name and kafka");
-            problem(position(t.getKeyNode()), "unknown key '" + k + "' in a region", fix);
-          }
-        }
+        Map<String, NodeTuple> keys =
+            keys(
+                m,
+                "a region",
+                Set.of("name", "kafka"),
+                k ->
+                    KAFKA_NAMES.contains(k)
+                        ? "Kafka client settings go under the region's 'kafka:'"
+                        : DidYouMean.fix(
+                            k, List.of("name", "kafka"), "a region has the keys name and kafka"));
+        nameNode = keys.containsKey("name") ? keys.get("name").getValueNode() : null;
+        kafkaNode = keys.containsKey("kafka") ? keys.get("kafka").getValueNode() : null;
         if (nameNode == null) {
           problem(position(n), "a region needs a name", "add 'name: eu-west' to the entry");
           return null;
@@ -1246,18 +1207,6 @@ public final class AgentConfig {
       }
       ScalarNode owner = sectionKeys.get(section);
       return owner == null ? SourcePosition.startOf(file) : position(owner);
-    }
-
-    // ---- helpers ----
-
-    private SourcePosition position(Node node) {
-      return node.getStartMark()
-          .map(m -> new SourcePosition(file, m.getLine() + 1, m.getColumn() + 1))
-          .orElse(SourcePosition.startOf(file));
-    }
-
-    private void problem(SourcePosition at, String message, String fix) {
-      problems.add(new Problem(at, message, fix));
     }
   }
 }

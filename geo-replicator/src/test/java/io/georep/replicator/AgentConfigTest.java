@@ -280,6 +280,12 @@ class AgentConfigTest {
             "misspelt-region-key.yaml:13:5: unknown key 'nmae' in a region — did you mean"
                 + " 'name'?"),
         of(
+            "duplicate-region-name-key",
+            BASE
+                + "  - name: ap-south\n    name: sa-east\n    kafka: {bootstrap.servers: k3:9092}\n",
+            "duplicate-region-name-key.yaml:14:5: duplicate key 'name' in a region (first at line"
+                + " 13) — remove one of them; YAML keeps only one value per key"),
+        of(
             "kafka-setting-beside-the-name",
             BASE + "  - name: ap-south\n    bootstrap.servers: k3:9092\n",
             "kafka-setting-beside-the-name.yaml:13:11: region 'ap-south' has no Kafka"
@@ -439,10 +445,11 @@ class AgentConfigTest {
     byte[] latin1 =
         "region: eu-west\ndatabase:\n  user: g\u00e9\n".getBytes(StandardCharsets.ISO_8859_1);
 
-    assertThat(problems("utf8", bytes))
-        .doesNotContain("utf8.yaml:3:10: the file is not valid UTF-8 — save it as UTF-8");
+    assertThat(problems("utf8", bytes)).noneMatch(p -> p.contains("UTF-8"));
     assertThat(problems("latin1", latin1))
-        .containsExactly("latin1.yaml:3:10: the file is not valid UTF-8 — save it as UTF-8");
+        .containsExactly(
+            "latin1.yaml:3:10: file is not valid UTF-8: byte 0xE9 at byte offset 35 cannot be"
+                + " decoded — save the file as UTF-8");
   }
 
   @Test

@@ -7,7 +7,6 @@ import io.georep.publication.internal.SourceText;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -36,7 +35,7 @@ import org.snakeyaml.engine.v2.nodes.Tag;
  * and the problems collected so far. Its seam is per section (tables, column lists and masks,
  * resolvers), each a reader of its own once the format grows.
  */
-final class PublicationReader {
+final class PublicationReader extends YamlWalk {
 
   static final Set<String> TOP_KEYS =
       Set.of("publication", "description", "regions", "operations", "tables");
@@ -59,15 +58,12 @@ final class PublicationReader {
   private static final Pattern REFERENCE = Pattern.compile("\\$\\{([^}]*)}");
   private static final Pattern ENV_REFERENCE = Pattern.compile("env:([A-Za-z_][A-Za-z0-9_]*)");
 
-  private final String file;
   private final Optional<Set<String>> knownRegions;
-  private final List<Problem> problems;
   private SourceText source;
 
   PublicationReader(String file, Optional<Set<String>> knownRegions, List<Problem> problems) {
-    this.file = file;
+    super(file, problems);
     this.knownRegions = knownRegions;
-    this.problems = problems;
   }
 
   /** Reads the file; returns empty if any problem was found (all of them added to the list). */
@@ -812,47 +808,8 @@ final class PublicationReader {
 
   // ---- generic node helpers ----
 
-  /**
-   * Returns the keys of {@code mapping} in file order, reporting non-scalar keys, duplicate keys
-   * and (if {@code allowed} is not null) unknown keys, which are left out.
-   */
   private Map<String, NodeTuple> keys(MappingNode mapping, String where, Set<String> allowed) {
-    Map<String, NodeTuple> keys = new LinkedHashMap<>();
-    for (NodeTuple tuple : mapping.getValue()) {
-      Node keyNode = tuple.getKeyNode();
-      if (!(keyNode instanceof ScalarNode scalar) || isNull(scalar)) {
-        problem(
-            position(keyNode),
-            "keys in " + where + " must be plain names, found " + describe(keyNode),
-            "write 'name: value'");
-        continue;
-      }
-      String key = scalar.getValue();
-      NodeTuple first = keys.get(key);
-      if (first != null) {
-        problem(
-            position(keyNode),
-            "duplicate key '"
-                + key
-                + "' in "
-                + where
-                + " (first at line "
-                + line(first.getKeyNode())
-                + ")",
-            "remove one of them; YAML keeps only one value per key");
-        continue;
-      }
-      if (allowed != null && !allowed.contains(key)) {
-        problem(
-            position(keyNode),
-            "unknown key '" + key + "' in " + where,
-            DidYouMean.fix(
-                key, allowed, "allowed keys are " + String.join(", ", new TreeSet<>(allowed))));
-        continue;
-      }
-      keys.put(key, tuple);
-    }
-    return keys;
+    return keys(mapping, where, allowed, null);
   }
 
   private Optional<NodeTuple> required(Map<String, NodeTuple> keys, String key, Node owner) {
@@ -917,19 +874,5 @@ final class PublicationReader {
       return Optional.empty();
     }
     return Optional.of(sequence.getValue());
-  }
-
-  private SourcePosition position(Node node) {
-    return node.getStartMark()
-        .map(m -> new SourcePosition(file, m.getLine() + 1, m.getColumn() + 1))
-        .orElse(SourcePosition.startOf(file));
-  }
-
-  private int line(Node node) {
-    return position(node).line();
-  }
-
-  private void problem(SourcePosition at, String message, String fix) {
-    problems.add(new Problem(at, message, fix));
   }
 }
