@@ -76,6 +76,18 @@ public final class PostgresChangeApplier implements RegionApplier {
   private volatile ConflictListener listener = ConflictListener.NONE;
   private volatile boolean closed;
 
+  /** The prefix of the logical decoding message that marks when a frontier was first seen. */
+  static final String HOLD_PREFIX = "georep.gc";
+
+  /** The slot of this region's capture, whose progress garbage collection waits for; or null. */
+  private volatile String captureSlot;
+
+  /** A frontier garbage collection holds until the capture has passed {@link #heldLsn}. */
+  private VersionVector heldFrontier;
+
+  private String heldLsn;
+  private VersionVector lastCollected;
+
   private PostgresChangeApplier(PostgresSinkConfig config, HikariDataSource pool) {
     this.config = config;
     this.pool = pool;
@@ -820,25 +832,98 @@ public final class PostgresChangeApplier implements RegionApplier {
    * any region committed without the frontier in its causal past must already be applied here. Then
    * every write still to arrive has the frontier in its context, so it dominates the removed
    * tombstone, and merging it into no state gives the same state as merging it into the tombstone
-   * (see {@code docs/apply.md}).
+   * (see {@code docs/apply.md}). With {@link #holdGarbageForCapture}, a frontier is held until the
+   * capture has folded every local transaction that could be concurrent with what it removes, and
+   * used at a later call.
    *
    * @param stableFrontier the causally stable frontier, from the agents' applied vectors
    * @return what was removed
    * @throws ApplyRetryException if the database is unavailable
    */
   @Override
-  public Collected collectGarbage(VersionVector stableFrontier) {
+  public synchronized Collected collectGarbage(VersionVector stableFrontier) {
     checkOpen();
     Objects.requireNonNull(stableFrontier, "stableFrontier");
     try (Connection c = pool.getConnection()) {
+      VersionVector usable =
+          captureSlot == null ? stableFrontier : foldedEverywhereHere(c, stableFrontier);
+      if (usable == null) {
+        c.commit();
+        return new Collected(0, 0, 0);
+      }
       Collected done =
-          MetadataCollection.collect(
-              c, stableFrontier, config.region(), config.agentFoldsLocalWrites());
+          MetadataCollection.collect(c, usable, config.region(), config.agentFoldsLocalWrites());
       c.commit();
+      lastCollected = usable;
       return done;
     } catch (SQLException e) {
       throw classifyUnavailable(e);
     }
+  }
+
+  /**
+   * Makes garbage collection wait for this region's capture (see {@link
+   * #collectGarbage(VersionVector)}): a frontier is used only once the capture's slot has confirmed
+   * every local transaction that committed before the frontier was first seen.
+   *
+   * <p>Why: a frontier is causally stable for the streams (every transaction still to arrive from
+   * another region has it in its causal past), but a local transaction that committed here before
+   * this region applied a removal the frontier covers, and that the capture has not handed on or
+   * the agent has not folded yet, is concurrent with that removal. Its fold must still find what
+   * the removal removed: a keyless table's removed copy, which a concurrent delete may choose
+   * (every other region keeps it until the same frontier, and the delete's fold would otherwise
+   * remove a different copy here only), or a row's tombstone. The slot confirms a local transaction
+   * only once it is folded, and the removals a frontier covers were applied before it was seen, so
+   * when the slot has passed the WAL position of that moment, every local transaction concurrent
+   * with them is folded.
+   *
+   * @param slot the capture's replication slot
+   */
+  public void holdGarbageForCapture(String slot) {
+    this.captureSlot = Objects.requireNonNull(slot, "slot");
+  }
+
+  /**
+   * The frontier garbage collection may use now, or null: the held frontier once the capture's slot
+   * has passed the position recorded with it (then the given one is held next), else nothing. A
+   * database without the slot has no capture whose folds could be pending: the frontier is usable
+   * at once.
+   */
+  private VersionVector foldedEverywhereHere(Connection c, VersionVector frontier)
+      throws SQLException {
+    boolean passed;
+    try (PreparedStatement q =
+        c.prepareStatement(
+            "SELECT coalesce(confirmed_flush_lsn >= ?::pg_lsn, false)"
+                + " FROM pg_replication_slots WHERE slot_name = ?")) {
+      q.setString(1, heldLsn == null ? "0/0" : heldLsn);
+      q.setString(2, captureSlot);
+      try (ResultSet rs = q.executeQuery()) {
+        if (!rs.next()) {
+          return frontier;
+        }
+        passed = rs.getBoolean(1);
+      }
+    }
+    VersionVector usable = null;
+    if (heldFrontier != null && passed) {
+      usable = heldFrontier;
+      heldFrontier = null;
+    }
+    if (heldFrontier == null && !frontier.equals(usable) && !frontier.equals(lastCollected)) {
+      // The moment is a logical decoding message of its own (committed with this collection):
+      // the capture passes it, as any transaction without published changes, once everything
+      // before it is folded, also when no other transaction follows (an idle database).
+      try (PreparedStatement mark =
+              c.prepareStatement(
+                  "SELECT pg_logical_emit_message(true, '" + HOLD_PREFIX + "', '')::text");
+          ResultSet rs = mark.executeQuery()) {
+        rs.next();
+        heldLsn = rs.getString(1);
+      }
+      heldFrontier = frontier;
+    }
+    return usable;
   }
 
   /**

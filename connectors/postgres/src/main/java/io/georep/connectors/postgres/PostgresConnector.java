@@ -111,9 +111,12 @@ public final class PostgresConnector implements Connector {
               : source.withStampBatchChanges(maxHandOffChanges));
     }
 
+    /** Garbage collection waits for the capture's folds (see {@code holdGarbageForCapture}). */
     @Override
     public RegionApplier openApplier() {
-      return PostgresChangeApplier.start(sink);
+      PostgresChangeApplier applier = PostgresChangeApplier.start(sink);
+      applier.holdGarbageForCapture(source.slotName());
+      return applier;
     }
   }
 }

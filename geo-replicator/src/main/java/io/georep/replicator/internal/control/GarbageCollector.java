@@ -31,7 +31,6 @@ public final class GarbageCollector {
   private final Duration conflictLogRetention;
   private final LongSupplier clock;
   private RegionApplier applier;
-  private VersionVector done = VersionVector.empty();
   private long prunedAtMillis = Long.MIN_VALUE;
 
   /**
@@ -62,12 +61,13 @@ public final class GarbageCollector {
     try {
       pruneConflictLog();
       VersionVector frontier = state.stableFrontier.get();
-      if (frontier.isEmpty() || frontier.equals(done)) {
+      // An unchanged frontier is passed on too: the connector may have held it back until its
+      // capture caught up (PostgreSQL: holdGarbageForCapture), and uses it now.
+      if (frontier.isEmpty()) {
         state.warn(WARNING, Optional.empty());
         return;
       }
       GarbageCollecting.Collected gc = applier().collectGarbage(frontier);
-      done = frontier;
       LOG.debug(
           "garbage collection at {}: {} tombstones, {} apply stamps, {} local stamps removed",
           frontier,
