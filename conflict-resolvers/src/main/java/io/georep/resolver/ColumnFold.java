@@ -105,19 +105,27 @@ final class ColumnFold {
     if (carried == null) {
       return before;
     }
-    BigDecimal add;
-    if (carried instanceof Value.CounterDelta d) {
-      add = d.delta();
-    } else if (carried.isDatum() && write.kind() == RowChange.Kind.INSERT) {
-      add = carried instanceof Value.Null ? null : Write.number(carried);
-    } else {
-      throw misfit(write, column, policy, carried);
-    }
+    BigDecimal add = increase(policy, carried, write, column);
     BigDecimal sum = before == null ? null : ((ColumnState.Counter) before).sum();
     if (add != null) {
       sum = sum == null ? add : sum.add(add);
     }
     return new ColumnState.Counter(sum);
+  }
+
+  /**
+   * What a counter's write adds: a delta, or an insert's value (a delta from zero); null for an
+   * inserted NULL.
+   */
+  private static BigDecimal increase(
+      ColumnPolicy policy, Value carried, Write write, ColumnSchema column) {
+    if (carried instanceof Value.CounterDelta d) {
+      return d.delta();
+    }
+    if (carried.isDatum() && write.kind() == RowChange.Kind.INSERT) {
+      return carried instanceof Value.Null ? null : Write.number(carried);
+    }
+    throw misfit(write, column, policy, carried);
   }
 
   private static ColumnState extremumStep(
@@ -170,14 +178,7 @@ final class ColumnFold {
     if (carried == null) {
       return before;
     }
-    BigDecimal add;
-    if (carried instanceof Value.CounterDelta d) {
-      add = d.delta();
-    } else if (carried.isDatum() && write.kind() == RowChange.Kind.INSERT) {
-      add = carried instanceof Value.Null ? null : Write.number(carried);
-    } else {
-      throw misfit(write, column, policy, carried);
-    }
+    BigDecimal add = increase(policy, carried, write, column);
     GCounter counts = before == null ? GCounter.empty() : ((ColumnState.GCounter) before).counts();
     if (add != null && add.signum() > 0) {
       try {
