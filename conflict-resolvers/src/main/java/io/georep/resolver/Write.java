@@ -287,17 +287,9 @@ public record Write(
       return List.of(new Write(table, delete.key(), RowChange.Kind.DELETE, Map.of(), dot, ts, ctx));
     }
     RowChange.Update update = (RowChange.Update) change;
-    List<Value> newKey = new ArrayList<>(update.key().values());
-    boolean keyChanged = false;
-    for (int k = 0; k < table.keyColumns().size(); k++) {
-      Value v = update.changed().get(table.keyColumns().get(k).name());
-      if (v != null && v.isDatum() && !v.equals(newKey.get(k))) {
-        newKey.set(k, v);
-        keyChanged = true;
-      }
-    }
+    Optional<RowKey> newKey = update.newKey();
     Map<String, Value> carried = nonKey(table, update.changed());
-    if (!keyChanged) {
+    if (newKey.isEmpty()) {
       return List.of(new Write(table, update.key(), RowChange.Kind.UPDATE, carried, dot, ts, ctx));
     }
     Map<String, Value> datums = new LinkedHashMap<>();
@@ -309,7 +301,7 @@ public record Write(
         });
     return List.of(
         new Write(table, update.key(), RowChange.Kind.DELETE, Map.of(), dot, ts, ctx),
-        new Write(table, new RowKey(newKey), RowChange.Kind.INSERT, datums, dot, ts, ctx));
+        new Write(table, newKey.get(), RowChange.Kind.INSERT, datums, dot, ts, ctx));
   }
 
   /** Composes two changes of the same row in one transaction; null when nothing remains. */

@@ -24,6 +24,7 @@ class LayeringTest {
   private static final String PUBLICATION = "io.georep.publication..";
   private static final String CONNECTOR_API = "io.georep.connector..";
   private static final String RESOLVERS = "io.georep.resolver..";
+  private static final String APPLY_ENGINE = "io.georep.apply..";
   private static final String CONNECTORS = "io.georep.connectors..";
   private static final String AGENT = "io.georep.replicator..";
   private static final String TESTKIT = "io.georep.testkit..";
@@ -47,7 +48,8 @@ class LayeringTest {
             .resideInAPackage(VECTORCLOCK)
             .should()
             .dependOnClassesThat()
-            .resideInAnyPackage(CRDT, PUBLICATION, CONNECTOR_API, RESOLVERS, CONNECTORS, AGENT));
+            .resideInAnyPackage(
+                CRDT, PUBLICATION, CONNECTOR_API, RESOLVERS, APPLY_ENGINE, CONNECTORS, AGENT));
   }
 
   @Test
@@ -58,7 +60,7 @@ class LayeringTest {
             .resideInAnyPackage(CRDT, PUBLICATION)
             .should()
             .dependOnClassesThat()
-            .resideInAnyPackage(CONNECTOR_API, RESOLVERS, CONNECTORS, AGENT));
+            .resideInAnyPackage(CONNECTOR_API, RESOLVERS, APPLY_ENGINE, CONNECTORS, AGENT));
     check(
         noClasses()
             .that()
@@ -76,7 +78,7 @@ class LayeringTest {
             .resideInAPackage(CONNECTOR_API)
             .should()
             .dependOnClassesThat()
-            .resideInAnyPackage(RESOLVERS, CONNECTORS, AGENT));
+            .resideInAnyPackage(RESOLVERS, APPLY_ENGINE, CONNECTORS, AGENT));
   }
 
   @Test
@@ -85,6 +87,18 @@ class LayeringTest {
         noClasses()
             .that()
             .resideInAPackage(RESOLVERS)
+            .should()
+            .dependOnClassesThat()
+            .resideInAnyPackage(APPLY_ENGINE, CONNECTORS, AGENT));
+  }
+
+  @Test
+  void theApplyEngine_knowsNoDatabaseConnectorOrAgent() {
+    // The algorithm runs on any database through the row-store SPI: no connector's classes.
+    check(
+        noClasses()
+            .that()
+            .resideInAPackage(APPLY_ENGINE)
             .should()
             .dependOnClassesThat()
             .resideInAnyPackage(CONNECTORS, AGENT));
@@ -111,7 +125,7 @@ class LayeringTest {
             .doNotBelongToAnyOf(Connectors.class)
             .should()
             .dependOnClassesThat()
-            .resideInAPackage(CONNECTORS));
+            .resideInAnyPackage(CONNECTORS, APPLY_ENGINE));
   }
 
   @Test
@@ -120,7 +134,14 @@ class LayeringTest {
         noClasses()
             .that()
             .resideInAnyPackage(
-                VECTORCLOCK, CRDT, PUBLICATION, CONNECTOR_API, RESOLVERS, CONNECTORS, AGENT)
+                VECTORCLOCK,
+                CRDT,
+                PUBLICATION,
+                CONNECTOR_API,
+                RESOLVERS,
+                APPLY_ENGINE,
+                CONNECTORS,
+                AGENT)
             .should()
             .dependOnClassesThat()
             .resideInAPackage(TESTKIT));
@@ -131,7 +152,14 @@ class LayeringTest {
             .should()
             .dependOnClassesThat()
             .resideInAnyPackage(
-                VECTORCLOCK, CRDT, PUBLICATION, CONNECTOR_API, RESOLVERS, CONNECTORS, AGENT));
+                VECTORCLOCK,
+                CRDT,
+                PUBLICATION,
+                CONNECTOR_API,
+                RESOLVERS,
+                APPLY_ENGINE,
+                CONNECTORS,
+                AGENT));
   }
 
   @ParameterizedTest
@@ -157,7 +185,15 @@ class LayeringTest {
     // Rules over packages with no classes pass vacuously; this keeps them meaningful.
     for (String module :
         List.of(
-            VECTORCLOCK, CRDT, PUBLICATION, CONNECTOR_API, RESOLVERS, CONNECTORS, AGENT, TESTKIT)) {
+            VECTORCLOCK,
+            CRDT,
+            PUBLICATION,
+            CONNECTOR_API,
+            RESOLVERS,
+            APPLY_ENGINE,
+            CONNECTORS,
+            AGENT,
+            TESTKIT)) {
       String prefix = module.substring(0, module.length() - 2);
       org.assertj.core.api.Assertions.assertThat(classes.stream())
           .as("main classes of %s", prefix)

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * One row change of a source transaction: an {@link Insert}, an {@link Update} or a {@link Delete},
@@ -189,6 +190,27 @@ public sealed interface RowChange {
      */
     public Value changedAt(int index) {
       return ((PositionalValues) changed).at(index);
+    }
+
+    /**
+     * Returns the row's key after the update, if the update changes it: the key with each key
+     * column the update sets to a different value replaced.
+     *
+     * @return the new key; empty if the update leaves the key as it was
+     */
+    public Optional<RowKey> newKey() {
+      List<Value> newKey = null;
+      List<ColumnSchema> keyColumns = table.keyColumns();
+      for (int k = 0; k < keyColumns.size(); k++) {
+        Value v = changed.get(keyColumns.get(k).name());
+        if (v != null && v.isDatum() && !v.equals(key.get(k))) {
+          if (newKey == null) {
+            newKey = new ArrayList<>(key.values());
+          }
+          newKey.set(k, v);
+        }
+      }
+      return newKey == null ? Optional.empty() : Optional.of(new RowKey(newKey));
     }
 
     @Override

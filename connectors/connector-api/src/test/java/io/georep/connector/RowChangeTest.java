@@ -40,6 +40,18 @@ class RowChangeTest {
   }
 
   @Test
+  void update_newKey_onlyWhenAKeyColumnGetsAnotherValue() {
+    RowKey seven = RowKey.of(new Value.Int8(7));
+    assertThat(new RowChange.Update(ACCOUNTS, seven, Map.of("name", new Value.Text("x"))).newKey())
+        .isEmpty();
+    assertThat(new RowChange.Update(ACCOUNTS, seven, Map.of("id", new Value.Int8(7))).newKey())
+        .as("set to the value it had")
+        .isEmpty();
+    assertThat(new RowChange.Update(ACCOUNTS, seven, Map.of("id", new Value.Int8(8))).newKey())
+        .contains(RowKey.of(new Value.Int8(8)));
+  }
+
+  @Test
   void insert_valuesMap_unmodifiable() {
     RowChange.Insert insert = new RowChange.Insert(ACCOUNTS, Map.of("id", new Value.Int8(1)));
     assertThatThrownBy(() -> insert.values().put("note", Value.NULL))

@@ -4,9 +4,6 @@ import io.georep.connector.RowChange;
 import io.georep.connector.RowKey;
 import io.georep.connector.SourceTransaction;
 import io.georep.connector.TableId;
-import io.georep.connector.TableSchema;
-import io.georep.connector.Value;
-import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -29,19 +26,7 @@ record ConflictKey(TableId table, RowKey key) {
     for (RowChange change : tx.changes()) {
       keys.add(new ConflictKey(change.tableId(), change.key()));
       if (change instanceof RowChange.Update u) {
-        TableSchema t = u.table();
-        List<Value> newKey = new ArrayList<>(u.key().values());
-        boolean changed = false;
-        for (int k = 0; k < t.keyColumns().size(); k++) {
-          Value v = u.changed().get(t.keyColumns().get(k).name());
-          if (v != null && v.isDatum() && !v.equals(newKey.get(k))) {
-            newKey.set(k, v);
-            changed = true;
-          }
-        }
-        if (changed) {
-          keys.add(new ConflictKey(t.id(), new RowKey(newKey)));
-        }
+        u.newKey().ifPresent(k -> keys.add(new ConflictKey(u.table().id(), k)));
       }
     }
     return List.copyOf(keys);

@@ -1,15 +1,14 @@
 package io.georep.connectors.postgres.internal.apply;
 
+import io.georep.apply.ForeignKey;
+import io.georep.apply.ParentRule;
 import io.georep.connector.ColumnSchema;
 import io.georep.connector.RowKey;
 import io.georep.connector.TableId;
 import io.georep.connector.TableSchema;
 import io.georep.connector.Value;
-import io.georep.resolver.Conflict;
-import io.georep.resolver.ConflictType;
 import io.georep.resolver.RowState;
 import io.georep.resolver.spi.Version;
-import io.georep.vectorclock.Dot;
 import io.georep.vectorclock.VersionVector;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -21,52 +20,12 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The catalog and metadata look-ups of the <em>parent-deleted</em> rule: a child row written in one
- * region concurrently with the delete of its parent row in another.
- *
- * <h2>Design</h2>
- *
- * <p>Without a rule the child's insert fails with a foreign-key violation in the deleting region
- * (the parent is gone) and the parent's delete fails in the inserting region (a child references
- * it), both retried forever. Of the two convergent outcomes — the parent's delete cascades to the
- * child, or the child resurrects the parent — the cascade is chosen: it is what the deleting
- * application asked for ({@code ON DELETE CASCADE} semantics, as if the deleting region had seen
- * the child), it needs no write that no region made to the parent (a resurrected parent would show
- * values its deleter had removed), and it composes with every row resolver of the parent's table.
- * The child's state records the cascade ({@link io.georep.resolver.RowMerge#orphan}), so a later
- * concurrent write cannot resurrect it.
- *
- * <p>The rule fires only when the parent is <em>known deleted concurrently</em>: its {@code
- * row_meta} holds a tombstone whose history the child's write has not seen. A parent that has not
- * arrived yet (no metadata, or a tombstone the child's write has seen) keeps the retriable {@code
- * MISSING_PARENT}: the scheduler's barrier and the causal gate bring it. It is checked from both
- * sides, so every arrival order ends the same:
- *
- * <ul>
- *   <li>the parent's delete arrives while the child exists: before deleting the parent row, the
- *       applier cascades every child row whose existence the delete has not seen ({@link
- *       #children});
- *   <li>the child's write arrives after the parent's delete: the foreign key rejects it; the
- *       applier applies the group again with parent checks on, and a write whose parent is a
- *       concurrent tombstone ({@link #deletedParent}) is merged and then cascaded at once.
- * </ul>
- *
- * <p>Both log a {@link ConflictType#PARENT_DELETED} conflict between the parent's delete and the
- * child's version (the same {@link Conflict#id()} in both regions), the child's version kept.
+ * The catalog and metadata look-ups of the parent-deleted rule ({@link ParentRule}, whose decisions
+ * the apply engine makes): the child rows that reference a parent row, and whether a child's parent
+ * is a tombstone in {@code georep.row_meta} that the child's write has not seen.
  */
 final class ParentDeletes {
-  /** The resolver name recorded for the rule. */
-  static final String RULE = "cascade";
-
   private ParentDeletes() {}
-
-  /**
-   * A parent row deleted concurrently with a child write.
-   *
-   * @param delete the parent's latest delete
-   * @param history the parent row's history
-   */
-  record DeletedParent(Version delete, VersionVector history) {}
 
   /**
    * Returns the keys of the rows of the child table that reference a parent row.
@@ -136,7 +95,7 @@ final class ParentDeletes {
    *     write, or the key references other columns than the parent's replication key
    * @throws SQLException on a database failure
    */
-  static Optional<DeletedParent> deletedParent(
+  static Optional<ParentRule.DeletedParent> deletedParent(
       Connection connection,
       ForeignKey fk,
       TableSchema parent,
@@ -191,53 +150,9 @@ final class ParentDeletes {
           // The child was written after its region saw the parent deleted: not this conflict.
           return Optional.empty();
         }
-        return Optional.of(new DeletedParent(delete.get(), state.history()));
+        return Optional.of(new ParentRule.DeletedParent(delete.get(), state.history()));
       }
     }
-  }
-
-  /**
-   * Tells whether a child row's state has a version that a parent's delete has not seen.
-   *
-   * @param child the child's state
-   * @param deleteContext the causal context of the parent's delete
-   * @return true if some version in the child's existence frontier is concurrent with the delete
-   */
-  static boolean concurrent(RowState child, VersionVector deleteContext) {
-    for (Dot d : child.frontier()) {
-      if (!deleteContext.covers(d)) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  /**
-   * Returns the conflict record of a cascade.
-   *
-   * @param fk the foreign key
-   * @param child the child's key
-   * @param childVersion the child's version (the loser, kept)
-   * @param parentDelete the parent's delete
-   * @param remoteIsDelete whether the incoming write is the parent's delete (else the child's)
-   * @return the record
-   */
-  static Conflict conflict(
-      ForeignKey fk,
-      RowKey child,
-      Version childVersion,
-      Version parentDelete,
-      boolean remoteIsDelete) {
-    return new Conflict(
-        ConflictType.PARENT_DELETED,
-        fk.child(),
-        child,
-        remoteIsDelete ? childVersion : parentDelete,
-        remoteIsDelete ? parentDelete : childVersion,
-        remoteIsDelete ? Conflict.Winner.REMOTE : Conflict.Winner.LOCAL,
-        RULE,
-        fk.childColumns(),
-        Optional.of(childVersion));
   }
 
   private static ColumnSchema column(TableSchema table, String name) {

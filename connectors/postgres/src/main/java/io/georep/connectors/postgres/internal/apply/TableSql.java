@@ -1,5 +1,6 @@
 package io.georep.connectors.postgres.internal.apply;
 
+import io.georep.apply.ForeignKey;
 import io.georep.connector.ColumnSchema;
 import io.georep.connector.ColumnType;
 import io.georep.connector.TableId;

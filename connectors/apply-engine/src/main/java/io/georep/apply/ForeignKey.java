@@ -1,4 +1,4 @@
-package io.georep.connectors.postgres.internal.apply;
+package io.georep.apply;
 
 import io.georep.connector.TableId;
 import java.util.List;
