@@ -299,6 +299,11 @@ public final class PostgresChangeSource
             .withSlotOption("proto_version", "1")
             .withSlotOption("publication_names", String.join(",", config.nativePublicationNames()))
             .withSlotOption("messages", "true")
+            // When everything received is confirmed, a keepalive's server position is confirmed
+            // too:
+            // writes to tables no publication names (PostgreSQL 15+ sends no empty transactions for
+            // them) do not hold the server's WAL behind the slot (IdleSlotIT).
+            .withAutomaticFlush(true)
             .withStatusInterval(
                 (int) Math.min(Integer.MAX_VALUE, config.statusInterval().toMillis()),
                 TimeUnit.MILLISECONDS)

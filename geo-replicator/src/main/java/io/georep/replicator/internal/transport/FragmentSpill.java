@@ -1,6 +1,7 @@
 package io.georep.replicator.internal.transport;
 
 import io.georep.connector.SourceTransaction;
+import io.georep.connector.SpillFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -14,6 +15,8 @@ import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.Objects;
 import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The fragments of one large transaction on disk: the frames as they were shipped (wire-codec
@@ -33,12 +36,15 @@ import java.util.function.Function;
  * about the size of the transaction on the wire.
  *
  * <p>One temporary file per transaction, in {@code java.io.tmpdir}, deleted by {@link #close} (when
- * the transaction is merged or abandoned) and at the latest when the JVM exits. Reads open the file
- * for each fragment, at its recorded position, so an iteration abandoned half-way holds no file
- * handle. Appending is confined to one thread; reading, after the last append, may happen on
+ * the transaction is merged or abandoned) and at the latest when the JVM exits; the files of an
+ * agent that was killed are removed by the next agent that spills ({@link SpillFiles}). Reads open
+ * the file for each fragment, at its recorded position, so an iteration abandoned half-way holds no
+ * file handle. Appending is confined to one thread; reading, after the last append, may happen on
  * another (the file's positions are published by the hand-off between the threads).
  */
 public final class FragmentSpill implements Iterable<SourceTransaction>, AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(FragmentSpill.class);
+
   private final Path file;
   private final FileChannel out;
   private final Function<byte[], SourceTransaction> decode;
@@ -65,7 +71,16 @@ public final class FragmentSpill implements Iterable<SourceTransaction>, AutoClo
   public static FragmentSpill create(Function<byte[], SourceTransaction> decode) {
     Objects.requireNonNull(decode, "decode");
     try {
-      Path file = Files.createTempFile("georep-spill-", ".frames");
+      SpillFiles.Created created =
+          SpillFiles.create(
+              Path.of(System.getProperty("java.io.tmpdir")), "georep-spill-", ".frames");
+      if (!created.removed().isEmpty()) {
+        LOG.info(
+            "removed {} fragment spill file(s) left behind by agents that are no longer running: {}",
+            created.removed().size(),
+            created.removed());
+      }
+      Path file = created.file();
       file.toFile().deleteOnExit();
       return new FragmentSpill(
           file,

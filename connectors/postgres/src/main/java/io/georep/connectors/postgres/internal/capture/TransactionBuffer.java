@@ -1,5 +1,6 @@
 package io.georep.connectors.postgres.internal.capture;
 
+import io.georep.connector.SpillFiles;
 import io.georep.connectors.postgres.CaptureException;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
@@ -13,6 +14,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The raw pgoutput messages of one transaction between {@code Begin} and {@code Commit}, held until
@@ -22,10 +25,12 @@ import java.util.List;
  * <p>Messages are kept as copies of their bytes in memory until the transaction's bytes exceed the
  * spill threshold; then all of them, and every later one, go to a temporary file (length-prefixed
  * records), which {@link #replay} reads back in order and {@link #clear} deletes. Memory is
- * therefore bounded by the threshold whatever the transaction's size. Confined to the capture
- * thread.
+ * therefore bounded by the threshold whatever the transaction's size. The files of an agent that
+ * was killed are removed by the next agent that spills to the directory ({@link SpillFiles}).
+ * Confined to the capture thread.
  */
 public final class TransactionBuffer implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(TransactionBuffer.class);
 
   /** Receives replayed messages. */
   @FunctionalInterface
@@ -68,7 +73,15 @@ public final class TransactionBuffer implements AutoCloseable {
     count++;
     try {
       if (out == null && memoryBytes + copy.length > thresholdBytes) {
-        file = Files.createTempFile(directory, "georep-tx-", ".spill");
+        SpillFiles.Created created = SpillFiles.create(directory, "georep-tx-", ".spill");
+        if (!created.removed().isEmpty()) {
+          LOG.info(
+              "removed {} transaction spill file(s) left behind by agents that are no longer"
+                  + " running: {}",
+              created.removed().size(),
+              created.removed());
+        }
+        file = created.file();
         out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(file), 1 << 16));
         for (byte[] held : memory) {
           write(held);
