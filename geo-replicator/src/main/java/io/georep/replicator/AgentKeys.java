@@ -650,8 +650,9 @@ public final class AgentKeys {
           "1m",
           "0, 1s–1d",
           durationRange(Duration.ofSeconds(1), Duration.ofDays(1), true, "0 (off) or 1s to 1d"),
-          "how often tombstones and stamps below the causally stable frontier are removed"
-              + " (`0`: off)");
+          "how often tombstones and stamps below the causally stable frontier are removed, and"
+              + " how often a region that shipped nothing while it applied others' transactions"
+              + " with changes writes a causal tick, so the other regions' frontiers move (`0`: off)");
 
   /** {@code control.conflict.log.retention}. */
   public static final Key<Duration> CONTROL_CONFLICT_LOG_RETENTION =

@@ -37,4 +37,19 @@ public interface GarbageCollecting {
    * @throws ApplyRetryException if the database is unavailable
    */
   int pruneConflictLog(Instant detectedBefore);
+
+  /**
+   * Writes a causal tick into the region's change log: a transaction without row changes that the
+   * region's capture ships like a local transaction, with the causal context the region has applied
+   * at that point. Other regions take the stable frontier from the context of each origin's latest
+   * transaction, so without ticks a region that stops writing holds every region's frontier (and
+   * garbage collection) where its last write left it. The agent writes one when the region has
+   * shipped nothing while it applied others' transactions.
+   *
+   * @return whether a tick was written; false if the connector has none (the default)
+   * @throws ApplyRetryException if the database is unavailable
+   */
+  default boolean tick() {
+    return false;
+  }
 }

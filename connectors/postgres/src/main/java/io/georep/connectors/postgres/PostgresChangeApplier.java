@@ -15,7 +15,9 @@ import io.georep.connector.spi.PositionedTransaction;
 import io.georep.connector.spi.RegionApplier;
 import io.georep.connectors.postgres.internal.apply.ApplyTransaction;
 import io.georep.connectors.postgres.internal.apply.MetadataCollection;
+import io.georep.connectors.postgres.internal.apply.ReplicationOrigins;
 import io.georep.connectors.postgres.internal.apply.TableSql;
+import io.georep.connectors.postgres.internal.capture.CaptureLoop;
 import io.georep.connectors.postgres.internal.schema.MetadataSchema;
 import io.georep.resolver.Conflict;
 import io.georep.resolver.ConflictResolutionException;
@@ -27,6 +29,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -59,10 +62,12 @@ import org.slf4j.LoggerFactory;
  * garbage collection) with its transaction scaffolding and failure classification. The work is in
  * {@code internal.apply}: the merge and write-back ({@code ApplyTransaction}, {@code KeylessRows},
  * {@code ParentDeletes}) and the metadata collection ({@code MetadataCollection}); what remains
- * here is one method per operation of {@link RegionApplier} and its capabilities. About 900 lines:
- * every operation shares the pool, the transaction set-up and the error classification ({@code
- * inTransaction}); the seam is the database-independent apply engine over a row-store SPI, which
- * would take the merge steps out of this connector altogether.
+ * here is one method per operation of {@link RegionApplier} and its capabilities.
+ *
+ * <p>About 1,000 lines: every operation shares the pool, the transaction set-up (with its
+ * replication origin) and the error classification ({@code inTransaction}); the merge itself is the
+ * database-independent apply engine's. The seam left is per capability (garbage collection,
+ * progress, folding), each of which could become a class of its own over the shared set-up.
  */
 public final class PostgresChangeApplier implements RegionApplier {
   private static final Logger LOG = LoggerFactory.getLogger(PostgresChangeApplier.class);
@@ -70,6 +75,10 @@ public final class PostgresChangeApplier implements RegionApplier {
 
   private final PostgresSinkConfig config;
   private final HikariDataSource pool;
+
+  /** Keeps the applier's own writes out of the capture's decoding (PostgreSQL 16+). */
+  private final ReplicationOrigins origins;
+
   private final Map<TableSchema, TablePolicy> policies = new ConcurrentHashMap<>();
   private final Map<TableSchema, TableSql> statements = new ConcurrentHashMap<>();
   private final List<SourceTransaction> fragments = new ArrayList<>();
@@ -88,9 +97,11 @@ public final class PostgresChangeApplier implements RegionApplier {
   private String heldLsn;
   private VersionVector lastCollected;
 
-  private PostgresChangeApplier(PostgresSinkConfig config, HikariDataSource pool) {
+  private PostgresChangeApplier(
+      PostgresSinkConfig config, HikariDataSource pool, ReplicationOrigins origins) {
     this.config = config;
     this.pool = pool;
+    this.origins = origins;
   }
 
   /**
@@ -118,8 +129,11 @@ public final class PostgresChangeApplier implements RegionApplier {
     // instead of once per row.
     hikari.addDataSourceProperty("reWriteBatchedInserts", "true");
     HikariDataSource pool = new HikariDataSource(hikari);
+    ReplicationOrigins origins;
     try (Connection c = pool.getConnection()) {
       MetadataSchema.migrate(c);
+      c.setAutoCommit(true);
+      origins = ReplicationOrigins.of(c, config.jdbcUrl(), config.region().name());
       c.setAutoCommit(false);
     } catch (SQLException e) {
       pool.close();
@@ -134,7 +148,7 @@ public final class PostgresChangeApplier implements RegionApplier {
       pool.close();
       throw e;
     }
-    return new PostgresChangeApplier(config, pool);
+    return new PostgresChangeApplier(config, pool, origins);
   }
 
   /**
@@ -403,7 +417,9 @@ public final class PostgresChangeApplier implements RegionApplier {
     List<Conflict> conflicts = new ArrayList<>();
     try (Connection c = pool.getConnection()) {
       c.setAutoCommit(false);
+      ReplicationOrigins.Session origin = null;
       try {
+        origin = origins.take(c);
         tx =
             new ApplyTransaction(
                 c,
@@ -419,6 +435,7 @@ public final class PostgresChangeApplier implements RegionApplier {
         if (inParts) {
           tx.inParts();
         }
+        tx.setOrigin(origin);
         tx.begin();
         if (fold) {
           // Folding locks rows the applications write. Give up waiting for one (retriably) sooner
@@ -434,6 +451,11 @@ public final class PostgresChangeApplier implements RegionApplier {
       } catch (SQLException | RuntimeException e) {
         rollback(c, e);
         throw e;
+      } finally {
+        if (origin != null && !origin.release()) {
+          // Its origin may still be set: the pool must not hand it to anything else.
+          pool.evictConnection(c);
+        }
       }
     } catch (SQLException e) {
       throw classify(e, tx);
@@ -937,6 +959,31 @@ public final class PostgresChangeApplier implements RegionApplier {
    * @return how many entries were removed
    * @throws ApplyRetryException if the database is unavailable
    */
+  /**
+   * Writes a causal tick: {@code pg_logical_emit_message(true, 'georep.tick', '')} in a transaction
+   * of its own, which the capture ships as a local transaction without changes ({@link
+   * CaptureLoop#TICK_PREFIX}).
+   */
+  @Override
+  public boolean tick() {
+    checkOpen();
+    try (Connection c = pool.getConnection()) {
+      c.setAutoCommit(false);
+      try (Statement s = c.createStatement()) {
+        s.executeQuery(
+                "SELECT pg_logical_emit_message(true, '" + CaptureLoop.TICK_PREFIX + "', '')")
+            .close();
+        c.commit();
+      } catch (SQLException e) {
+        rollback(c, e);
+        throw e;
+      }
+      return true;
+    } catch (SQLException e) {
+      throw classifyUnavailable(e);
+    }
+  }
+
   @Override
   public int pruneConflictLog(Instant detectedBefore) {
     checkOpen();
@@ -946,6 +993,16 @@ public final class PostgresChangeApplier implements RegionApplier {
     } catch (SQLException e) {
       throw classifyUnavailable(e);
     }
+  }
+
+  /**
+   * Returns how many transactions could not set up a replication origin and were decoded by the
+   * capture as echoes ({@link ReplicationOrigins}); for tests and diagnostics.
+   *
+   * @return the count since start
+   */
+  long untaggedTransactions() {
+    return origins.untagged();
   }
 
   private void checkOpen() {

@@ -10,6 +10,7 @@ import io.georep.connector.spi.ClockSkewReporting;
 import io.georep.connector.spi.CopyProgressListener;
 import io.georep.connector.spi.CopyProgressReporting;
 import io.georep.connector.spi.TransactionHandler;
+import io.georep.connectors.postgres.internal.apply.ReplicationOrigins;
 import io.georep.connectors.postgres.internal.capture.CaptureLoop;
 import io.georep.connectors.postgres.internal.capture.CaptureMetadata;
 import io.georep.connectors.postgres.internal.capture.CaptureRules;
@@ -45,6 +46,9 @@ import org.postgresql.PGConnection;
 import org.postgresql.PGProperty;
 import org.postgresql.replication.LogSequenceNumber;
 import org.postgresql.replication.PGReplicationStream;
+import org.postgresql.replication.fluent.logical.ChainedLogicalStreamBuilder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Captures the committed transactions of a PostgreSQL database (14 or newer) from a logical
@@ -80,6 +84,16 @@ import org.postgresql.replication.PGReplicationStream;
  */
 public final class PostgresChangeSource
     implements ChangeSource, CopyProgressReporting, ClockSkewReporting {
+
+  private static final Logger LOG = LoggerFactory.getLogger(PostgresChangeSource.class);
+
+  /** How often a capture that filters by origin looks for replication origins of other tools. */
+  private static final long ORIGIN_CHECK_NANOS = 5_000_000_000L;
+
+  /** Whether the slot was started with {@code origin = none}; the capture thread's. */
+  private boolean filteringOrigins;
+
+  private long originsCheckedAt;
 
   private final PostgresSourceConfig config;
   private final AtomicLong acknowledged = new AtomicLong();
@@ -165,7 +179,9 @@ public final class PostgresChangeSource
       }
       ChangeConverter converter =
           new ChangeConverter(new CatalogLookup(regular), config.publications(), rules);
-      CaptureLoop loop = loop(handler, metadata, converter, resumeAfterSeq);
+      filteringOrigins = filterOrigins(regular, version);
+      originsCheckedAt = System.nanoTime();
+      CaptureLoop loop = loop(handler, metadata, converter, resumeAfterSeq, filteringOrigins);
       if (copying) {
         reader = copy(loop, metadata);
       }
@@ -283,13 +299,40 @@ public final class PostgresChangeSource
         });
   }
 
+  /**
+   * Tells whether the slot may filter changes by replication origin (pgoutput's {@code origin =
+   * none}, PostgreSQL 16+): then the rows georep's applier writes under its origins ({@link
+   * ReplicationOrigins}) are not decoded at all. Only while no other replication origin can write
+   * into this database: rows that PostgreSQL's own subscriptions (or other tools with origins)
+   * apply here are local changes to georep and must be captured, and the filter cannot tell them
+   * apart from georep's.
+   */
+  private boolean filterOrigins(Connection connection, int version) throws SQLException {
+    if (version < ReplicationOrigins.FIRST_VERSION) {
+      return false;
+    }
+    List<String> others = Preflight.foreignOrigins(connection);
+    if (!others.isEmpty()) {
+      LOG.info(
+          "replication origin(s) {} may write into this database (PostgreSQL subscriptions or"
+              + " other replication tools): their rows are local changes to georep, so slot {}"
+              + " decodes every origin, and this region's applied rows are decoded and dropped as"
+              + " echoes",
+          others,
+          config.slotName());
+      return false;
+    }
+    return true;
+  }
+
   private CaptureLoop loop(
       TransactionHandler handler,
       CaptureMetadata metadata,
       ChangeConverter converter,
-      long resumeAfterSeq)
+      long resumeAfterSeq,
+      boolean filterOrigins)
       throws SQLException {
-    PGReplicationStream stream =
+    ChainedLogicalStreamBuilder builder =
         replication
             .unwrap(PGConnection.class)
             .getReplicationAPI()
@@ -298,7 +341,14 @@ public final class PostgresChangeSource
             .withSlotName(config.slotName())
             .withSlotOption("proto_version", "1")
             .withSlotOption("publication_names", String.join(",", config.nativePublicationNames()))
-            .withSlotOption("messages", "true")
+            .withSlotOption("messages", "true");
+    if (filterOrigins) {
+      // What georep's applier writes under its replication origins is dropped while decoding;
+      // its apply marks carry no origin and still arrive (ReplicationOrigins).
+      builder = builder.withSlotOption("origin", "none");
+    }
+    PGReplicationStream stream =
+        builder
             // When everything received is confirmed, a keepalive's server position is confirmed
             // too:
             // writes to tables no publication names (PostgreSQL 15+ sends no empty transactions for
@@ -346,6 +396,9 @@ public final class PostgresChangeSource
         if (copyFailed != null) {
           throw copyFailed;
         }
+        if (filteringOrigins && System.nanoTime() - originsCheckedAt >= ORIGIN_CHECK_NANOS) {
+          checkOrigins();
+        }
         if (!loop.step()) {
           synchronized (monitor) {
             if (!closed) {
@@ -375,6 +428,44 @@ public final class PostgresChangeSource
     if (failure != null && !closed) {
       closed = true;
       handler.onFailure(failure);
+    }
+  }
+
+  /**
+   * Stops a capture that filters by origin once another replication origin can write into the
+   * database (a PostgreSQL subscription created since it started): its rows are local changes to
+   * georep, which {@code origin = none} hides. The capture restarts without the filter; what that
+   * origin wrote before this check and before the last acknowledged local transaction was not
+   * captured, which the error says.
+   */
+  private void checkOrigins() {
+    originsCheckedAt = System.nanoTime();
+    List<String> others;
+    try {
+      others = Preflight.foreignOrigins(regular);
+    } catch (SQLException e) {
+      throw new CaptureUnavailableException(
+          "cannot read pg_replication_origin of "
+              + DatabaseUrl.masked(config.jdbcUrl())
+              + ": "
+              + e.getMessage(),
+          e);
+    }
+    if (!others.isEmpty()) {
+      throw new CaptureUnavailableException(
+          "replication origin(s) "
+              + others
+              + " appeared on the database (a PostgreSQL subscription or another replication tool"
+              + " writing into it) while slot "
+              + config.slotName()
+              + " filtered applied rows by origin: the capture restarts and captures every origin"
+              + " from now on. Rows those origins committed in the last "
+              + ORIGIN_CHECK_NANOS / 1_000_000_000L
+              + " s before this were not captured if a later local transaction of this region is"
+              + " already acknowledged: compare the tables they write with the other regions."
+              + " Stop the agent before creating such a subscription and start it after, to"
+              + " avoid this",
+          null);
     }
   }
 

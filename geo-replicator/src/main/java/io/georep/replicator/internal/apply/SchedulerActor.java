@@ -450,6 +450,9 @@ public final class SchedulerActor {
     for (Entry e : m.group()) {
       metrics.applied(e.origin(), 1, e.received.changeCount());
       state.origin(e.origin()).transactionsApplied.incrementAndGet();
+      if (e.received.changeCount() > 0 || e.received.parts() != null) {
+        state.changingTransactionsApplied.incrementAndGet();
+      }
       if (e.received.parts() != null) {
         e.received.parts().close();
       }

@@ -33,6 +33,11 @@ public final class GarbageCollector {
   private RegionApplier applier;
   private long prunedAtMillis = Long.MIN_VALUE;
 
+  /** The shipped and applied transaction counts at the previous run, for ticks. */
+  private long shippedBefore = -1;
+
+  private long appliedBefore;
+
   /**
    * Creates the collector; it opens its applier at the first run.
    *
@@ -58,6 +63,7 @@ public final class GarbageCollector {
    * failing collection never stops the heartbeats of the actor that runs it.
    */
   public void run() {
+    tickIfIdle();
     try {
       pruneConflictLog();
       VersionVector frontier = state.stableFrontier.get();
@@ -87,6 +93,34 @@ public final class GarbageCollector {
         LOG.error("garbage collection failed; retried at the next interval", e);
       }
       state.warn(WARNING, Optional.of(warning));
+    }
+  }
+
+  /**
+   * Writes a causal tick ({@link GarbageCollecting#tick}) when this region shipped nothing since
+   * the previous run while it applied other regions' transactions with changes (ticks do not count,
+   * or idle regions would answer each other's ticks for ever): the other regions' stable frontier
+   * takes this region's part from the context of its latest transaction, so a region that only
+   * reads would otherwise hold every region's garbage collection where its last write left it (and
+   * an agent restarted elsewhere would have no frontier at all). At most one tick per run.
+   */
+  private void tickIfIdle() {
+    long shipped = state.transactionsShipped.get();
+    long applied = state.changingTransactionsApplied.get();
+    boolean idle = shipped == shippedBefore && applied != appliedBefore;
+    shippedBefore = shipped;
+    appliedBefore = applied;
+    if (!idle) {
+      return;
+    }
+    try {
+      if (applier().tick()) {
+        LOG.debug(
+            "causal tick written: nothing shipped since the last run, {} transactions applied",
+            applied);
+      }
+    } catch (RuntimeException e) {
+      LOG.warn("cannot write a causal tick, tried again at the next interval: {}", e.getMessage());
     }
   }
 

@@ -77,6 +77,13 @@ public final class AgentState {
   public final AtomicReference<VersionVector> applied =
       new AtomicReference<>(VersionVector.empty());
 
+  /**
+   * Remote transactions with changes applied since start, over every origin: what makes a region
+   * that ships nothing write a causal tick (the other regions' ticks, which carry no changes, do
+   * not count, or idle regions would answer each other's ticks for ever).
+   */
+  public final AtomicLong changingTransactionsApplied = new AtomicLong();
+
   /** The causally stable frontier last computed. */
   public final AtomicReference<VersionVector> stableFrontier =
       new AtomicReference<>(VersionVector.empty());

@@ -100,6 +100,9 @@ public final class ApplyTransaction {
   private final IdentityHashMap<SourceTransaction, List<Write>> writes = new IdentityHashMap<>();
   private final KeylessRows keyless;
 
+  /** The replication origin the session set up for this transaction, or null. */
+  private ReplicationOrigins.Session origin;
+
   /**
    * Creates the transaction on a connection in manual-commit mode.
    *
@@ -179,7 +182,20 @@ public final class ApplyTransaction {
    * @throws SQLException on a database failure
    */
   public void begin() throws SQLException {
-    store.begin();
+    if (origin == null) {
+      store.begin(null);
+    } else {
+      try {
+        store.begin(origin.name());
+        origin.setUp();
+      } catch (SQLException e) {
+        // Nothing is written yet: start again without an origin (decoded as an echo).
+        connection.rollback();
+        origin.failed(e);
+        origin = null;
+        store.begin(null);
+      }
+    }
     if (inParts) {
       keyless.mergeInParts(store.xid() & PostgresRowStore.MASK32);
     }
@@ -314,12 +330,12 @@ public final class ApplyTransaction {
             latest = tx.commitTimestamp();
           }
         }
-        try (PreparedStatement mark = connection.prepareStatement(ApplyMark.SQL)) {
-          mark.setBytes(1, new ApplyMark(dots, VersionVector.empty(), latest).encode());
-          mark.execute();
-        }
+        ConflictLog.insert(connection, conflicts);
+        emitMark(new ApplyMark(dots, VersionVector.empty(), latest));
+        return;
       }
       ConflictLog.insert(connection, conflicts);
+      resetOrigin();
       return;
     }
     progress.write();
@@ -332,10 +348,6 @@ public final class ApplyTransaction {
       }
     }
     VersionVector watermark = progress.watermarks();
-    try (PreparedStatement mark = connection.prepareStatement(ApplyMark.SQL)) {
-      mark.setBytes(1, new ApplyMark(dots, watermark, latest).encode());
-      mark.execute();
-    }
     try (PreparedStatement stamp =
         connection.prepareStatement(
             "INSERT INTO georep.xid_stamp (origin, seq, xid, xid32, hlc_wall, hlc_logical,"
@@ -353,6 +365,51 @@ public final class ApplyTransaction {
       stamp.executeBatch();
     }
     ConflictLog.insert(connection, conflicts);
+    emitMark(new ApplyMark(dots, watermark, latest));
+  }
+
+  /**
+   * Writes the echo mark as the transaction's last statement. A transaction that set up a
+   * replication origin resets it first, so that the mark and the commit record carry none: the
+   * capture's slot filters what carries the origin, and must see the mark.
+   */
+  private void emitMark(ApplyMark applyMark) throws SQLException {
+    boolean reset = origin != null && origin.isSet();
+    // The reset runs first, in the same statement (a subquery in FROM is evaluated before the
+    // outer target list): no extra round trip.
+    try (PreparedStatement mark =
+        connection.prepareStatement(
+            reset
+                ? ApplyMark.SQL
+                    + " FROM (SELECT pg_catalog.pg_replication_origin_session_reset())"
+                    + " AS o"
+                : ApplyMark.SQL)) {
+      mark.setBytes(1, applyMark.encode());
+      mark.execute();
+    }
+    if (reset) {
+      origin.wasReset();
+    }
+  }
+
+  /**
+   * Resets the session's origin before a commit without a mark, so that the connection goes back to
+   * the pool without it.
+   */
+  private void resetOrigin() throws SQLException {
+    if (origin != null && origin.isSet()) {
+      origin.reset();
+    }
+  }
+
+  /**
+   * Tells the transaction the replication origin it is to set up for its session in {@link #begin}
+   * ({@link ReplicationOrigins}), and to reset with its mark or before it commits.
+   *
+   * @param origin the origin taken for it, or null for none
+   */
+  public void setOrigin(ReplicationOrigins.Session origin) {
+    this.origin = origin;
   }
 
   /**

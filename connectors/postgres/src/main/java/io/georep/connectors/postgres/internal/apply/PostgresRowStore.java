@@ -120,16 +120,30 @@ final class PostgresRowStore implements RowStore<PostgresRow> {
   /**
    * Starts the transaction: reads its xid and the WAL position, and defers deferrable constraints.
    *
+   * @param origin the replication origin to set up for the session first ({@link
+   *     ReplicationOrigins}), or null for none
    * @throws SQLException on a database failure
    */
-  void begin() throws SQLException {
-    try (Statement s = connection.createStatement();
-        ResultSet rs =
-            s.executeQuery(
-                "SELECT txid_current(), (pg_current_wal_lsn() - '0/0'::pg_lsn)::bigint")) {
-      rs.next();
-      xid = rs.getLong(1);
-      lsn = rs.getLong(2);
+  void begin(String origin) throws SQLException {
+    // With an origin, the same statement sets it up for the session first (the subquery in FROM
+    // is evaluated before the outer target list, and its volatile function keeps it from being
+    // flattened): no extra round trip.
+    try (PreparedStatement q =
+        connection.prepareStatement(
+            "SELECT txid_current(), (pg_current_wal_lsn() - '0/0'::pg_lsn)::bigint"
+                + (origin == null
+                    ? ""
+                    : " FROM (SELECT pg_catalog.pg_replication_origin_session_setup(?)) AS o"))) {
+      if (origin != null) {
+        q.setString(1, origin);
+      }
+      try (ResultSet rs = q.executeQuery()) {
+        rs.next();
+        xid = rs.getLong(1);
+        lsn = rs.getLong(2);
+      }
+    }
+    try (Statement s = connection.createStatement()) {
       // Deferrable foreign keys are checked at commit, so a parent and its child may arrive in
       // either order within one apply transaction; non-deferrable ones are unaffected.
       s.execute("SET CONSTRAINTS ALL DEFERRED");

@@ -157,6 +157,16 @@ public final class CaptureLoop {
   private final List<ApplyMark> marks = new ArrayList<>();
 
   /**
+   * The prefix of a causal tick ({@code GarbageCollecting.tick}): a transaction that carries one
+   * and nothing else is shipped as a local transaction without changes, so that other regions learn
+   * the causal context this region has applied even while it writes nothing.
+   */
+  public static final String TICK_PREFIX = "georep.tick";
+
+  /** Ticks in the current transaction. */
+  private int ticks;
+
+  /**
    * Creates the loop.
    *
    * @param config the configuration
@@ -254,6 +264,7 @@ public final class CaptureLoop {
     if (message instanceof PgOutputMessage.Begin b) {
       begin = b;
       changeMessages = 0;
+      ticks = 0;
       marks.clear();
       expandedTruncates.clear();
       buffer.clear();
@@ -272,6 +283,9 @@ public final class CaptureLoop {
           copyMessages++;
           copyRows += header.rows();
         }
+      } else if (m.transactional() && m.prefix().equals(TICK_PREFIX)) {
+        inTransaction(m);
+        ticks++;
       } else if (m.transactional() && m.prefix().equals(ApplyMark.PREFIX)) {
         try {
           marks.add(ApplyMark.decode(m.contentBytes()));
@@ -369,10 +383,10 @@ public final class CaptureLoop {
         }
         replaySchemaOnly();
         skip(seq, endLsn);
-      } else if (changeMessages == 0 && copyMessages == 0) {
+      } else if (changeMessages == 0 && copyMessages == 0 && ticks == 0) {
         replaySchemaOnly();
         skip(seq, endLsn);
-      } else if (changeMessages == 0 && copyRows == 0) {
+      } else if (changeMessages == 0 && copyMessages > 0 && copyRows == 0) {
         // Empty chunks (an empty table, the end of one): placed, nothing to hand on.
         replay(change -> {}, seq);
         skip(seq, endLsn);
@@ -393,6 +407,7 @@ public final class CaptureLoop {
       begin = null;
       marks.clear();
       changeMessages = 0;
+      ticks = 0;
       copyMessages = 0;
       copyRows = 0;
     }

@@ -99,6 +99,35 @@ public final class Preflight {
   }
 
   /**
+   * Returns the replication origins, other than georep's own, whose changes may be applied in this
+   * database: every origin except georep's and those of PostgreSQL subscriptions of other databases
+   * (a server's origins are shared by its databases; a subscription's are named {@code
+   * pg_<subscription oid>} and {@code pg_<subscription oid>_<table oid>}).
+   *
+   * @param connection a regular connection in auto-commit mode
+   * @return the origins' names, sorted; empty if none
+   * @throws SQLException if the database is unreachable
+   */
+  public static List<String> foreignOrigins(Connection connection) throws SQLException {
+    List<String> names = new ArrayList<>();
+    try (PreparedStatement query =
+            connection.prepareStatement(
+                "SELECT o.roname FROM pg_catalog.pg_replication_origin o"
+                    + " WHERE o.roname NOT LIKE 'georep\\_%' AND NOT EXISTS ("
+                    + " SELECT 1 FROM pg_catalog.pg_subscription s"
+                    + " WHERE s.subdbid <> (SELECT oid FROM pg_catalog.pg_database"
+                    + " WHERE datname = current_database())"
+                    + " AND (o.roname = 'pg_' || s.oid OR o.roname LIKE 'pg\\_' || s.oid || '\\_%'))"
+                    + " ORDER BY 1");
+        ResultSet rs = query.executeQuery()) {
+      while (rs.next()) {
+        names.add(rs.getString(1));
+      }
+    }
+    return names;
+  }
+
+  /**
    * Checks the slot and the tables, and creates or aligns the native publications and the {@link
    * TruncateTriggers truncate triggers}.
    *
