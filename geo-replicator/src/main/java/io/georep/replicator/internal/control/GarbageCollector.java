@@ -33,10 +33,11 @@ public final class GarbageCollector {
   private RegionApplier applier;
   private long prunedAtMillis = Long.MIN_VALUE;
 
-  /** The shipped and applied transaction counts at the previous run, for ticks. */
+  /** The shipped transaction count at the previous run, for ticks. */
   private long shippedBefore = -1;
 
-  private long appliedBefore;
+  /** The applied transaction count read before the latest tick: the tick's context covers those. */
+  private long appliedCovered;
 
   /**
    * Creates the collector; it opens its applier at the first run.
@@ -107,14 +108,16 @@ public final class GarbageCollector {
   private void tickIfIdle() {
     long shipped = state.transactionsShipped.get();
     long applied = state.changingTransactionsApplied.get();
-    boolean idle = shipped == shippedBefore && applied != appliedBefore;
+    // Compared with what the latest tick covered, not with the previous run: a transaction
+    // applied while the previous tick was being shipped must still get a tick of its own.
+    boolean idle = shipped == shippedBefore && applied != appliedCovered;
     shippedBefore = shipped;
-    appliedBefore = applied;
     if (!idle) {
       return;
     }
     try {
       if (applier().tick()) {
+        appliedCovered = applied;
         LOG.debug(
             "causal tick written: nothing shipped since the last run, {} transactions applied",
             applied);

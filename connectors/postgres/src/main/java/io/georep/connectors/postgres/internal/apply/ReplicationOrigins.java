@@ -92,7 +92,15 @@ public final class ReplicationOrigins {
    */
   public static ReplicationOrigins of(Connection connection, String url, String region)
       throws SQLException {
-    String key = region + "|" + url;
+    // The server's start time is part of the key: a server started anew at the same address (a
+    // restored or re-created one) gets its origins created again.
+    String started;
+    try (Statement s = connection.createStatement();
+        ResultSet rs = s.executeQuery("SELECT pg_catalog.pg_postmaster_start_time()::text")) {
+      rs.next();
+      started = rs.getString(1);
+    }
+    String key = region + "|" + url + "|" + started;
     ReplicationOrigins known = SHARED.get(key);
     if (known != null) {
       return known;
