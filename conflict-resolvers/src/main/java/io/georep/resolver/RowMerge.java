@@ -586,7 +586,7 @@ public final class RowMerge {
       int i = e.getKey();
       ColumnPolicy p = i < table.columnCount() ? policy.columnAt(i) : null;
       if (p == null || !e.getValue().fits(p)) {
-        throw new ConflictResolutionException(
+        throw new StateShapeException(
             "the stored row state of "
                 + table.id()
                 + " has a "

@@ -16,11 +16,13 @@ import io.georep.connector.spi.RegionApplier;
 import io.georep.connectors.postgres.internal.apply.ApplyTransaction;
 import io.georep.connectors.postgres.internal.apply.MetadataCollection;
 import io.georep.connectors.postgres.internal.apply.ReplicationOrigins;
+import io.georep.connectors.postgres.internal.apply.TableDefinitions;
 import io.georep.connectors.postgres.internal.apply.TableSql;
 import io.georep.connectors.postgres.internal.capture.CaptureLoop;
 import io.georep.connectors.postgres.internal.schema.MetadataSchema;
 import io.georep.resolver.Conflict;
 import io.georep.resolver.ConflictResolutionException;
+import io.georep.resolver.StateShapeException;
 import io.georep.resolver.TablePolicy;
 import io.georep.vectorclock.GeorepException;
 import io.georep.vectorclock.ReplicaId;
@@ -29,15 +31,16 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -64,7 +67,7 @@ import org.slf4j.LoggerFactory;
  * {@code ParentDeletes}) and the metadata collection ({@code MetadataCollection}); what remains
  * here is one method per operation of {@link RegionApplier} and its capabilities.
  *
- * <p>About 1,000 lines: every operation shares the pool, the transaction set-up (with its
+ * <p>About 1,100 lines: every operation shares the pool, the transaction set-up (with its
  * replication origin) and the error classification ({@code inTransaction}); the merge itself is the
  * database-independent apply engine's. The seam left is per capability (garbage collection,
  * progress, folding), each of which could become a class of its own over the shared set-up.
@@ -87,6 +90,9 @@ public final class PostgresChangeApplier implements RegionApplier {
 
   /** The prefix of the logical decoding message that marks when a frontier was first seen. */
   static final String HOLD_PREFIX = "georep.gc";
+
+  /** Remote definitions of tables widened to the local ones, and the schema drift check. */
+  private final TableDefinitions definitions = new TableDefinitions();
 
   /** The slot of this region's capture, whose progress garbage collection waits for; or null. */
   private volatile String captureSlot;
@@ -362,8 +368,9 @@ public final class PostgresChangeApplier implements RegionApplier {
         (c, tx, conflicts) -> {
           int index = 0;
           PartsProgress progress = new PartsProgress("applying", t);
-          for (SourceTransaction part : parts) {
-            checkPart(t, part);
+          for (SourceTransaction received : parts) {
+            checkPart(t, received);
+            SourceTransaction part = definitions.widen(received);
             tx.prefetch(List.of(part));
             if (!tx.applyPart(part, index++, head.previousSeq(), head.streamOffset())) {
               // Applied before: nothing of it is applied again.
@@ -413,6 +420,43 @@ public final class PostgresChangeApplier implements RegionApplier {
    */
   private List<Conflict> inTransaction(
       boolean fold, boolean inParts, boolean checkParents, String what, Body body) {
+    Set<TableSchema> touched = new LinkedHashSet<>();
+    try {
+      return inTransaction(fold, inParts, checkParents, what, body, touched);
+    } catch (ApplyException e) {
+      if (fold) {
+        throw e;
+      }
+      if (causedBy(e, StateShapeException.class) && widenToLocal(touched)) {
+        // Stored states have columns the changes' definition lacks (added here first): merge
+        // under the local definition, once.
+        Set<TableSchema> again = new LinkedHashSet<>();
+        try {
+          return inTransaction(fold, inParts, checkParents, what, body, again);
+        } catch (ApplyException second) {
+          throw driftOr(second, again);
+        }
+      }
+      throw driftOr(e, touched);
+    }
+  }
+
+  private static boolean causedBy(Throwable e, Class<? extends Throwable> type) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (type.isInstance(t)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private List<Conflict> inTransaction(
+      boolean fold,
+      boolean inParts,
+      boolean checkParents,
+      String what,
+      Body body,
+      Set<TableSchema> touched) {
     ApplyTransaction tx = null;
     List<Conflict> conflicts = new ArrayList<>();
     try (Connection c = pool.getConnection()) {
@@ -426,7 +470,10 @@ public final class PostgresChangeApplier implements RegionApplier {
                 config.region(),
                 config.stampWait(),
                 this::policy,
-                schema -> statements(c, schema),
+                schema -> {
+                  touched.add(schema);
+                  return statements(c, schema);
+                },
                 config.uniqueClash());
         if (!fold) {
           tx.setAgentFolds(config.agentFoldsLocalWrites());
@@ -649,9 +696,13 @@ public final class PostgresChangeApplier implements RegionApplier {
         checkParents,
         "the transactions",
         (c, tx, conflicts) -> {
-          tx.prefetch(transactions);
-          for (int i = 0; i < transactions.size(); i++) {
-            SourceTransaction t = transactions.get(i);
+          List<SourceTransaction> widenedTransactions = new ArrayList<>(transactions.size());
+          for (SourceTransaction t : transactions) {
+            widenedTransactions.add(definitions.widen(t));
+          }
+          tx.prefetch(widenedTransactions);
+          for (int i = 0; i < widenedTransactions.size(); i++) {
+            SourceTransaction t = widenedTransactions.get(i);
             PositionedTransaction position = positions.get(i);
             checkRemote(t);
             if (position == null) {
@@ -662,6 +713,37 @@ public final class PostgresChangeApplier implements RegionApplier {
           }
           tx.finish();
         });
+  }
+
+  /**
+   * Tells schema drift from a poison transaction ({@link TableDefinitions#drift}): a retriable
+   * failure if a table the failed apply touched differs from the definition its changes arrived
+   * with; otherwise the failure stands.
+   */
+  private GeorepException driftOr(ApplyException failure, Set<TableSchema> touched) {
+    if (touched.isEmpty()) {
+      return failure;
+    }
+    try (Connection c = pool.getConnection()) {
+      c.setAutoCommit(true);
+      return definitions
+          .drift(c, touched, failure)
+          .map(GeorepException.class::cast)
+          .orElse(failure);
+    } catch (SQLException e) {
+      failure.addSuppressed(e);
+      return failure;
+    }
+  }
+
+  private boolean widenToLocal(Set<TableSchema> touched) {
+    try (Connection c = pool.getConnection()) {
+      c.setAutoCommit(true);
+      return definitions.widenToLocal(c, touched);
+    } catch (SQLException e) {
+      LOG.debug("cannot read the local definitions: {}", e.getMessage());
+      return false;
+    }
   }
 
   private static void rollback(Connection c, Exception cause) {
@@ -718,8 +800,9 @@ public final class PostgresChangeApplier implements RegionApplier {
             + state
             + " ("
             + e.getMessage()
-            + "); make the table match the origin's definition (georep replicates no DDL); the"
-            + " stream of this origin halts here",
+            + "); the table's definition matches the origin's, so the data itself is refused"
+            + " here (a constraint, trigger or permission of this region): fix the cause and"
+            + " restart the agent; the stream of this origin halts here",
         e);
   }
 
@@ -936,16 +1019,50 @@ public final class PostgresChangeApplier implements RegionApplier {
       // The moment is a logical decoding message of its own (committed with this collection):
       // the capture passes it, as any transaction without published changes, once everything
       // before it is folded, also when no other transaction follows (an idle database).
-      try (PreparedStatement mark =
-              c.prepareStatement(
-                  "SELECT pg_logical_emit_message(true, '" + HOLD_PREFIX + "', '')::text");
-          ResultSet rs = mark.executeQuery()) {
-        rs.next();
-        heldLsn = rs.getString(1);
-      }
+      heldLsn = emitMessage(c, HOLD_PREFIX);
       heldFrontier = frontier;
     }
     return usable;
+  }
+
+  /**
+   * Writes a causal tick: {@code pg_logical_emit_message(true, 'georep.tick', '')} in a transaction
+   * of its own, which the capture ships as a local transaction without changes ({@link
+   * CaptureLoop#TICK_PREFIX}).
+   */
+  @Override
+  public boolean tick() {
+    checkOpen();
+    try (Connection c = pool.getConnection()) {
+      c.setAutoCommit(false);
+      try {
+        emitMessage(c, CaptureLoop.TICK_PREFIX);
+        c.commit();
+      } catch (SQLException e) {
+        rollback(c, e);
+        throw e;
+      }
+      return true;
+    } catch (SQLException e) {
+      throw classifyUnavailable(e);
+    }
+  }
+
+  /**
+   * Writes a transactional logical decoding message with an empty payload in the connection's
+   * transaction; the capture recognises it by its prefix.
+   *
+   * @return the message's WAL position
+   */
+  private static String emitMessage(Connection c, String prefix) throws SQLException {
+    try (PreparedStatement emit =
+        c.prepareStatement("SELECT pg_logical_emit_message(true, ?, '')::text")) {
+      emit.setString(1, prefix);
+      try (ResultSet rs = emit.executeQuery()) {
+        rs.next();
+        return rs.getString(1);
+      }
+    }
   }
 
   /**
@@ -959,31 +1076,6 @@ public final class PostgresChangeApplier implements RegionApplier {
    * @return how many entries were removed
    * @throws ApplyRetryException if the database is unavailable
    */
-  /**
-   * Writes a causal tick: {@code pg_logical_emit_message(true, 'georep.tick', '')} in a transaction
-   * of its own, which the capture ships as a local transaction without changes ({@link
-   * CaptureLoop#TICK_PREFIX}).
-   */
-  @Override
-  public boolean tick() {
-    checkOpen();
-    try (Connection c = pool.getConnection()) {
-      c.setAutoCommit(false);
-      try (Statement s = c.createStatement()) {
-        s.executeQuery(
-                "SELECT pg_logical_emit_message(true, '" + CaptureLoop.TICK_PREFIX + "', '')")
-            .close();
-        c.commit();
-      } catch (SQLException e) {
-        rollback(c, e);
-        throw e;
-      }
-      return true;
-    } catch (SQLException e) {
-      throw classifyUnavailable(e);
-    }
-  }
-
   @Override
   public int pruneConflictLog(Instant detectedBefore) {
     checkOpen();

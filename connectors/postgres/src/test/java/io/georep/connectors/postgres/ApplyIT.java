@@ -76,6 +76,9 @@ class ApplyIT {
             - table: public.parent_d
             - table: public.child_d
             - table: public.missing_t
+            - table: public.drift_t
+            - table: public.check_t
+            - table: public.wide_t
           """);
 
   static final TableSchema LWW = table("lww_t", "a", ScalarType.TEXT, "b", ScalarType.TEXT);
@@ -89,6 +92,16 @@ class ApplyIT {
   static final TableSchema PARENT_D = table("parent_d");
   static final TableSchema CHILD_D = table("child_d", "parent_id", ScalarType.INT4);
   static final TableSchema MISSING = table("missing_t", "a", ScalarType.TEXT);
+
+  /** drift_t as the origin has it after ADD COLUMN note: here it has no note yet. */
+  static final TableSchema DRIFT = table("drift_t", "a", ScalarType.TEXT, "note", ScalarType.TEXT);
+
+  static final TableSchema CHECK = table("check_t", "n", ScalarType.INT4);
+
+  /** wide_t before ADD COLUMN note, as a region that has not run it sends it. */
+  static final TableSchema NARROW = table("wide_t", "a", ScalarType.TEXT);
+
+  static final TableSchema WIDE = table("wide_t", "a", ScalarType.TEXT, "note", ScalarType.TEXT);
 
   private EmbeddedRegionDatabase one;
   private EmbeddedRegionDatabase two;
@@ -125,6 +138,9 @@ class ApplyIT {
             "CREATE TABLE parent_nd (id int PRIMARY KEY)",
             "CREATE TABLE child_nd (id int PRIMARY KEY, parent_id int REFERENCES parent_nd)",
             "CREATE TABLE parent_d (id int PRIMARY KEY)",
+            "CREATE TABLE drift_t (id int PRIMARY KEY, a text)",
+            "CREATE TABLE wide_t (id int PRIMARY KEY, a text)",
+            "CREATE TABLE check_t (id int PRIMARY KEY, n int CHECK (n < 100))",
             "CREATE TABLE child_d (id int PRIMARY KEY,"
                 + " parent_id int REFERENCES parent_d DEFERRABLE INITIALLY IMMEDIATE)");
       }
@@ -490,11 +506,13 @@ class ApplyIT {
       good.add(tx(US, 110 + i, 1000 + i, context(US, 109 + i), update(CNT, 11, "n", delta(1))));
     }
     List<SourceTransaction> poisoned = new ArrayList<>(good);
-    poisoned.add(tx(US, 116, 2000, context(US, 115), insert(MISSING, 1, "a", "x")));
+    // The table's definition is the origin's: the row itself is refused here.
+    poisoned.add(tx(US, 116, 2000, context(US, 115), insert(CHECK, 1, "n", 500)));
     assertThatThrownBy(() -> eu.apply(poisoned))
         .isInstanceOf(ApplyException.class)
-        .hasMessageContaining("missing_t")
-        .hasMessageContaining(US + ":116");
+        .hasMessageContaining("check_t")
+        .hasMessageContaining("SQLSTATE 23514")
+        .hasMessageContaining("the stream of this origin halts here");
     assertThat(query(one, "SELECT n FROM cnt_t WHERE id = 11")).isEmpty();
     eu.apply(good);
     eu.apply(good);
@@ -503,6 +521,73 @@ class ApplyIT {
     eu.apply(more);
     assertThat(query(one, "SELECT n FROM cnt_t WHERE id = 11")).containsExactly("n=16");
     assertThat(eu.appliedWatermark().get(US)).isGreaterThanOrEqualTo(117);
+  }
+
+  @Test
+  void schemaDrift_retriableNamingTheTable_thenAppliesOnceTheSameDdlRunsHere() throws Exception {
+    SourceTransaction first =
+        tx(US, 120, 1000, context(), insert(DRIFT, 1, "a", "x", "note", "from us"));
+    List<SourceTransaction> batch =
+        List.of(
+            first,
+            tx(US, 121, 1001, context(US, 120), insert(CNT, 12, "n", 1L)),
+            tx(US, 122, 1002, context(US, 121), update(DRIFT, 1, "note", "again")));
+    assertThatThrownBy(() -> eu.apply(batch))
+        .isInstanceOfSatisfying(
+            ApplyRetryException.class,
+            e -> {
+              assertThat(e.reason()).isEqualTo(ApplyRetryException.Reason.SCHEMA_DRIFT);
+              assertThat(e.table()).contains(DRIFT.id());
+            })
+        .hasMessageContaining("table public.drift_t differs from the origin's")
+        .hasMessageContaining("column note of the origin's table is missing here")
+        .hasMessageContaining("run the same DDL here");
+    assertThat(query(one, "SELECT * FROM drift_t")).isEmpty();
+    // A table missing here, or a NOT NULL column without a default that the origin lacks, is
+    // drift as well.
+    assertThatThrownBy(
+            () -> eu.apply(List.of(tx(SA, 120, 1000, context(), insert(MISSING, 1, "a", "x")))))
+        .isInstanceOfSatisfying(
+            ApplyRetryException.class,
+            e -> assertThat(e.reason()).isEqualTo(ApplyRetryException.Reason.SCHEMA_DRIFT))
+        .hasMessageContaining("the table does not exist here");
+
+    try (Connection c = one.connect()) {
+      execute(c, "ALTER TABLE drift_t ADD COLUMN note text");
+    }
+    eu.apply(batch);
+
+    assertThat(query(one, "SELECT * FROM drift_t")).containsExactly("id=1,a=x,note=again");
+    assertThat(query(one, "SELECT n FROM cnt_t WHERE id = 12")).containsExactly("n=1");
+    try (Connection c = one.connect()) {
+      execute(c, "ALTER TABLE drift_t ADD COLUMN required int NOT NULL DEFAULT 0");
+      execute(c, "ALTER TABLE drift_t ALTER COLUMN required DROP DEFAULT");
+    }
+    assertThatThrownBy(
+            () ->
+                eu.apply(List.of(tx(US, 123, 1003, context(US, 122), insert(DRIFT, 2, "a", "y")))))
+        .isInstanceOf(ApplyRetryException.class)
+        .hasMessageContaining(
+            "column required (NOT NULL without a default) is not in the origin's");
+  }
+
+  @Test
+  void columnAddedHereFirst_changesOfARegionWithoutIt_mergeUnderTheLocalDefinition()
+      throws Exception {
+    try (Connection c = one.connect()) {
+      execute(c, "ALTER TABLE wide_t ADD COLUMN note text");
+    }
+    // A region that ran the DDL too writes the new column: the row's state has it.
+    eu.apply(List.of(tx(US, 130, 1000, context(), insert(WIDE, 1, "a", "x", "note", "n1"))));
+    // A region that has not run it yet updates and inserts without it.
+    eu.apply(
+        List.of(
+            tx(SA, 130, 2000, context(US, 130), update(NARROW, 1, "a", "y")),
+            tx(SA, 131, 2001, context(SA, 130), insert(NARROW, 2, "a", "z"))));
+    eu.apply(List.of(tx(US, 131, 3000, context(US, 130, SA, 131), update(WIDE, 2, "note", "n2"))));
+
+    assertThat(query(one, "SELECT * FROM wide_t ORDER BY id"))
+        .containsExactly("id=1,a=y,note=n1", "id=2,a=z,note=n2");
   }
 
   @Test

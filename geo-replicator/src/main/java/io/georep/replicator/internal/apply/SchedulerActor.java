@@ -46,6 +46,9 @@ import org.slf4j.LoggerFactory;
  * — a clean restart from the durable progress in the database (everything in memory is
  * reconstructible from it and the streams). Origins halted by a poison record stay halted across
  * such restarts (their alert is in {@link AgentState}).
+ *
+ * <p>About 610 lines: the protocol's handlers share the schedule, the timers and the children; the
+ * state kept beside the schedule (drifted tables, windows) is already in classes of its own.
  */
 public final class SchedulerActor {
   private static final Logger LOG = LoggerFactory.getLogger(SchedulerActor.class);
@@ -95,6 +98,8 @@ public final class SchedulerActor {
   private final AtomicLong gateDepth;
   private final AtomicLong readyDepth;
 
+  private final DriftedTables drifted;
+
   private SchedulerActor(
       AgentSettings settings,
       AgentState state,
@@ -111,6 +116,8 @@ public final class SchedulerActor {
     this.timers = timers;
     this.gateDepth = gateDepth;
     this.readyDepth = readyDepth;
+    this.drifted =
+        new DriftedTables(state, settings.remoteRegions().stream().map(r -> r.name()).toList());
     Map<ReplicaId, Long> watermarks = new HashMap<>();
     for (AgentSettings.Region r : settings.remoteRegions()) {
       OriginProgress p = progress.get(r.name());
@@ -448,6 +455,7 @@ public final class SchedulerActor {
 
   private Behavior<Command> onApplied(WorkerApplied m) {
     for (Entry e : m.group()) {
+      drifted.applied(e.admission);
       metrics.applied(e.origin(), 1, e.received.changeCount());
       state.origin(e.origin()).transactionsApplied.incrementAndGet();
       if (e.received.changeCount() > 0 || e.received.parts() != null) {
@@ -485,6 +493,7 @@ public final class SchedulerActor {
         LOG.warn("apply of {} failed unexpectedly; retrying", m.group(), u);
       }
     }
+    boolean drift = drifted.drifted(m.group(), m.failure());
     boolean barrier =
         m.failure() instanceof ApplyRetryException r
             && r.reason() == ApplyRetryException.Reason.MISSING_PARENT;
@@ -494,7 +503,7 @@ public final class SchedulerActor {
     for (long admission : schedule.failed(m.worker(), m.group(), barrier)) {
       int attempts = Math.max(1, schedule.attempts(admission));
       Duration delay = backoff(m.group().size() > 1 ? 0 : attempts);
-      if (attempts == 20 || attempts % 100 == 0) {
+      if (!drift && (attempts == 20 || attempts % 100 == 0)) {
         LOG.warn(
             "apply of {} failed {} times, retrying: {}",
             m.group(),
@@ -542,6 +551,7 @@ public final class SchedulerActor {
   private Behavior<Command> onHalted(ReplicaId origin, String reason) {
     state.halt(origin, reason);
     schedule.halt(origin);
+    drifted.halted(origin);
     ActorRef<ReceiverActor.Command> receiver = receivers.remove(origin);
     if (receiver != null) {
       context.stop(receiver);

@@ -139,6 +139,12 @@ public final class AgentMetrics {
         .tag("origin", o)
         .description("1 when the origin's stream is halted by a permanent failure")
         .register(registry);
+    Gauge.builder("georep.origin.parked.tables", s, x -> x.parked.size())
+        .tag("origin", o)
+        .description(
+            "Tables whose changes from the origin wait because the local table differs from the"
+                + " origin's (schema drift); they apply once the same DDL runs here")
+        .register(registry);
     Gauge.builder("georep.gate.unknown.regions", s, x -> x.waitsForUnknown.size())
         .tag("origin", o)
         .description(

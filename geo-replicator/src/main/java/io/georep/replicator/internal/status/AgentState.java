@@ -155,6 +155,12 @@ public final class AgentState {
      */
     public final Set<ReplicaId> waitsForUnknown = ConcurrentHashMap.newKeySet();
 
+    /**
+     * Tables whose changes from this origin wait because the local table differs from the origin's
+     * (schema drift), by table ({@code schema.name}), with the difference and the fix.
+     */
+    public final Map<String, String> parked = new ConcurrentHashMap<>();
+
     /** The applied watermark. */
     public final AtomicLong appliedSeq = new AtomicLong();
 

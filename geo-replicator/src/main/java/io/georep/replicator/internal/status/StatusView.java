@@ -68,6 +68,13 @@ public final class StatusView {
       if (halt.isEmpty() && gap != null) {
         alerts.add("apply of origin " + r.name() + " stalled: " + gap);
       }
+      if (halt.isEmpty()) {
+        new TreeMap<>(s.parked)
+            .forEach(
+                (table, why) ->
+                    alerts.add(
+                        "apply of origin " + r.name() + ": table " + table + " parked: " + why));
+      }
       for (ReplicaId unknown : new java.util.TreeSet<>(s.waitsForUnknown)) {
         alerts.add(unknownRegion(r.name(), unknown));
       }

@@ -207,6 +207,67 @@ class SchedulerActorTest {
   }
 
   @Test
+  void schemaDrift_parksTheTransactionWithAnAlertAndAMeter_othersApply_resumesWhenItApplies()
+      throws Exception {
+    ApplyRetryException drift =
+        new ApplyRetryException(
+            ApplyRetryException.Reason.SCHEMA_DRIFT,
+            T.id(),
+            "table public.t differs from the origin's: column w of the origin's table is missing"
+                + " here",
+            null);
+    admit(A, tx(A, 10, 0, 1));
+    WorkerActor.Apply first = workers.receiveMessage(Duration.ofSeconds(5));
+    assertThat(first.group()).extracting(Entry::toString).containsExactly("a:10");
+    first.replyTo().tell(new SchedulerActor.WorkerFailed(0, first.group(), drift));
+    admit(A, tx(A, 20, 10, 2));
+
+    // a:10 keeps failing (the DDL has not run here) while a:20, another row, applies.
+    boolean appliedOther = false;
+    int parkedAttempts = 0;
+    while (!appliedOther || parkedAttempts < 3) {
+      WorkerActor.Apply apply = workers.receiveMessage(Duration.ofSeconds(5));
+      List<String> group = apply.group().stream().map(Entry::toString).toList();
+      if (group.contains("a:10")) {
+        parkedAttempts++;
+        apply.replyTo().tell(new SchedulerActor.WorkerFailed(0, apply.group(), drift));
+      } else {
+        assertThat(group).containsExactly("a:20");
+        apply.replyTo().tell(new SchedulerActor.WorkerApplied(0, apply.group()));
+        appliedOther = true;
+      }
+    }
+    workers.awaitAssert(
+        Duration.ofSeconds(5),
+        () -> {
+          assertThat(state.origin(A).transactionsApplied.get()).isEqualTo(1);
+          assertThat(new StatusView(settings, state, metrics, () -> 0L).status().alerts())
+              .containsExactly(
+                  "apply of origin a: table public.t parked: table public.t differs from the"
+                      + " origin's: column w of the origin's table is missing here");
+          assertThat(metrics.scrape())
+              .contains("georep_origin_parked_tables{origin=\"a\",region=\"here\"} 1.0");
+          return null;
+        });
+    assertThat(state.haltOf(A)).isEmpty();
+
+    // The same DDL ran here: the next attempt applies, and the table resumes.
+    WorkerActor.Apply retry = workers.receiveMessage(Duration.ofSeconds(5));
+    assertThat(retry.group()).extracting(Entry::toString).containsExactly("a:10");
+    retry.replyTo().tell(new SchedulerActor.WorkerApplied(0, retry.group()));
+    workers.awaitAssert(
+        Duration.ofSeconds(5),
+        () -> {
+          assertThat(state.applied.get()).isEqualTo(VersionVector.empty().advance(A, 20));
+          assertThat(new StatusView(settings, state, metrics, () -> 0L).status().alerts())
+              .isEmpty();
+          assertThat(metrics.scrape())
+              .contains("georep_origin_parked_tables{origin=\"a\",region=\"here\"} 0.0");
+          return null;
+        });
+  }
+
+  @Test
   void poisonTransaction_haltsOnlyItsOrigin() throws Exception {
     admit(A, tx(A, 10, 0, 1));
     WorkerActor.Apply poison = workers.receiveMessage(Duration.ofSeconds(5));

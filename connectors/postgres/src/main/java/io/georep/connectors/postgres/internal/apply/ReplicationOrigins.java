@@ -195,7 +195,7 @@ public final class ReplicationOrigins {
   }
 
   /** An origin taken for one transaction's session. Confined to the transaction's thread. */
-  public final class Session implements AutoCloseable {
+  public final class Session {
     private final Connection connection;
     private final String name;
     private final int index;
@@ -293,11 +293,6 @@ public final class ReplicationOrigins {
       } finally {
         free.add(index);
       }
-    }
-
-    @Override
-    public void close() {
-      release();
     }
   }
 }
