@@ -46,30 +46,25 @@ class IdleRegionGarbageIT {
       Await.until(
           reader + " applies eu-west's rows and deletes",
           Duration.ofMinutes(1),
-          () -> count(reader, "SELECT count(*) FROM parents").equals("30"));
+          () -> topology.count(reader, "SELECT count(*) FROM parents") == 30);
     }
     for (String region : Topology.REGIONS) {
       Await.until(
           region + " collects the 20 tombstones",
           Duration.ofMinutes(2),
           () ->
-              count(
+              topology.count(
                       region,
                       "SELECT count(*) FROM georep.row_meta"
                           + " WHERE table_name = 'parents' AND NOT row_exists")
-                  .equals("0"));
+                  == 0);
     }
     for (String reader : READERS) {
       // The readers wrote nothing but ticks: no row of theirs was captured.
-      assertThat(count(reader, "SELECT count(*) FROM parents")).isEqualTo("30");
+      assertThat(topology.count(reader, "SELECT count(*) FROM parents")).isEqualTo(30);
       assertThat(topology.agent(reader).status().capture().transactionsShipped()).isPositive();
     }
     assertThat(topology.db("eu-west").rows("SELECT min(id), max(id) FROM parents"))
         .containsExactly("min=21,max=50");
-  }
-
-  private String count(String region, String sql) throws Exception {
-    String row = topology.db(region).rows(sql).get(0);
-    return row.substring(row.indexOf('=') + 1);
   }
 }

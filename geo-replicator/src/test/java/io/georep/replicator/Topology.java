@@ -357,6 +357,12 @@ final class Topology implements AutoCloseable {
     return databases.get(region);
   }
 
+  /** Runs a query of one number (a {@code count(*)}) in a region's database and returns it. */
+  long count(String region, String sql) throws SQLException {
+    String row = db(region).rows(sql).get(0);
+    return Long.parseLong(row.substring(row.indexOf('=') + 1));
+  }
+
   /**
    * Waits until every region has applied everything every other region shipped, after a final
    * marker transaction in each region (everything committed before a region's marker is shipped
