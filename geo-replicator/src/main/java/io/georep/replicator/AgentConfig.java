@@ -1145,7 +1145,8 @@ public final class AgentConfig {
                       AgentKeys.CONTROL_HEARTBEAT_INTERVAL.from(values),
                       AgentKeys.CONTROL_REGION_TIMEOUT.from(values),
                       AgentKeys.CONTROL_GC_INTERVAL.from(values),
-                      AgentKeys.CONTROL_CONFLICT_LOG_RETENTION.from(values)));
+                      AgentKeys.CONTROL_CONFLICT_LOG_RETENTION.from(values),
+                      AgentKeys.CONTROL_MAX_LAG.from(values)));
       AgentSettings.Http http =
           record(
               "http",

@@ -666,6 +666,18 @@ public final class AgentKeys {
           "how long entries of `georep.conflict_log` are kept; older ones are removed by the"
               + " garbage collection (`0`: forever)");
 
+  /** {@code control.max.lag}. */
+  public static final Key<Duration> CONTROL_MAX_LAG =
+      key(
+          "control.max.lag",
+          Type.DURATION,
+          "0",
+          "0, 1s–30d",
+          durationRange(Duration.ofSeconds(1), Duration.ofDays(30), true, "0 (off) or 1s to 30d"),
+          "lag bound: an origin applied here with more lag raises an alert, and"
+              + " `georep.wait_for(…, fail_fast => true)` fails at once instead of waiting"
+              + " (`0`: no bound; docs/consistency.md)");
+
   /** {@code http.enabled}. */
   public static final Key<Boolean> HTTP_ENABLED =
       key(
@@ -735,6 +747,7 @@ public final class AgentKeys {
           CONTROL_REGION_TIMEOUT,
           CONTROL_GC_INTERVAL,
           CONTROL_CONFLICT_LOG_RETENTION,
+          CONTROL_MAX_LAG,
           HTTP_ENABLED,
           HTTP_HOST,
           HTTP_PORT);
@@ -786,6 +799,26 @@ public final class AgentKeys {
    * @return the duration, or null if the text is not one
    */
   static Duration duration(String t) {
+    return durationOrNull(t);
+  }
+
+  /**
+   * Parses a duration as the configuration writes it ({@code 500ms}, {@code 10s}, {@code 2m},
+   * {@code 1h}, {@code 7d}, {@code 0}, or ISO-8601 {@code PT10S}).
+   *
+   * @param text the text
+   * @return the duration
+   * @throws IllegalArgumentException if the text is not a duration
+   */
+  public static Duration parseDuration(String text) {
+    Duration d = durationOrNull(text.strip());
+    if (d == null) {
+      throw new IllegalArgumentException("not a duration: " + text);
+    }
+    return d;
+  }
+
+  private static Duration durationOrNull(String t) {
     if (t.equals("0")) {
       return Duration.ZERO;
     }

@@ -521,12 +521,14 @@ public record AgentSettings(
    *     causally stable frontier are removed; zero disables
    * @param conflictLogRetention {@code control.conflict.log.retention}: how long entries of {@code
    *     georep.conflict_log} are kept; zero keeps them forever
+   * @param maxLag {@code control.max.lag}: the lag bound of the consistency controls; zero is none
    */
   public record Control(
       Duration heartbeatInterval,
       Duration regionTimeout,
       Duration gcInterval,
-      Duration conflictLogRetention) {
+      Duration conflictLogRetention,
+      Duration maxLag) {
     /** The default {@code control.conflict.log.retention}. */
     public static final Duration DEFAULT_CONFLICT_LOG_RETENTION =
         AgentKeys.CONTROL_CONFLICT_LOG_RETENTION.defaultValue();
@@ -546,7 +548,22 @@ public record AgentSettings(
      * @param gcInterval {@code control.gc.interval}
      */
     public Control(Duration heartbeatInterval, Duration regionTimeout, Duration gcInterval) {
-      this(heartbeatInterval, regionTimeout, gcInterval, DEFAULT_CONFLICT_LOG_RETENTION);
+      this(
+          heartbeatInterval,
+          regionTimeout,
+          gcInterval,
+          DEFAULT_CONFLICT_LOG_RETENTION,
+          Duration.ZERO);
+    }
+
+    /**
+     * Returns these settings with another lag bound.
+     *
+     * @param bound {@code control.max.lag}; zero is none
+     * @return the settings
+     */
+    public Control withMaxLag(Duration bound) {
+      return new Control(heartbeatInterval, regionTimeout, gcInterval, conflictLogRetention, bound);
     }
 
     /**
@@ -560,6 +577,7 @@ public record AgentSettings(
       AgentKeys.check(problems, AgentKeys.CONTROL_REGION_TIMEOUT, regionTimeout);
       AgentKeys.check(problems, AgentKeys.CONTROL_GC_INTERVAL, gcInterval);
       AgentKeys.check(problems, AgentKeys.CONTROL_CONFLICT_LOG_RETENTION, conflictLogRetention);
+      AgentKeys.check(problems, AgentKeys.CONTROL_MAX_LAG, maxLag);
       if (regionTimeout != null
           && heartbeatInterval != null
           && regionTimeout.compareTo(heartbeatInterval) <= 0) {

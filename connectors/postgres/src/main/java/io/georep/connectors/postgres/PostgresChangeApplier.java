@@ -9,12 +9,16 @@ import io.georep.connector.TableSchema;
 import io.georep.connector.spi.ApplyException;
 import io.georep.connector.spi.ApplyRetryException;
 import io.georep.connector.spi.ConflictListener;
+import io.georep.connector.spi.ConsistencyWaits;
 import io.georep.connector.spi.GarbageCollecting.Collected;
 import io.georep.connector.spi.OriginProgress;
 import io.georep.connector.spi.PositionedTransaction;
 import io.georep.connector.spi.RegionApplier;
+import io.georep.connector.spi.RegionProgressRecording;
 import io.georep.connectors.postgres.internal.apply.ApplyTransaction;
+import io.georep.connectors.postgres.internal.apply.ConsistencyCalls;
 import io.georep.connectors.postgres.internal.apply.MetadataCollection;
+import io.georep.connectors.postgres.internal.apply.RegionProgressRows;
 import io.georep.connectors.postgres.internal.apply.ReplicationOrigins;
 import io.georep.connectors.postgres.internal.apply.TableDefinitions;
 import io.georep.connectors.postgres.internal.apply.TableSql;
@@ -72,7 +76,8 @@ import org.slf4j.LoggerFactory;
  * database-independent apply engine's. The seam left is per capability (garbage collection,
  * progress, folding), each of which could become a class of its own over the shared set-up.
  */
-public final class PostgresChangeApplier implements RegionApplier {
+public final class PostgresChangeApplier
+    implements RegionApplier, RegionProgressRecording, ConsistencyWaits {
   private static final Logger LOG = LoggerFactory.getLogger(PostgresChangeApplier.class);
   private static final Duration FOLD_ROW_LOCK_TIMEOUT = Duration.ofMillis(200);
 
@@ -918,6 +923,11 @@ public final class PostgresChangeApplier implements RegionApplier {
     }
   }
 
+  private static ApplyRetryException unavailable(String what, SQLException e) {
+    return new ApplyRetryException(
+        ApplyRetryException.Reason.UNAVAILABLE, "cannot " + what + ": " + e.getMessage(), e);
+  }
+
   private static ApplyRetryException classifyUnavailable(SQLException e) {
     return new ApplyRetryException(
         ApplyRetryException.Reason.UNAVAILABLE,
@@ -1045,6 +1055,54 @@ public final class PostgresChangeApplier implements RegionApplier {
       return true;
     } catch (SQLException e) {
       throw classifyUnavailable(e);
+    }
+  }
+
+  /** Writes {@code georep.region_progress} ({@link RegionProgressRows}) in a transaction. */
+  @Override
+  public void recordRegionProgress(List<RegionProgress> regions) {
+    checkOpen();
+    try (Connection c = pool.getConnection()) {
+      c.setAutoCommit(false);
+      try {
+        RegionProgressRows.write(c, regions);
+        c.commit();
+      } catch (SQLException e) {
+        rollback(c, e);
+        throw e;
+      }
+    } catch (SQLException e) {
+      throw unavailable("write georep.region_progress", e);
+    }
+  }
+
+  @Override
+  public String sessionToken() {
+    checkOpen();
+    try (Connection c = pool.getConnection()) {
+      return ConsistencyCalls.sessionToken(c);
+    } catch (SQLException e) {
+      throw unavailable("call georep.session_token()", e);
+    }
+  }
+
+  @Override
+  public void waitFor(String token, Duration timeout, boolean failFast) {
+    checkOpen();
+    try (Connection c = pool.getConnection()) {
+      ConsistencyCalls.waitFor(c, token, timeout, failFast);
+    } catch (SQLException e) {
+      throw unavailable("call georep.wait_for", e);
+    }
+  }
+
+  @Override
+  public void waitReplicated(String token, int count, List<String> regions, Duration timeout) {
+    checkOpen();
+    try (Connection c = pool.getConnection()) {
+      ConsistencyCalls.waitReplicated(c, token, count, regions, timeout);
+    } catch (SQLException e) {
+      throw unavailable("call georep.wait_replicated", e);
     }
   }
 

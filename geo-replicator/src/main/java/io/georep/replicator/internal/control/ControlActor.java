@@ -36,8 +36,10 @@ import org.slf4j.LoggerFactory;
  * distinct cluster) into {@link AgentState#heartbeats} and each origin's {@link
  * io.georep.replicator.internal.status.OriginLag}, for region health and lag; and every {@code
  * control.gc.interval} removes tombstones and stamps below the causally stable frontier (computed
- * by the scheduler from the streams, see {@code Schedule.stableFrontier}). Transient failures
- * restart it with backoff; heartbeats are best-effort (a lost one is followed by the next).
+ * by the scheduler from the streams, see {@code Schedule.stableFrontier}); at every heartbeat it
+ * writes what each region has applied into the database ({@link RegionProgressWriter}). Transient
+ * failures restart it with backoff; heartbeats are best-effort (a lost one is followed by the
+ * next).
  */
 public final class ControlActor {
   private static final Logger LOG = LoggerFactory.getLogger(ControlActor.class);
@@ -120,6 +122,8 @@ public final class ControlActor {
                       GarbageCollector gc =
                           new GarbageCollector(
                               database, state, settings.control().conflictLogRetention(), clock);
+                      RegionProgressWriter progress =
+                          new RegionProgressWriter(settings, state, clock, gc::applier);
                       String topic = settings.topics().control();
                       return Behaviors.receive(Command.class)
                           .onMessageEquals(
@@ -147,6 +151,7 @@ public final class ControlActor {
                                             LOG.debug("heartbeat not sent: {}", error.toString());
                                           }
                                         });
+                                progress.run();
                                 return Behaviors.same();
                               })
                           .onMessageEquals(

@@ -144,7 +144,8 @@ public final class GarbageCollector {
     }
   }
 
-  private RegionApplier applier() {
+  /** The collector's applier, opened at the first call; shared with the actor's other writers. */
+  RegionApplier applier() {
     if (applier == null) {
       applier = database.openApplier();
     }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.georep.connector.spi.RegionDatabase;
 import io.georep.replicator.AgentSettings;
 import io.georep.replicator.internal.status.StatusView;
 import java.io.IOException;
@@ -21,8 +22,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The agent's HTTP endpoint on the JDK's {@link HttpServer}: {@code /metrics} (Prometheus text),
  * {@code /health} (liveness and readiness JSON; 200 when ready, 503 otherwise), {@code
- * /health/live} (always 200 while the process serves) and {@code /api/status} (JSON). Read-only;
- * binds {@code http.host} (loopback by default).
+ * /health/live} (always 200 while the process serves), {@code /api/status} (JSON) and the
+ * consistency controls ({@link ConsistencyEndpoints}). Binds {@code http.host} (loopback by
+ * default).
  */
 public final class StatusServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(StatusServer.class);
@@ -31,10 +33,13 @@ public final class StatusServer implements AutoCloseable {
 
   private final HttpServer server;
   private final ExecutorService executor;
+  private final ConsistencyEndpoints consistency;
 
-  private StatusServer(HttpServer server, ExecutorService executor) {
+  private StatusServer(
+      HttpServer server, ExecutorService executor, ConsistencyEndpoints consistency) {
     this.server = server;
     this.executor = executor;
+    this.consistency = consistency;
   }
 
   /**
@@ -43,11 +48,12 @@ public final class StatusServer implements AutoCloseable {
    * @param http the settings
    * @param view the status source
    * @param metrics the Prometheus scrape
+   * @param database the region's database, for the consistency endpoints
    * @return the server
    * @throws UncheckedIOException if the port cannot be bound
    */
   public static StatusServer start(
-      AgentSettings.Http http, StatusView view, Supplier<String> metrics) {
+      AgentSettings.Http http, StatusView view, Supplier<String> metrics, RegionDatabase database) {
     try {
       HttpServer server = HttpServer.create(new InetSocketAddress(http.host(), http.port()), 16);
       server.createContext(
@@ -68,6 +74,8 @@ public final class StatusServer implements AutoCloseable {
           });
       server.createContext(
           "/api/status", ex -> respond(ex, 200, "application/json", json(view.document())));
+      ConsistencyEndpoints consistency = new ConsistencyEndpoints(database);
+      consistency.register(server);
       ExecutorService executor =
           Executors.newFixedThreadPool(
               2,
@@ -78,7 +86,7 @@ public final class StatusServer implements AutoCloseable {
               });
       server.setExecutor(executor);
       server.start();
-      return new StatusServer(server, executor);
+      return new StatusServer(server, executor, consistency);
     } catch (IOException e) {
       throw new UncheckedIOException(
           "cannot serve HTTP on "
@@ -92,7 +100,7 @@ public final class StatusServer implements AutoCloseable {
     }
   }
 
-  private static String json(Object doc) {
+  static String json(Object doc) {
     try {
       return JSON.writeValueAsString(doc);
     } catch (IOException e) {
@@ -100,8 +108,7 @@ public final class StatusServer implements AutoCloseable {
     }
   }
 
-  private static void respond(HttpExchange ex, int status, String type, String body)
-      throws IOException {
+  static void respond(HttpExchange ex, int status, String type, String body) throws IOException {
     try {
       byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
       ex.getResponseHeaders().set("Content-Type", type);
@@ -131,5 +138,6 @@ public final class StatusServer implements AutoCloseable {
   public void close() {
     server.stop(0);
     executor.shutdownNow();
+    consistency.close();
   }
 }

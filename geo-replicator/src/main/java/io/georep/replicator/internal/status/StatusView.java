@@ -5,6 +5,7 @@ import io.georep.replicator.AgentStatus;
 import io.georep.replicator.internal.metrics.AgentMetrics;
 import io.georep.vectorclock.ReplicaId;
 import io.georep.vectorclock.VersionVector;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -78,6 +79,18 @@ public final class StatusView {
       for (ReplicaId unknown : new java.util.TreeSet<>(s.waitsForUnknown)) {
         alerts.add(unknownRegion(r.name(), unknown));
       }
+      double lagSeconds = s.lagSeconds(now, settings.control().regionTimeout().toMillis());
+      Duration bound = settings.control().maxLag();
+      if (!bound.isZero() && lagSeconds * 1000 > bound.toMillis()) {
+        alerts.add(
+            String.format(
+                java.util.Locale.ROOT,
+                "origin %s lags here by %.1f s, over control.max.lag (%s): georep.wait_for(…,"
+                    + " fail_fast => true) fails at once for tokens that need it",
+                r.name(),
+                lagSeconds,
+                bound.toString().substring(2).toLowerCase(java.util.Locale.ROOT)));
+      }
       ready &= s.state.get() == AgentState.StreamState.RUNNING;
       origins.put(
           r.name().name(),
@@ -87,7 +100,7 @@ public final class StatusView {
               s.transactionsApplied.get(),
               s.pending.get(),
               s.recordsBehind.get(),
-              s.lagSeconds(now, settings.control().regionTimeout().toMillis()),
+              lagSeconds,
               halt));
     }
     Map<String, AgentStatus.RegionStatus> regions = new TreeMap<>();
