@@ -264,18 +264,6 @@ class AgentCliIT {
     return json.readTree(body);
   }
 
-  private record Result(int code, String out, String err) {}
-
-  private static Result georep(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    CommandLine cl = GeorepCommand.commandLine();
-    cl.setOut(new PrintWriter(out, true));
-    cl.setErr(new PrintWriter(err, true));
-    int code = cl.execute(args);
-    return new Result(code, out.toString(), err.toString());
-  }
-
   @Test
   @Order(1)
   void run_printsASummaryAndLogsTheInitialCopy() throws Exception {
@@ -476,7 +464,7 @@ class AgentCliIT {
   @Test
   @Order(4)
   void statusCommand_summarisesTheAgentAndExitsWithZeroWhenReady() throws Exception {
-    Result us = georep("status", "--url", usUrl);
+    CliResult us = CliResult.georep("status", "--url", usUrl);
     assertThat(us.code()).as(us.err()).isZero();
     assertThat(us.out())
         .contains("georep agent of region us-east: READY")
@@ -486,7 +474,7 @@ class AgentCliIT {
         .containsPattern("(?m)^  eu-west +up +last heartbeat 20")
         .contains("alerts: none");
 
-    Result eu = georep("status", "--url", euUrl, "--json");
+    CliResult eu = CliResult.georep("status", "--url", euUrl, "--json");
     assertThat(eu.code()).as(eu.err()).isZero();
     statusDocuments.add(eu.out());
     assertThat(json.readTree(eu.out()).path("region").asText()).isEqualTo(EU);
@@ -496,8 +484,9 @@ class AgentCliIT {
   @Order(5)
   void publicationCommands_checkAndPlanAgainstALiveDatabase() throws Exception {
     String workload = dir.resolve("publications/workload.yaml").toString();
-    Result valid =
-        georep("publication", "validate", workload, "--db", usDb.jdbcUrl(), "-U", "postgres");
+    CliResult valid =
+        CliResult.georep(
+            "publication", "validate", workload, "--db", usDb.jdbcUrl(), "-U", "postgres");
     assertThat(valid.code()).as(valid.err()).isZero();
     int historyLine =
         Topology.PUBLICATION.lines().toList().indexOf("  - table: public.history") + 1;
@@ -520,12 +509,13 @@ class AgentCliIT {
         Files.writeString(
             dir.resolve("missing.yaml"),
             "publication: missing\ntables:\n  - table: public.items\n  - table: public.nope\n");
-    Result invalid = georep("publication", "validate", missing.toString(), "--db", usDb.jdbcUrl());
+    CliResult invalid =
+        CliResult.georep("publication", "validate", missing.toString(), "--db", usDb.jdbcUrl());
     assertThat(invalid.code()).isEqualTo(1);
     assertThat(invalid.err()).contains(missing + ":4:12:", "public.nope");
 
-    Result plan =
-        georep(
+    CliResult plan =
+        CliResult.georep(
             "publication",
             "plan",
             workload,
@@ -549,8 +539,9 @@ class AgentCliIT {
   @Test
   @Order(6)
   void configCheck_unsetSecretVariable_namesItWithoutStarting() {
-    Result check =
-        georep("config", "check", "--config", dir.resolve(EU).resolve("agent.yaml").toString());
+    CliResult check =
+        CliResult.georep(
+            "config", "check", "--config", dir.resolve(EU).resolve("agent.yaml").toString());
 
     assertThat(check.code()).isEqualTo(1);
     assertThat(check.err())
@@ -573,7 +564,7 @@ class AgentCliIT {
     assertThat(usExit.get()).isZero();
     assertThat(usOut.toString()).contains("georep agent of region us-east stopped");
 
-    Result unreachable = georep("status", "--url", euUrl);
+    CliResult unreachable = CliResult.georep("status", "--url", euUrl);
     assertThat(unreachable.code()).isEqualTo(1);
     assertThat(unreachable.err()).contains("cannot reach the agent at " + euUrl);
 

@@ -20,7 +20,8 @@ import picocli.CommandLine.Spec;
 
 /**
  * The {@code georep} command line: {@code run} (the agent), {@code status} (a running agent's
- * state), {@code config check}, and {@code publication validate|plan}.
+ * state), {@code config check}, {@code publication validate|plan}, and {@code sequences
+ * check|align}.
  *
  * <p>Exit codes: 0 success; 1 problems found (an invalid configuration or publication file, an
  * agent that is not ready or cannot be reached, a database that cannot be read); 2 usage error (an
@@ -48,6 +49,7 @@ import picocli.CommandLine.Spec;
       StatusCommand.class,
       ConfigCommand.class,
       PublicationCommand.class,
+      SequencesCommand.class,
       HelpCommand.class
     },
     exitCodeListHeading = "%nExit codes:%n",

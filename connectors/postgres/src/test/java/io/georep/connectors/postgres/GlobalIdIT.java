@@ -34,7 +34,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class GlobalIdIT {
   private static final long START_2027 = Instant.parse("2027-01-01T00:00:00Z").toEpochMilli();
-  private static final int CASES = Math.min(Seeds.caseCount(), 8);
+  private static final int CASES = Math.min(Seeds.caseCount(), 16);
 
   private static final List<EmbeddedRegionDatabase> REGIONS = new ArrayList<>();
   private static final Set<Long> ISSUED = new HashSet<>();
