@@ -686,7 +686,8 @@ public final class AgentKeys {
           "true",
           "`true`, `false`",
           null,
-          "serve `/metrics`, `/health` and `/api/status`");
+          "serve `/metrics`, `/health`, `/api/status` and the consistency endpoints"
+              + " (`/api/session-token`, `/api/wait-for`, `/api/wait-replicated`; docs/consistency.md)");
 
   /** {@code http.host}. */
   public static final Key<String> HTTP_HOST =

@@ -31,4 +31,18 @@ public interface RegionDatabase {
    * @throws io.georep.vectorclock.GeorepException if the metadata cannot be migrated
    */
   RegionApplier openApplier();
+
+  /**
+   * Opens an applier that may hold up to {@code connections} connections at once, for callers that
+   * run that many calls concurrently (the consistency endpoints' waits). The default ignores the
+   * number.
+   *
+   * @param connections the most connections in use at once; at least 1
+   * @return the applier
+   * @throws ApplyRetryException if the database is unreachable
+   * @throws io.georep.vectorclock.GeorepException if the metadata cannot be migrated
+   */
+  default RegionApplier openApplier(int connections) {
+    return openApplier();
+  }
 }

@@ -118,5 +118,12 @@ public final class PostgresConnector implements Connector {
       applier.holdGarbageForCapture(source.slotName());
       return applier;
     }
+
+    @Override
+    public RegionApplier openApplier(int connections) {
+      PostgresChangeApplier applier = PostgresChangeApplier.start(sink.withPoolSize(connections));
+      applier.holdGarbageForCapture(source.slotName());
+      return applier;
+    }
   }
 }

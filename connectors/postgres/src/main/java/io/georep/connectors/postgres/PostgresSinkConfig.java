@@ -176,6 +176,27 @@ public record PostgresSinkConfig(
   }
 
   /**
+   * Returns a copy with another pool size.
+   *
+   * @param size connections in the pool; 1 to 64
+   * @return the copy
+   */
+  public PostgresSinkConfig withPoolSize(int size) {
+    return new PostgresSinkConfig(
+        jdbcUrl,
+        user,
+        password,
+        region,
+        policies,
+        uniqueClash,
+        size,
+        maxGroupTransactions,
+        stampWait,
+        connectionTimeout,
+        agentFoldsLocalWrites);
+  }
+
+  /**
    * Returns a copy with another coalescing limit.
    *
    * @param max the most transactions per apply call

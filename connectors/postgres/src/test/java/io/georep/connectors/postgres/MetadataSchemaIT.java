@@ -37,11 +37,11 @@ class MetadataSchemaIT {
       } finally {
         pool.shutdown();
       }
-      assertThat(applied).containsExactly(1, 2, 3, 4, 5, 6, 7, 8, 9);
+      assertThat(applied).containsExactly(1, 2, 3, 4, 5, 6, 7, 8, 9, 10);
       try (Connection c = database.connect()) {
         assertThat(MetadataSchema.migrate(c)).isEmpty();
         assertThat(CaptureFixture.queryLong(c, "SELECT count(*) FROM georep.schema_version"))
-            .isEqualTo(9);
+            .isEqualTo(10);
         assertThat(CaptureFixture.queryLong(c, "SELECT count(*) FROM georep.xid_stamp")).isZero();
       }
     }

@@ -77,6 +77,22 @@ class PositionedApplyIT {
 
     assertThat(applier.appliedProgress().get(US)).isEqualTo(new OriginProgress(0, 2, -1));
     assertThat(applier.appliedWatermark().get(US)).isZero();
+    // A reader here may have seen us-east:300: the highest applied seq is kept beside the
+    // watermark, and a session token names it (docs/consistency.md).
+    try (Connection c = database.connect()) {
+      execute(
+          c,
+          "INSERT INTO georep.region_progress (region, origin, applied, heard_at, local, number)"
+              + " VALUES ('eu-west', 'eu-west', 0, now(), true, 1)");
+      assertThat(rows(c, "SELECT watermark, high FROM georep.apply_progress"))
+          .containsExactly("watermark=0,high=300");
+      assertThat(
+              rows(
+                  c,
+                  "SELECT e.region, e.seq FROM georep.token_entries(georep.session_token()) e"
+                      + " WHERE e.region <> 'eu-west'"))
+          .containsExactly("region=us-east,seq=300");
+    }
 
     applier.applyPositioned(List.of(at(100, 0, 5, 1)));
 

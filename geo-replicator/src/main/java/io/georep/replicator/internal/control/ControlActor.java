@@ -123,7 +123,7 @@ public final class ControlActor {
                           new GarbageCollector(
                               database, state, settings.control().conflictLogRetention(), clock);
                       RegionProgressWriter progress =
-                          new RegionProgressWriter(settings, state, clock, gc::applier);
+                          new RegionProgressWriter(settings, state, clock, database::openApplier);
                       String topic = settings.topics().control();
                       return Behaviors.receive(Command.class)
                           .onMessageEquals(
@@ -160,8 +160,8 @@ public final class ControlActor {
                                 gc.run();
                                 return Behaviors.same();
                               })
-                          .onSignal(PostStop.class, s -> close(producer, readers, gc))
-                          .onSignal(PreRestart.class, s -> close(producer, readers, gc))
+                          .onSignal(PostStop.class, s -> close(producer, readers, gc, progress))
+                          .onSignal(PreRestart.class, s -> close(producer, readers, gc, progress))
                           .build();
                     }));
     return Behaviors.supervise(behavior)
@@ -172,12 +172,16 @@ public final class ControlActor {
   }
 
   private static Behavior<Command> close(
-      KafkaProducer<byte[], byte[]> producer, List<ControlReader> readers, GarbageCollector gc) {
+      KafkaProducer<byte[], byte[]> producer,
+      List<ControlReader> readers,
+      GarbageCollector gc,
+      RegionProgressWriter progress) {
     for (ControlReader r : readers) {
       r.stop();
     }
     producer.close(Duration.ofSeconds(1));
     gc.close();
+    progress.close();
     return Behaviors.same();
   }
 

@@ -144,8 +144,7 @@ public final class GarbageCollector {
     }
   }
 
-  /** The collector's applier, opened at the first call; shared with the actor's other writers. */
-  RegionApplier applier() {
+  private RegionApplier applier() {
     if (applier == null) {
       applier = database.openApplier();
     }

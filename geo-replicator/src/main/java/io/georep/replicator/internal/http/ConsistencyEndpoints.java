@@ -220,7 +220,8 @@ final class ConsistencyEndpoints implements AutoCloseable {
 
   private synchronized ConsistencyWaits waiter() {
     if (applier == null) {
-      applier = database.openApplier();
+      // One connection per wait thread: a wait holds its connection while the database waits.
+      applier = database.openApplier(THREADS);
     }
     if (applier instanceof ConsistencyWaits waits) {
       return waits;

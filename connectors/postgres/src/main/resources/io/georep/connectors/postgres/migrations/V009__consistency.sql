@@ -19,6 +19,11 @@ CREATE TABLE georep.region_progress (
     PRIMARY KEY (region, origin)
 );
 
+-- The highest seq of each origin applied here, the above-set included (NULL: the watermark, for
+-- rows last written before this column): what a local reader may have seen of that origin, which
+-- a session token must name. Written with the watermark, in the same transaction.
+ALTER TABLE georep.apply_progress ADD COLUMN high bigint;
+
 -- This database's region: from the agent's heartbeat record, else from the capture's state.
 CREATE FUNCTION georep.local_region() RETURNS text
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
@@ -112,7 +117,8 @@ LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
 $$;
 
 -- The token of what this session has committed here and could have seen: this region's WAL
--- position now, and the watermark this region has applied of every other origin. It writes a
+-- position now, and the highest seq this region has applied of every other origin (its watermark,
+-- or above it where per-table workers applied out of order). It writes a
 -- causal tick (a transaction without changes) so that a transaction of this region follows the
 -- position in its stream even when nothing else is written here.
 CREATE FUNCTION georep.session_token() RETURNS text
@@ -132,7 +138,7 @@ BEGIN
   PERFORM pg_logical_emit_message(true, 'georep.tick', '');
   here := (pg_current_wal_insert_lsn() - '0/0'::pg_lsn)::bigint;
   SELECT georep.token_of(array_append(array_agg(p.origin), me),
-                         array_append(array_agg(p.watermark), here))
+                         array_append(array_agg(greatest(p.watermark, p.high)), here))
     INTO token
     FROM georep.apply_progress p
    WHERE p.origin <> me;

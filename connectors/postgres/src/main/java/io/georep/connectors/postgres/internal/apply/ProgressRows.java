@@ -185,7 +185,7 @@ final class ProgressRows {
     try (PreparedStatement update =
         connection.prepareStatement(
             "UPDATE georep.apply_progress SET watermark = ?, above = ?, watermark_offset = ?,"
-                + " updated_at = now() WHERE origin = ?")) {
+                + " high = ?, updated_at = now() WHERE origin = ?")) {
       for (Map.Entry<ReplicaId, Progress> e : progress.entrySet()) {
         Progress p = e.getValue();
         if (p.changed) {
@@ -196,7 +196,12 @@ final class ProgressRows {
           } else {
             update.setLong(3, p.offset);
           }
-          update.setString(4, e.getKey().name());
+          long high = p.watermark;
+          for (AboveSet.Entry entry : p.above) {
+            high = Math.max(high, entry.seq());
+          }
+          update.setLong(4, high);
+          update.setString(5, e.getKey().name());
           update.addBatch();
         }
       }
