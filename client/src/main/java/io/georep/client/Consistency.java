@@ -24,7 +24,8 @@ public final class Consistency {
 
   /**
    * Returns the token of what this connection has committed in its region and could have seen there
-   * ({@code georep.session_token()}). Call it after the commit, outside the writing transaction.
+   * ({@code georep.session_token()}). Call it after the commit, outside the writing transaction, in
+   * auto-commit mode (or commit right after it): the token takes effect when its statement commits.
    *
    * @param connection a connection to a region's database
    * @return the token
@@ -76,7 +77,7 @@ public final class Consistency {
 
   /**
    * Returns once at least {@code regions} other regions have applied the token, as their heartbeats
-   * say ({@code georep.wait_replicated}).
+   * say ({@code georep.wait_replicated}). Refused in a transaction that has written: commit first.
    *
    * @param connection a connection to the region where the token was taken
    * @param token the token

@@ -209,6 +209,17 @@ class ConsistencyIT {
           .hasMessageContaining("regions heard of here: " + B + ", " + C);
       assertThatThrownBy(() -> Consistency.waitReplicated(a, second, List.of("nowhere"), LONG))
           .hasMessageContaining("nowhere is not another region heard of here");
+      // The token and the wait in one statement: the token's tick would commit only after the
+      // wait, so it is refused at once rather than left to time out.
+      assertThatThrownBy(
+              () -> {
+                try (Statement s = a.createStatement()) {
+                  s.executeQuery(
+                      "SELECT georep.wait_replicated(georep.session_token(), 1, interval '1 min')");
+                }
+              })
+          .hasMessageContaining("called in a transaction that has written")
+          .hasMessageContaining("in a statement of its own");
     }
   }
 

@@ -182,7 +182,8 @@ final class Topology implements AutoCloseable {
       }
       t.awaitReady(Duration.ofMinutes(1));
       return t;
-    } catch (Exception e) {
+    } catch (Exception | AssertionError e) {
+      // A timed-out wait is an AssertionError: the servers started must stop all the same.
       t.close();
       throw e;
     }
@@ -206,14 +207,14 @@ final class Topology implements AutoCloseable {
     try {
       for (String region : REGIONS) {
         EmbeddedRegionDatabase db = EmbeddedRegionDatabase.start();
+        t.databases.put(region, db);
         db.execute(replicated.schema());
         if (existing.containsKey(region)) {
           db.execute(existing.get(region));
         }
-        t.databases.put(region, db);
       }
       return t;
-    } catch (Exception e) {
+    } catch (Exception | AssertionError e) {
       t.close();
       throw e;
     }

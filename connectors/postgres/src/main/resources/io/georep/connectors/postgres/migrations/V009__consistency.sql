@@ -264,6 +264,13 @@ BEGIN
     RAISE EXCEPTION 'georep.wait_replicated: timeout must be zero or more, got %', timeout
       USING ERRCODE = '22023';
   END IF;
+  IF txid_current_if_assigned() IS NOT NULL THEN
+    RAISE EXCEPTION 'georep.wait_replicated was called in a transaction that has written: what it'
+                    ' waits for replicates only once this transaction commits'
+      USING ERRCODE = '25000',
+            HINT = 'commit first, and take the token with georep.session_token() in a statement of'
+                   ' its own (auto-commit), not in the same statement as the wait';
+  END IF;
   PERFORM count(*) FROM georep.token_entries(token);
   SELECT array_agg(DISTINCT region ORDER BY region) INTO known
     FROM georep.region_progress WHERE region <> me;
@@ -320,6 +327,13 @@ BEGIN
   IF timeout IS NULL OR timeout < interval '0' THEN
     RAISE EXCEPTION 'georep.wait_replicated: timeout must be zero or more, got %', timeout
       USING ERRCODE = '22023';
+  END IF;
+  IF txid_current_if_assigned() IS NOT NULL THEN
+    RAISE EXCEPTION 'georep.wait_replicated was called in a transaction that has written: what it'
+                    ' waits for replicates only once this transaction commits'
+      USING ERRCODE = '25000',
+            HINT = 'commit first, and take the token with georep.session_token() in a statement of'
+                   ' its own (auto-commit), not in the same statement as the wait';
   END IF;
   PERFORM count(*) FROM georep.token_entries(token);
   SELECT array_agg(DISTINCT region ORDER BY region) INTO known
