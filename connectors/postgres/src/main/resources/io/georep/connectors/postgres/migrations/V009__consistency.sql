@@ -245,81 +245,18 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
    LIMIT 1
 $$;
 
--- Returns once the named regions have all applied everything the token names, as their
--- heartbeats say (at most control.heartbeat.interval old), or fails with GR001 at the timeout.
-CREATE FUNCTION georep.wait_replicated(token text, regions text[],
-                                       timeout interval DEFAULT interval '10 seconds')
+-- Returns once at least `needed` of the candidate regions have applied everything the token
+-- names, as their heartbeats say (at most control.heartbeat.interval old), or fails with GR001 at
+-- the timeout, naming each candidate that has not, how far behind it is and when it was last
+-- heard of. What both wait_replicated forms run once their arguments are checked.
+CREATE FUNCTION georep.wait_replicated_among(token text, candidates text[], needed integer,
+                                             timeout interval)
 RETURNS void
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
   me text := georep.local_region();
   started timestamptz := clock_timestamp();
   pause float8 := 0.01;
-  known text[];
-  unknown text;
-  gap record;
-  lagging text;
-BEGIN
-  IF timeout IS NULL OR timeout < interval '0' THEN
-    RAISE EXCEPTION 'georep.wait_replicated: timeout must be zero or more, got %', timeout
-      USING ERRCODE = '22023';
-  END IF;
-  IF txid_current_if_assigned() IS NOT NULL THEN
-    RAISE EXCEPTION 'georep.wait_replicated was called in a transaction that has written: what it'
-                    ' waits for replicates only once this transaction commits'
-      USING ERRCODE = '25000',
-            HINT = 'commit first, and take the token with georep.session_token() in a statement of'
-                   ' its own (auto-commit), not in the same statement as the wait';
-  END IF;
-  PERFORM count(*) FROM georep.token_entries(token);
-  SELECT array_agg(DISTINCT region ORDER BY region) INTO known
-    FROM georep.region_progress WHERE region <> me;
-  IF regions IS NULL OR cardinality(regions) = 0 THEN
-    RAISE EXCEPTION 'georep.wait_replicated: name at least one region'
-      USING ERRCODE = '22023', HINT = 'regions heard of here: ' || coalesce(array_to_string(known, ', '), 'none');
-  END IF;
-  SELECT r INTO unknown FROM unnest(regions) r WHERE r IS NULL OR r = me OR NOT r = ANY (coalesce(known, '{}')) LIMIT 1;
-  IF FOUND THEN
-    RAISE EXCEPTION 'georep.wait_replicated: % is not another region heard of here (this region is %)',
-                    coalesce(unknown, 'NULL'), me
-      USING ERRCODE = '22023', HINT = 'regions heard of here: ' || coalesce(array_to_string(known, ', '), 'none');
-  END IF;
-  LOOP
-    lagging := NULL;
-    FOR gap IN
-      SELECT r, g.origin, g.needed, g.applied
-        FROM unnest(regions) r, LATERAL georep.token_gap(token, r) g
-    LOOP
-      lagging := coalesce(lagging || '; ', '')
-                 || format('%s has applied %s up to %s, the token needs %s (%s)', gap.r, gap.origin,
-                           georep.lsn_text(gap.applied), georep.lsn_text(gap.needed),
-                           georep.last_heard(gap.r));
-    END LOOP;
-    IF lagging IS NULL THEN
-      RETURN;
-    END IF;
-    IF clock_timestamp() - started >= timeout THEN
-      RAISE EXCEPTION 'georep.wait_replicated timed out after % in region %: %', timeout, me, lagging
-        USING ERRCODE = 'GR001',
-              HINT = 'a region heard of long ago is down or cut off; georep status shows each'
-                     || ' region''s health';
-    END IF;
-    PERFORM pg_sleep(pause);
-    pause := least(pause * 2, 0.1);
-  END LOOP;
-END $$;
-
--- Returns once at least `regions` other regions have applied everything the token names, as their
--- heartbeats say, or fails with GR001 at the timeout naming the regions that have not.
-CREATE FUNCTION georep.wait_replicated(token text, regions integer,
-                                       timeout interval DEFAULT interval '10 seconds')
-RETURNS void
-LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-  me text := georep.local_region();
-  started timestamptz := clock_timestamp();
-  pause float8 := 0.01;
-  known text[];
   done integer;
   lagging text;
   gap record;
@@ -336,25 +273,18 @@ BEGIN
                    ' its own (auto-commit), not in the same statement as the wait';
   END IF;
   PERFORM count(*) FROM georep.token_entries(token);
-  SELECT array_agg(DISTINCT region ORDER BY region) INTO known
-    FROM georep.region_progress WHERE region <> me;
-  IF regions IS NULL OR regions < 1 OR regions > coalesce(cardinality(known), 0) THEN
-    RAISE EXCEPTION 'georep.wait_replicated: regions must be between 1 and the % other regions heard of'
-                    ' here, got %', coalesce(cardinality(known), 0), coalesce(regions::text, 'NULL')
-      USING ERRCODE = '22023', HINT = 'regions heard of here: ' || coalesce(array_to_string(known, ', '), 'none');
-  END IF;
   LOOP
     SELECT count(*) INTO done
-      FROM unnest(known) r
+      FROM unnest(candidates) r
      WHERE NOT EXISTS (SELECT 1 FROM georep.token_gap(token, r));
-    IF done >= regions THEN
+    IF done >= needed THEN
       RETURN;
     END IF;
     IF clock_timestamp() - started >= timeout THEN
       lagging := NULL;
       FOR gap IN
         SELECT r, g.origin, g.needed, g.applied
-          FROM unnest(known) r, LATERAL georep.token_gap(token, r) g
+          FROM unnest(candidates) r, LATERAL georep.token_gap(token, r) g
       LOOP
         lagging := coalesce(lagging || '; ', '')
                    || format('%s has applied %s up to %s, the token needs %s (%s)', gap.r,
@@ -362,7 +292,7 @@ BEGIN
                              georep.last_heard(gap.r));
       END LOOP;
       RAISE EXCEPTION 'georep.wait_replicated timed out after % in region %: % of the % regions'
-                      ' needed have applied the token; %', timeout, me, done, regions, lagging
+                      ' needed have applied the token; %', timeout, me, done, needed, lagging
         USING ERRCODE = 'GR001',
               HINT = 'a region heard of long ago is down or cut off; georep status shows each'
                      || ' region''s health';
@@ -370,6 +300,52 @@ BEGIN
     PERFORM pg_sleep(pause);
     pause := least(pause * 2, 0.1);
   END LOOP;
+END $$;
+REVOKE EXECUTE ON FUNCTION georep.wait_replicated_among(text, text[], integer, interval) FROM PUBLIC;
+
+-- The other regions heard of here (from their heartbeats), in name order.
+CREATE FUNCTION georep.other_regions() RETURNS text[]
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+  SELECT coalesce(array_agg(DISTINCT region ORDER BY region), '{}')
+    FROM georep.region_progress WHERE region <> georep.local_region()
+$$;
+
+-- Returns once the named regions have all applied everything the token names.
+CREATE FUNCTION georep.wait_replicated(token text, regions text[],
+                                       timeout interval DEFAULT interval '10 seconds')
+RETURNS void
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  known text[] := georep.other_regions();
+  unknown text;
+BEGIN
+  IF regions IS NULL OR cardinality(regions) = 0 THEN
+    RAISE EXCEPTION 'georep.wait_replicated: name at least one region'
+      USING ERRCODE = '22023', HINT = 'regions heard of here: ' || array_to_string(known, ', ');
+  END IF;
+  SELECT r INTO unknown FROM unnest(regions) r WHERE r IS NULL OR NOT r = ANY (known) LIMIT 1;
+  IF FOUND THEN
+    RAISE EXCEPTION 'georep.wait_replicated: % is not another region heard of here (this region'
+                    ' is %)', coalesce(unknown, 'NULL'), georep.local_region()
+      USING ERRCODE = '22023', HINT = 'regions heard of here: ' || array_to_string(known, ', ');
+  END IF;
+  PERFORM georep.wait_replicated_among(token, regions, cardinality(regions), timeout);
+END $$;
+
+-- Returns once at least `regions` other regions have applied everything the token names.
+CREATE FUNCTION georep.wait_replicated(token text, regions integer,
+                                       timeout interval DEFAULT interval '10 seconds')
+RETURNS void
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  known text[] := georep.other_regions();
+BEGIN
+  IF regions IS NULL OR regions < 1 OR regions > cardinality(known) THEN
+    RAISE EXCEPTION 'georep.wait_replicated: regions must be between 1 and the % other regions'
+                    ' heard of here, got %', cardinality(known), coalesce(regions::text, 'NULL')
+      USING ERRCODE = '22023', HINT = 'regions heard of here: ' || array_to_string(known, ', ');
+  END IF;
+  PERFORM georep.wait_replicated_among(token, known, regions, timeout);
 END $$;
 
 -- Global ids: a 64-bit id of 41 bits of milliseconds since 2026-01-01 UTC, 10 bits of region
