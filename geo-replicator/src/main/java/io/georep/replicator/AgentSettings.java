@@ -3,12 +3,16 @@ package io.georep.replicator;
 import io.georep.connector.DatabaseUrl;
 import io.georep.publication.Publication;
 import io.georep.vectorclock.ReplicaId;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Properties;
 import java.util.Set;
 
 /**
@@ -269,6 +273,24 @@ public record AgentSettings(
       if (!problems.isEmpty()) {
         throw new IllegalArgumentException(String.join("; ", problems));
       }
+    }
+
+    /**
+     * Opens a plain JDBC connection as these settings say, for the command line's tools and the
+     * HTTP API's reads (not the capture or apply, which pool their own).
+     *
+     * @param applicationName what the database shows for the session, such as {@code georep
+     *     conflicts}
+     * @return the connection; the caller closes it
+     * @throws SQLException if the database cannot be reached or refuses the login
+     */
+    public Connection connect(String applicationName) throws SQLException {
+      Properties props = new Properties();
+      props.setProperty("user", user);
+      props.setProperty("password", password);
+      props.setProperty("ApplicationName", applicationName);
+      props.setProperty("connectTimeout", "10");
+      return DriverManager.getConnection(jdbcUrl, props);
     }
 
     /** Returns the settings with the password hidden. */

@@ -3,7 +3,6 @@ package io.georep.replicator;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.georep.testkit.EmbeddedKafka;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -46,25 +45,7 @@ class SequencesIT {
   void start(@TempDir Path dir) throws Exception {
     kafka = EmbeddedKafka.start();
     topology = Topology.start(REPLICATED, region -> kafka.bootstrapServers(), s -> s, Map.of());
-    Path publication = dir.resolve("workload.yaml");
-    Files.writeString(publication, REPLICATED.publication());
-    for (String region : Topology.REGIONS) {
-      StringBuilder yaml = new StringBuilder();
-      yaml.append("region: ").append(region).append('\n');
-      yaml.append("database:\n  url: ").append(topology.db(region).jdbcUrl()).append('\n');
-      yaml.append("  user: postgres\n");
-      yaml.append("publications:\n  - ").append(publication).append('\n');
-      yaml.append("regions:\n");
-      for (String r : Topology.REGIONS) {
-        yaml.append("  - name: ").append(r).append('\n');
-        yaml.append("    kafka:\n      bootstrap.servers: ")
-            .append(kafka.bootstrapServers())
-            .append('\n');
-      }
-      Path config = dir.resolve(region + ".yaml");
-      Files.writeString(config, yaml);
-      configs.put(region, config);
-    }
+    configs.putAll(topology.writeConfigs(dir, kafka.bootstrapServers()));
   }
 
   @AfterEach

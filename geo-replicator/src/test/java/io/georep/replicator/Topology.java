@@ -306,6 +306,37 @@ final class Topology implements AutoCloseable {
     return agent;
   }
 
+  /**
+   * Writes an agent.yaml for every region (its database, the publication file, every region on one
+   * Kafka cluster), for the command-line tools that read one.
+   *
+   * @param dir where the files go
+   * @param bootstrap the Kafka cluster's bootstrap servers
+   * @return each region's file
+   */
+  Map<String, java.nio.file.Path> writeConfigs(java.nio.file.Path dir, String bootstrap)
+      throws java.io.IOException {
+    java.nio.file.Path publication = dir.resolve("workload.yaml");
+    java.nio.file.Files.writeString(publication, replicated.publication());
+    Map<String, java.nio.file.Path> configs = new LinkedHashMap<>();
+    for (String region : REGIONS) {
+      StringBuilder yaml = new StringBuilder();
+      yaml.append("region: ").append(region).append('\n');
+      yaml.append("database:\n  url: ").append(db(region).jdbcUrl()).append('\n');
+      yaml.append("  user: postgres\n");
+      yaml.append("publications:\n  - ").append(publication).append('\n');
+      yaml.append("regions:\n");
+      for (String r : REGIONS) {
+        yaml.append("  - name: ").append(r).append('\n');
+        yaml.append("    kafka:\n      bootstrap.servers: ").append(bootstrap).append('\n');
+      }
+      java.nio.file.Path config = dir.resolve(region + ".yaml");
+      java.nio.file.Files.writeString(config, yaml);
+      configs.put(region, config);
+    }
+    return configs;
+  }
+
   /** A load run in one region: its name and index in {@link #REGIONS}. */
   interface RegionTask {
     void run(String region, int index) throws Exception;

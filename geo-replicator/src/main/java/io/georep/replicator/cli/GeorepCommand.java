@@ -50,6 +50,7 @@ import picocli.CommandLine.Spec;
       ConfigCommand.class,
       PublicationCommand.class,
       SequencesCommand.class,
+      ConflictsCommand.class,
       HelpCommand.class
     },
     exitCodeListHeading = "%nExit codes:%n",

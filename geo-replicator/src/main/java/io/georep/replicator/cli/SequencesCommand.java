@@ -7,13 +7,11 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.sql.Array;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Properties;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -90,12 +88,7 @@ final class SequencesCommand implements Runnable {
       AgentSettings.Database db = settings.database();
       PrintWriter out = spec.commandLine().getOut();
       PrintWriter err = spec.commandLine().getErr();
-      Properties props = new Properties();
-      props.setProperty("user", db.user());
-      props.setProperty("password", db.password() == null ? "" : db.password());
-      props.setProperty("ApplicationName", "georep sequences");
-      props.setProperty("connectTimeout", "10");
-      try (Connection c = DriverManager.getConnection(db.jdbcUrl(), props)) {
+      try (Connection c = db.connect("georep sequences")) {
         List<String> natives = new ArrayList<>();
         for (Publication p : settings.publications()) {
           natives.add(p.nativeName());

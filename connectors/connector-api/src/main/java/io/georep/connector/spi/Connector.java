@@ -1,11 +1,16 @@
 package io.georep.connector.spi;
 
+import io.georep.connector.ScalarType;
+import io.georep.connector.TableId;
+import io.georep.connector.TableSchema;
+import io.georep.connector.Value;
 import io.georep.publication.Publication;
 import io.georep.publication.spi.SchemaCatalog;
 import io.georep.vectorclock.ReplicaId;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * A database georep replicates, as the agent and the command line see it: which URLs it takes, how
@@ -84,4 +89,47 @@ public interface Connector {
    *     message names the setting)
    */
   RegionDatabase open(DatabaseSettings settings);
+
+  /**
+   * Reads rows of the region's conflict log, for {@code georep conflicts} and {@code
+   * /api/conflicts}.
+   *
+   * @param connection a connection to the database; not closed
+   * @param query the filter
+   * @return the matching rows, in log order
+   * @throws SQLException if the log cannot be read
+   * @throws UnsupportedOperationException if this database keeps no conflict log
+   */
+  default List<LoggedConflict> readConflicts(Connection connection, ConflictQuery query)
+      throws SQLException {
+    throw new UnsupportedOperationException(name() + " keeps no conflict log");
+  }
+
+  /**
+   * Describes a table as the capture does (column types, the key), for the what-if replay of its
+   * logged conflicts.
+   *
+   * @param connection a connection to the database; not closed
+   * @param table the table
+   * @return its schema, or empty if it does not exist or has no key
+   * @throws SQLException if the catalog cannot be read
+   */
+  default Optional<TableSchema> describeTable(Connection connection, TableId table)
+      throws SQLException {
+    return Optional.empty();
+  }
+
+  /**
+   * Parses one value of a logged version: a JSON string, number or boolean of the log, given as its
+   * text ({@code true}/{@code false} for booleans), for a column or array element of this type. The
+   * what-if replay uses it to rebuild versions for resolvers that read values.
+   *
+   * @param type the column's (or array element's) type
+   * @param text the value's text
+   * @return the value
+   * @throws IllegalArgumentException if the text is not a value of the type
+   */
+  default Value loggedValue(ScalarType type, String text) {
+    throw new UnsupportedOperationException(name() + " keeps no conflict log");
+  }
 }

@@ -1,10 +1,19 @@
 package io.georep.connectors.postgres;
 
+import io.georep.connector.ScalarType;
+import io.georep.connector.TableId;
+import io.georep.connector.TableSchema;
+import io.georep.connector.Value;
 import io.georep.connector.spi.ChangeSource;
+import io.georep.connector.spi.ConflictQuery;
 import io.georep.connector.spi.Connector;
 import io.georep.connector.spi.DatabaseSettings;
+import io.georep.connector.spi.LoggedConflict;
 import io.georep.connector.spi.RegionApplier;
 import io.georep.connector.spi.RegionDatabase;
+import io.georep.connectors.postgres.internal.apply.ConflictLogRows;
+import io.georep.connectors.postgres.internal.apply.TableSql;
+import io.georep.connectors.postgres.internal.capture.TextValueParser;
 import io.georep.connectors.postgres.internal.capture.TruncateTriggers;
 import io.georep.publication.Publication;
 import io.georep.publication.spi.SchemaCatalog;
@@ -14,6 +23,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * PostgreSQL (12 and later) as a {@link Connector}: capture by logical decoding ({@code pgoutput}
@@ -125,5 +135,26 @@ public final class PostgresConnector implements Connector {
       applier.holdGarbageForCapture(source.slotName());
       return applier;
     }
+  }
+
+  @Override
+  public List<LoggedConflict> readConflicts(Connection connection, ConflictQuery query)
+      throws SQLException {
+    return ConflictLogRows.read(connection, query);
+  }
+
+  @Override
+  public Optional<TableSchema> describeTable(Connection connection, TableId table)
+      throws SQLException {
+    return TableSql.describe(connection, table);
+  }
+
+  /** The log holds numbers and strings in PostgreSQL's text output; booleans as true/false. */
+  @Override
+  public Value loggedValue(ScalarType type, String text) {
+    if (type == ScalarType.BOOL) {
+      return new Value.Bool(Boolean.parseBoolean(text) || text.equals("t"));
+    }
+    return TextValueParser.scalar(type, text);
   }
 }

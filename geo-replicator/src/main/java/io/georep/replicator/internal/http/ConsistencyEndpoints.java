@@ -8,8 +8,6 @@ import io.georep.connector.spi.RegionApplier;
 import io.georep.connector.spi.RegionDatabase;
 import io.georep.vectorclock.RetriableGeorepException;
 import java.io.IOException;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -82,7 +80,7 @@ final class ConsistencyEndpoints implements AutoCloseable {
           () -> {
             Answer answer;
             try {
-              answer = call.run(ex, query(ex));
+              answer = call.run(ex, StatusServer.query(ex));
             } catch (IllegalArgumentException e) {
               answer = error(400, "invalid", e.getMessage());
             } catch (ConsistencyRefusedException e) {
@@ -199,23 +197,6 @@ final class ConsistencyEndpoints implements AutoCloseable {
           "timeout=" + text + " is over the limit of " + MAX_TIMEOUT_SECONDS + "s");
     }
     return timeout;
-  }
-
-  private static Map<String, String> query(HttpExchange ex) {
-    Map<String, String> out = new LinkedHashMap<>();
-    String raw = ex.getRequestURI().getRawQuery();
-    if (raw == null || raw.isEmpty()) {
-      return out;
-    }
-    for (String pair : raw.split("&", -1)) {
-      int eq = pair.indexOf('=');
-      String key = eq < 0 ? pair : pair.substring(0, eq);
-      String value = eq < 0 ? "" : pair.substring(eq + 1);
-      out.put(
-          URLDecoder.decode(key, StandardCharsets.UTF_8),
-          URLDecoder.decode(value, StandardCharsets.UTF_8));
-    }
-    return out;
   }
 
   private synchronized ConsistencyWaits waiter() {

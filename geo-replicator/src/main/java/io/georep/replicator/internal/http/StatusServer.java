@@ -11,7 +11,9 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -23,8 +25,8 @@ import org.slf4j.LoggerFactory;
  * The agent's HTTP endpoint on the JDK's {@link HttpServer}: {@code /metrics} (Prometheus text),
  * {@code /health} (liveness and readiness JSON; 200 when ready, 503 otherwise), {@code
  * /health/live} (always 200 while the process serves), {@code /api/status} (JSON) and the
- * consistency controls ({@link ConsistencyEndpoints}). Binds {@code http.host} (loopback by
- * default).
+ * consistency controls ({@link ConsistencyEndpoints}) and the conflict log ({@link
+ * ConflictEndpoints}). Binds {@code http.host} (loopback by default).
  */
 public final class StatusServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(StatusServer.class);
@@ -34,12 +36,17 @@ public final class StatusServer implements AutoCloseable {
   private final HttpServer server;
   private final ExecutorService executor;
   private final ConsistencyEndpoints consistency;
+  private final ConflictEndpoints conflicts;
 
   private StatusServer(
-      HttpServer server, ExecutorService executor, ConsistencyEndpoints consistency) {
+      HttpServer server,
+      ExecutorService executor,
+      ConsistencyEndpoints consistency,
+      ConflictEndpoints conflicts) {
     this.server = server;
     this.executor = executor;
     this.consistency = consistency;
+    this.conflicts = conflicts;
   }
 
   /**
@@ -49,11 +56,16 @@ public final class StatusServer implements AutoCloseable {
    * @param view the status source
    * @param metrics the Prometheus scrape
    * @param database the region's database, for the consistency endpoints
+   * @param settings the agent's settings: the database the conflict log is read from
    * @return the server
    * @throws UncheckedIOException if the port cannot be bound
    */
   public static StatusServer start(
-      AgentSettings.Http http, StatusView view, Supplier<String> metrics, RegionDatabase database) {
+      AgentSettings.Http http,
+      StatusView view,
+      Supplier<String> metrics,
+      RegionDatabase database,
+      AgentSettings settings) {
     try {
       HttpServer server = HttpServer.create(new InetSocketAddress(http.host(), http.port()), 16);
       server.createContext(
@@ -76,6 +88,9 @@ public final class StatusServer implements AutoCloseable {
           "/api/status", ex -> respond(ex, 200, "application/json", json(view.document())));
       ConsistencyEndpoints consistency = new ConsistencyEndpoints(database);
       consistency.register(server);
+      ConflictEndpoints conflicts =
+          new ConflictEndpoints(settings.database(), settings.region().name());
+      conflicts.register(server);
       ExecutorService executor =
           Executors.newFixedThreadPool(
               2,
@@ -86,7 +101,7 @@ public final class StatusServer implements AutoCloseable {
               });
       server.setExecutor(executor);
       server.start();
-      return new StatusServer(server, executor, consistency);
+      return new StatusServer(server, executor, consistency, conflicts);
     } catch (IOException e) {
       throw new UncheckedIOException(
           "cannot serve HTTP on "
@@ -139,5 +154,29 @@ public final class StatusServer implements AutoCloseable {
     server.stop(0);
     executor.shutdownNow();
     consistency.close();
+    conflicts.close();
+  }
+
+  /**
+   * Returns a request's query parameters, decoded.
+   *
+   * @param ex the request
+   * @return the parameters by name, in the order given; the last of a repeated name
+   */
+  static Map<String, String> query(HttpExchange ex) {
+    Map<String, String> out = new LinkedHashMap<>();
+    String raw = ex.getRequestURI().getRawQuery();
+    if (raw == null || raw.isEmpty()) {
+      return out;
+    }
+    for (String pair : raw.split("&", -1)) {
+      int eq = pair.indexOf('=');
+      String key = eq < 0 ? pair : pair.substring(0, eq);
+      String value = eq < 0 ? "" : pair.substring(eq + 1);
+      out.put(
+          URLDecoder.decode(key, StandardCharsets.UTF_8),
+          URLDecoder.decode(value, StandardCharsets.UTF_8));
+    }
+    return out;
   }
 }
