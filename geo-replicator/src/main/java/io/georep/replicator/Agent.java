@@ -196,7 +196,7 @@ public final class Agent implements AutoCloseable {
     if (http != null) {
       http.close();
     }
-    metrics.registry().close();
+    metrics.close();
     LOG.info("agent of region {} stopped", settings.region());
   }
 }

@@ -14,6 +14,10 @@ final class Entry {
   final long admission;
   final List<ConflictKey> keys;
   final int worker;
+
+  /** When the scheduler admitted it ({@link System#nanoTime()}): the start of apply latency. */
+  final long admittedNanos = System.nanoTime();
+
   long passed = -1;
   int waitingKeys;
   int attempts;

@@ -454,9 +454,13 @@ public final class SchedulerActor {
   }
 
   private Behavior<Command> onApplied(WorkerApplied m) {
+    long wall = System.currentTimeMillis();
+    long nanos = System.nanoTime();
     for (Entry e : m.group()) {
       drifted.applied(e.admission);
       metrics.applied(e.origin(), 1, e.received.changeCount());
+      metrics.visible(
+          e.origin(), wall - e.tx().commitTimestamp().wallTimeMillis(), nanos - e.admittedNanos);
       state.origin(e.origin()).transactionsApplied.incrementAndGet();
       if (e.received.changeCount() > 0 || e.received.parts() != null) {
         state.changingTransactionsApplied.incrementAndGet();

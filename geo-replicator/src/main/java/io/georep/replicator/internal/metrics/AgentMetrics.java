@@ -7,6 +7,13 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
@@ -38,6 +45,26 @@ public final class AgentMetrics {
   private final Map<String, AtomicReference<AtomicLong>> queues = new ConcurrentHashMap<>();
   private final Map<String, Map<String, AtomicLong>> conflictCounts = new ConcurrentHashMap<>();
   private final Timer applyBatch;
+  private final Map<String, Timer> latencies = new ConcurrentHashMap<>();
+  private final JvmGcMetrics gc = new JvmGcMetrics();
+
+  /**
+   * The service-level buckets of every latency histogram: {@code le} buckets a dashboard reads as
+   * "the share of transactions visible within 100 ms, 1 s, …".
+   */
+  static final Duration[] LATENCY_SLOS = {
+    Duration.ofMillis(50),
+    Duration.ofMillis(100),
+    Duration.ofMillis(250),
+    Duration.ofMillis(500),
+    Duration.ofSeconds(1),
+    Duration.ofSeconds(2),
+    Duration.ofSeconds(5),
+    Duration.ofSeconds(10),
+    Duration.ofSeconds(30),
+    Duration.ofMinutes(1),
+    Duration.ofMinutes(5)
+  };
 
   /**
    * Creates the meters of one agent.
@@ -57,6 +84,14 @@ public final class AgentMetrics {
             .minimumExpectedValue(Duration.ofMillis(1))
             .maximumExpectedValue(Duration.ofSeconds(30))
             .register(registry);
+    new JvmMemoryMetrics().bindTo(registry);
+    gc.bindTo(registry);
+    new JvmThreadMetrics().bindTo(registry);
+    new ClassLoaderMetrics().bindTo(registry);
+    new ProcessorMetrics().bindTo(registry);
+    new UptimeMetrics().bindTo(registry);
+    new FileDescriptorMetrics().bindTo(registry);
+    latency(SHIP_LATENCY, this.region);
     Gauge.builder("georep.capture.shipped.seq", state.shippedSeq, AtomicLong::get)
         .description("Seq (commit LSN) of the last local transaction Kafka acknowledged")
         .register(registry);
@@ -110,6 +145,8 @@ public final class AgentMetrics {
     counter(CLOCK_SKEW_CLAMPED, CLOCK_SKEW_CLAMPED_HELP, origin.name());
     clockSkewMax(origin.name());
     String o = origin.name();
+    latency(REPLICATION_LATENCY, o);
+    latency(APPLY_LATENCY, o);
     long timeout = regionTimeout.toMillis();
     Gauge.builder("georep.replication.lag.transactions", s.pending, AtomicLong::get)
         .tag("origin", o)
@@ -304,6 +341,65 @@ public final class AgentMetrics {
         .increment(transactions);
     counter("georep.changes.applied", "Remote row changes applied", origin.name())
         .increment((double) changes);
+  }
+
+  private static final String SHIP_LATENCY = "georep.ship.latency";
+  private static final String REPLICATION_LATENCY = "georep.replication.latency";
+  private static final String APPLY_LATENCY = "georep.apply.latency";
+
+  private Timer latency(String name, String tag) {
+    return latencies.computeIfAbsent(
+        name + "|" + tag,
+        k ->
+            Timer.builder(name)
+                .description(
+                    switch (name) {
+                      case SHIP_LATENCY ->
+                          "From a local transaction's commit to Kafka's acknowledgement of its"
+                              + " record";
+                      case REPLICATION_LATENCY ->
+                          "From a transaction's commit in its origin (the origin's clock) to its"
+                              + " apply here: when a write there becomes visible here";
+                      default ->
+                          "From a transaction's arrival at the apply scheduler to its apply here"
+                              + " (causal gate, queues and the database transaction)";
+                    })
+                .tag("origin", tag)
+                .publishPercentileHistogram()
+                .serviceLevelObjectives(LATENCY_SLOS)
+                .minimumExpectedValue(Duration.ofMillis(1))
+                .maximumExpectedValue(Duration.ofMinutes(10))
+                .register(registry));
+  }
+
+  /**
+   * Records the time from a local commit to Kafka's acknowledgement of the record carrying it.
+   *
+   * @param millis the time; negative (a clock step) counts as zero
+   */
+  public void shipLatency(long millis) {
+    latency(SHIP_LATENCY, region).record(Duration.ofMillis(Math.max(0, millis)));
+  }
+
+  /**
+   * Records when a remote transaction became visible here.
+   *
+   * @param origin its origin
+   * @param commitToApplyMillis from its commit in the origin (the origin's clock) to now (this
+   *     region's clock); negative (clocks that disagree) counts as zero
+   * @param receiveToApplyNanos from its arrival at the scheduler to now
+   */
+  public void visible(ReplicaId origin, long commitToApplyMillis, long receiveToApplyNanos) {
+    latency(REPLICATION_LATENCY, origin.name())
+        .record(Duration.ofMillis(Math.max(0, commitToApplyMillis)));
+    latency(APPLY_LATENCY, origin.name())
+        .record(Duration.ofNanos(Math.max(0, receiveToApplyNanos)));
+  }
+
+  /** Releases what the JVM meters hold (the GC notification listeners) and the registry. */
+  public void close() {
+    gc.close();
+    registry.close();
   }
 
   /**

@@ -379,6 +379,10 @@ public final class Shipper implements FragmentHandler, AutoCloseable {
     long uncompressed = StreamRecords.uncompressedLength(frame);
     long last = wire.lastSeq();
     long wall = batch.get(batch.size() - 1).commitTimestamp().wallTimeMillis();
+    long[] commits = new long[endsTransactions ? batch.size() : 0];
+    for (int i = 0; i < commits.length; i++) {
+      commits[i] = batch.get(i).commitTimestamp().wallTimeMillis();
+    }
     ProducerRecord<byte[], byte[]> record =
         new ProducerRecord<>(topic, 0, (byte[]) null, frame, StreamRecords.headers(wire));
     int n = endsTransactions ? batch.size() : 0;
@@ -411,6 +415,10 @@ public final class Shipper implements FragmentHandler, AutoCloseable {
                 state.transactionsShipped.addAndGet(n);
               }
               metrics.shipped(n, changes, frame.length, uncompressed);
+              long acknowledged = System.currentTimeMillis();
+              for (long commit : commits) {
+                metrics.shipLatency(acknowledged - commit);
+              }
               if (wire.isFragment()) {
                 metrics.fragmentShipped();
               }

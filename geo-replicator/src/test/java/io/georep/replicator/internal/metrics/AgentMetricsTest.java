@@ -78,6 +78,38 @@ class AgentMetricsTest {
   }
 
   @Test
+  void latency_recorded_showsSloBucketsQuantilesAndJvmMeters() {
+    AgentMetrics metrics = metrics();
+    ReplicaId us = ReplicaId.of("us-east");
+
+    metrics.visible(us, 80, 30_000_000L);
+    metrics.visible(us, 1_500, 2_000_000_000L);
+    metrics.visible(us, -40, 1_000_000L); // the origin's clock ahead: counts as 0
+    metrics.shipLatency(20);
+
+    String scrape = metrics.scrape();
+    assertThat(scrape)
+        .contains(
+            "georep_replication_latency_seconds_bucket{origin=\"us-east\",region=\"eu-west\","
+                + "le=\"0.1\"} 2")
+        .contains(
+            "georep_replication_latency_seconds_bucket{origin=\"us-east\",region=\"eu-west\","
+                + "le=\"2.0\"} 3")
+        .contains(
+            "georep_replication_latency_seconds_count{origin=\"us-east\",region=\"eu-west\"} 3")
+        .contains(
+            "georep_apply_latency_seconds_bucket{origin=\"us-east\",region=\"eu-west\","
+                + "le=\"0.05\"} 2")
+        .contains(
+            "georep_ship_latency_seconds_bucket{origin=\"eu-west\",region=\"eu-west\","
+                + "le=\"0.05\"} 1")
+        .contains("jvm_memory_used_bytes{")
+        .contains("jvm_threads_live_threads{")
+        .contains("process_cpu_usage{");
+    metrics.close();
+  }
+
+  @Test
   void clockSkew_clampedTimestamp_countsItAndKeepsTheLargestSkew() {
     AgentMetrics metrics = metrics();
     ReplicaId us = ReplicaId.of("us-east");
