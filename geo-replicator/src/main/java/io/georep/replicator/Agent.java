@@ -98,7 +98,7 @@ public final class Agent implements AutoCloseable {
     StatusView view = new StatusView(settings, state, metrics, clock);
     StatusServer http =
         settings.http().enabled()
-            ? StatusServer.start(settings.http(), view, metrics::scrape, database, settings)
+            ? StatusServer.start(settings.http(), view, metrics, clock, database, settings)
             : null;
     ActorSystem<AgentGuardian.Command> system =
         ActorSystem.create(

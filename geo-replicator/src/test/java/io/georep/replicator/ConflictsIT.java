@@ -53,34 +53,7 @@ class ConflictsIT {
 
   @Test
   void conflicts_listFilterFollowAndWhatIf_matchTheLog() throws Exception {
-    topology
-        .db("eu-west")
-        .execute(
-            "INSERT INTO items (id, name) SELECT g, 'base' FROM generate_series(1, 6) g",
-            "INSERT INTO accounts (id, email, note) VALUES (1, 'a@example.com', 'base')");
-    topology.awaitQuiescence(Duration.ofMinutes(1));
-    topology.stopAgent("eu-west");
-    topology.stopAgent("sa-east");
-    // eu-west first, sa-east later: under lww sa-east's writes are the later ones.
-    topology
-        .db("eu-west")
-        .execute(
-            "UPDATE items SET name = 'eu' WHERE id IN (1, 2, 4)",
-            "DELETE FROM items WHERE id = 3",
-            "UPDATE accounts SET note = 'eu' WHERE id = 1");
-    Thread.sleep(20);
-    topology
-        .db("sa-east")
-        .execute(
-            "UPDATE items SET name = 'sa' WHERE id IN (1, 3)",
-            "UPDATE items SET qty = qty + 5 WHERE id = 2",
-            "DELETE FROM items WHERE id = 4",
-            "UPDATE accounts SET note = 'sa' WHERE id = 1");
-    topology.startAgent("eu-west");
-    topology.startAgent("sa-east");
-    topology.awaitReady(Duration.ofMinutes(1));
-    topology.awaitQuiescence(Duration.ofMinutes(2));
-    topology.assertConverged();
+    createConflicts(topology);
 
     for (String region : List.of("eu-west", "us-east")) {
       assertThat(ids(region, "true")).as(region + " logged conflicts").isNotEmpty();
@@ -252,6 +225,42 @@ class ConflictsIT {
       follow.join(10_000);
     }
     assertThat(follow.isAlive()).isFalse();
+  }
+
+  /**
+   * Makes conflicts of several types on items and accounts: eu-west and sa-east write the same rows
+   * while their agents are stopped (sa-east later, so under lww its writes are the later ones),
+   * then both agents start again and every region converges.
+   */
+  static void createConflicts(Topology topology) throws Exception {
+    topology
+        .db("eu-west")
+        .execute(
+            "INSERT INTO items (id, name) SELECT g, 'base' FROM generate_series(1, 6) g",
+            "INSERT INTO accounts (id, email, note) VALUES (1, 'a@example.com', 'base')");
+    topology.awaitQuiescence(Duration.ofMinutes(1));
+    topology.stopAgent("eu-west");
+    topology.stopAgent("sa-east");
+    // eu-west first, sa-east later: under lww sa-east's writes are the later ones.
+    topology
+        .db("eu-west")
+        .execute(
+            "UPDATE items SET name = 'eu' WHERE id IN (1, 2, 4)",
+            "DELETE FROM items WHERE id = 3",
+            "UPDATE accounts SET note = 'eu' WHERE id = 1");
+    Thread.sleep(20);
+    topology
+        .db("sa-east")
+        .execute(
+            "UPDATE items SET name = 'sa' WHERE id IN (1, 3)",
+            "UPDATE items SET qty = qty + 5 WHERE id = 2",
+            "DELETE FROM items WHERE id = 4",
+            "UPDATE accounts SET note = 'sa' WHERE id = 1");
+    topology.startAgent("eu-west");
+    topology.startAgent("sa-east");
+    topology.awaitReady(Duration.ofMinutes(1));
+    topology.awaitQuiescence(Duration.ofMinutes(2));
+    topology.assertConverged();
   }
 
   private List<Long> ids(String region, String where) throws Exception {

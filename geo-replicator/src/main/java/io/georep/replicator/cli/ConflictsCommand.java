@@ -70,6 +70,13 @@ final class ConflictsCommand implements Callable<Integer> {
   Format format = new Format();
 
   @Option(
+      names = "--latest",
+      description =
+          "Show the newest rows that match (the last --limit of them, still oldest first) instead"
+              + " of the first ones.")
+  boolean latest;
+
+  @Option(
       names = "--follow",
       description =
           "After the matching rows, keep printing new ones as they are logged (like tail -f),"
@@ -172,7 +179,7 @@ final class ConflictsCommand implements Callable<Integer> {
       return GeorepCommand.load(spec, config);
     }
 
-    ConflictQuery query(int defaultLimit) {
+    ConflictQuery query(int defaultLimit, boolean latest) {
       return ConflictFilter.of(
           table,
           types,
@@ -181,6 +188,7 @@ final class ConflictsCommand implements Callable<Integer> {
           key,
           after,
           limit == null ? defaultLimit : limit,
+          latest,
           Instant.now());
     }
   }
@@ -194,7 +202,7 @@ final class ConflictsCommand implements Callable<Integer> {
     ConflictQuery query;
     Duration poll;
     try {
-      query = filters.query(ConflictFilter.DEFAULT_LIMIT);
+      query = filters.query(ConflictFilter.DEFAULT_LIMIT, latest);
       poll = AgentKeys.parseDuration(interval);
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
@@ -209,7 +217,8 @@ final class ConflictsCommand implements Callable<Integer> {
       long last = query.afterId();
       int shown = 0;
       while (true) {
-        List<LoggedConflict> rows = connector.readConflicts(c, query.after(last));
+        List<LoggedConflict> rows =
+            connector.readConflicts(c, (shown == 0 ? query : query.first()).after(last));
         for (LoggedConflict row : rows) {
           out.println(
               format.json
@@ -311,7 +320,7 @@ final class ConflictsCommand implements Callable<Integer> {
       }
       ConflictQuery query;
       try {
-        query = filters.query(ConflictQuery.MAX_LIMIT);
+        query = filters.query(ConflictQuery.MAX_LIMIT, false);
       } catch (IllegalArgumentException e) {
         throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
       }
@@ -334,15 +343,7 @@ final class ConflictsCommand implements Callable<Integer> {
         int page = Math.min(query.limit(), 10_000);
         long last = query.afterId();
         while (rows.size() < query.limit()) {
-          ConflictQuery q =
-              new ConflictQuery(
-                  query.table(),
-                  query.types(),
-                  query.since(),
-                  query.until(),
-                  query.key(),
-                  last,
-                  Math.min(page, query.limit() - rows.size()));
+          ConflictQuery q = query.after(last).limit(Math.min(page, query.limit() - rows.size()));
           List<LoggedConflict> got = connector.readConflicts(c, q);
           rows.addAll(got);
           if (got.size() < q.limit()) {

@@ -8,7 +8,7 @@ import java.util.Optional;
 /**
  * A filter over a region's conflict log ({@link Connector#readConflicts}): every condition given
  * must hold; rows come in log order ({@code id} ascending), after {@code afterId}, at most {@code
- * limit} of them. Immutable and thread-safe.
+ * limit} of them: the first ones, or with {@code latest} the last ones. Immutable and thread-safe.
  *
  * @param table a table as {@code schema.name}, or a bare name matching that name in any schema;
  *     empty for every table
@@ -19,6 +19,7 @@ import java.util.Optional;
  *     row
  * @param afterId only rows with a greater id (0 for all); {@code --follow} and paging use it
  * @param limit the most rows returned, at least 1
+ * @param latest whether to return the last {@code limit} matching rows rather than the first
  */
 public record ConflictQuery(
     Optional<String> table,
@@ -27,7 +28,8 @@ public record ConflictQuery(
     Optional<Instant> until,
     Optional<String> key,
     long afterId,
-    int limit) {
+    int limit,
+    boolean latest) {
   /** The largest page. */
   public static final int MAX_LIMIT = 100_000;
 
@@ -61,7 +63,27 @@ public record ConflictQuery(
         Optional.empty(),
         Optional.empty(),
         0,
-        limit);
+        limit,
+        false);
+  }
+
+  /**
+   * Returns this filter for the first matching rows (not the latest), as a follower polls.
+   *
+   * @return the filter
+   */
+  public ConflictQuery first() {
+    return new ConflictQuery(table, types, since, until, key, afterId, limit, false);
+  }
+
+  /**
+   * Returns this filter with another page size.
+   *
+   * @param rows the most rows returned
+   * @return the filter
+   */
+  public ConflictQuery limit(int rows) {
+    return new ConflictQuery(table, types, since, until, key, afterId, rows, latest);
   }
 
   /**
@@ -71,6 +93,6 @@ public record ConflictQuery(
    * @return the filter
    */
   public ConflictQuery after(long id) {
-    return new ConflictQuery(table, types, since, until, key, id, limit);
+    return new ConflictQuery(table, types, since, until, key, id, limit, latest);
   }
 }

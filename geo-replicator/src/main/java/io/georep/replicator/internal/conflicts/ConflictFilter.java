@@ -41,6 +41,7 @@ public final class ConflictFilter {
    *     42}, {@code abc}), or null
    * @param after only rows with a greater id
    * @param limit the most rows, or null for {@value #DEFAULT_LIMIT}
+   * @param latest whether the last {@code limit} rows are wanted rather than the first
    * @param now the time ages count back from
    * @return the query
    * @throws IllegalArgumentException naming the option and its value, with the accepted forms
@@ -53,6 +54,7 @@ public final class ConflictFilter {
       String key,
       long after,
       Integer limit,
+      boolean latest,
       Instant now) {
     Optional<String> t = Optional.empty();
     if (table != null && !table.isBlank()) {
@@ -86,7 +88,7 @@ public final class ConflictFilter {
           "limit must be between 1 and " + ConflictQuery.MAX_LIMIT + ", got " + n);
     }
     return new ConflictQuery(
-        t, tags, time("since", since, now), time("until", until, now), key(key), after, n);
+        t, tags, time("since", since, now), time("until", until, now), key(key), after, n, latest);
   }
 
   private static Optional<Instant> time(String option, String text, Instant now) {

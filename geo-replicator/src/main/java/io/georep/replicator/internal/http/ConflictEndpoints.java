@@ -25,10 +25,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code GET /api/conflicts?table=…&type=…&since=…&until=…&key=…&after=…&limit=…}: rows of the
- * region's conflict log as {@code georep conflicts --json} shows them, in a JSON document {@code
- * {"region", "conflicts": […], "next"}} where {@code next} is the {@code after} that pages on (or
- * polls for new rows). The filter words are the command's. Reads run on a pool of their own
+ * {@code GET /api/conflicts?table=…&type=…&since=…&until=…&key=…&after=…&limit=…&latest=true}: rows
+ * of the region's conflict log as {@code georep conflicts --json} shows them, in a JSON document
+ * {@code {"region", "conflicts": […], "next"}} where {@code next} is the {@code after} that pages
+ * on (or polls for new rows). The filter words are the command's. Reads run on a pool of their own
  * ({@value #THREADS} threads, {@value #QUEUE} queued, 503 beyond), each on a connection of its own
  * that is closed after the read, so a slow database never delays {@code /health} or {@code
  * /metrics}.
@@ -127,6 +127,7 @@ final class ConflictEndpoints implements AutoCloseable {
             q.get("key"),
             after,
             limit,
+            Boolean.parseBoolean(q.getOrDefault("latest", "false")),
             Instant.now());
     Connector connector = Connectors.forUrl(database.jdbcUrl());
     List<LoggedConflict> rows;

@@ -6,6 +6,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.georep.connector.spi.RegionDatabase;
 import io.georep.replicator.AgentSettings;
+import io.georep.replicator.internal.metrics.AgentMetrics;
 import io.georep.replicator.internal.status.StatusView;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -17,7 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.function.Supplier;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,7 +27,8 @@ import org.slf4j.LoggerFactory;
  * {@code /health} (liveness and readiness JSON; 200 when ready, 503 otherwise), {@code
  * /health/live} (always 200 while the process serves), {@code /api/status} (JSON) and the
  * consistency controls ({@link ConsistencyEndpoints}) and the conflict log ({@link
- * ConflictEndpoints}). Binds {@code http.host} (loopback by default).
+ * ConflictEndpoints}) and the dashboard ({@link DashboardEndpoints}, {@code /ui/}). Binds {@code
+ * http.host} (loopback by default).
  */
 public final class StatusServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(StatusServer.class);
@@ -37,16 +39,19 @@ public final class StatusServer implements AutoCloseable {
   private final ExecutorService executor;
   private final ConsistencyEndpoints consistency;
   private final ConflictEndpoints conflicts;
+  private final DashboardEndpoints dashboard;
 
   private StatusServer(
       HttpServer server,
       ExecutorService executor,
       ConsistencyEndpoints consistency,
-      ConflictEndpoints conflicts) {
+      ConflictEndpoints conflicts,
+      DashboardEndpoints dashboard) {
     this.server = server;
     this.executor = executor;
     this.consistency = consistency;
     this.conflicts = conflicts;
+    this.dashboard = dashboard;
   }
 
   /**
@@ -54,7 +59,8 @@ public final class StatusServer implements AutoCloseable {
    *
    * @param http the settings
    * @param view the status source
-   * @param metrics the Prometheus scrape
+   * @param metrics the agent's meters: the Prometheus scrape and the dashboard's counts
+   * @param clock the wall clock of the dashboard's history
    * @param database the region's database, for the consistency endpoints
    * @param settings the agent's settings: the database the conflict log is read from
    * @return the server
@@ -63,14 +69,15 @@ public final class StatusServer implements AutoCloseable {
   public static StatusServer start(
       AgentSettings.Http http,
       StatusView view,
-      Supplier<String> metrics,
+      AgentMetrics metrics,
+      LongSupplier clock,
       RegionDatabase database,
       AgentSettings settings) {
     try {
       HttpServer server = HttpServer.create(new InetSocketAddress(http.host(), http.port()), 16);
       server.createContext(
           "/metrics",
-          ex -> respond(ex, 200, "text/plain; version=0.0.4; charset=utf-8", metrics.get()));
+          ex -> respond(ex, 200, "text/plain; version=0.0.4; charset=utf-8", metrics.scrape()));
       server.createContext(
           "/health/live",
           ex -> respond(ex, 200, "application/json", json(Map.of("status", "UP", "live", true))));
@@ -91,6 +98,8 @@ public final class StatusServer implements AutoCloseable {
       ConflictEndpoints conflicts =
           new ConflictEndpoints(settings.database(), settings.region().name());
       conflicts.register(server);
+      DashboardEndpoints dashboard = new DashboardEndpoints(view, metrics, clock);
+      dashboard.register(server);
       ExecutorService executor =
           Executors.newFixedThreadPool(
               2,
@@ -101,7 +110,7 @@ public final class StatusServer implements AutoCloseable {
               });
       server.setExecutor(executor);
       server.start();
-      return new StatusServer(server, executor, consistency, conflicts);
+      return new StatusServer(server, executor, consistency, conflicts, dashboard);
     } catch (IOException e) {
       throw new UncheckedIOException(
           "cannot serve HTTP on "
@@ -155,6 +164,7 @@ public final class StatusServer implements AutoCloseable {
     executor.shutdownNow();
     consistency.close();
     conflicts.close();
+    dashboard.close();
   }
 
   /**

@@ -453,6 +453,25 @@ public final class AgentMetrics {
   }
 
   /**
+   * Returns conflicts counted since start, by resolver (as the {@code resolver} tag of {@code
+   * georep_conflicts_total} names it), then type.
+   *
+   * @return the counts
+   */
+  public Map<String, Map<String, Long>> conflictCountsByResolver() {
+    Map<String, Map<String, Long>> out = new java.util.TreeMap<>();
+    counters.forEach(
+        (key, counter) -> {
+          if (key.startsWith("conflicts|")) {
+            String[] parts = key.split("\\|", -1);
+            out.computeIfAbsent(parts[3], r -> new java.util.TreeMap<>())
+                .merge(parts[2], (long) counter.count(), Long::sum);
+          }
+        });
+    return out;
+  }
+
+  /**
    * Registers a queue-depth gauge.
    *
    * @param queue the queue's name ({@code gate}, {@code ready}, {@code in-flight}, {@code ship})

@@ -65,7 +65,7 @@ public final class ConflictLogRows {
       sql.append(" AND row_key = ?::jsonb");
       args.add(query.key().get());
     }
-    sql.append(" ORDER BY id LIMIT ?");
+    sql.append(query.latest() ? " ORDER BY id DESC LIMIT ?" : " ORDER BY id LIMIT ?");
     args.add(query.limit());
     List<LoggedConflict> rows = new ArrayList<>();
     try (PreparedStatement select = connection.prepareStatement(sql.toString())) {
@@ -92,6 +92,9 @@ public final class ConflictLogRows {
                   Optional.ofNullable(rs.getString(13))));
         }
       }
+    }
+    if (query.latest()) {
+      java.util.Collections.reverse(rows);
     }
     return rows;
   }
