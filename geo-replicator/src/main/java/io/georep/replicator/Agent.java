@@ -7,9 +7,11 @@ import io.georep.connector.spi.RegionDatabase;
 import io.georep.replicator.internal.AgentGuardian;
 import io.georep.replicator.internal.http.StatusServer;
 import io.georep.replicator.internal.metrics.AgentMetrics;
+import io.georep.replicator.internal.metrics.AgentTracing;
 import io.georep.replicator.internal.status.AgentState;
 import io.georep.replicator.internal.status.StatusView;
 import io.georep.vectorclock.VersionVector;
+import io.opentelemetry.api.OpenTelemetry;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
@@ -70,9 +72,28 @@ public final class Agent implements AutoCloseable {
    */
   public static Agent start(AgentSettings settings) {
     Objects.requireNonNull(settings, "settings");
+    return start(settings, AgentTracing.from(settings));
+  }
+
+  /**
+   * Starts an agent whose traces go through an OpenTelemetry instance of the caller's (an
+   * application that embeds the agent, or a test with an in-memory exporter) instead of {@code
+   * tracing.*}; the instance's own sampler decides which local transactions are traced.
+   *
+   * @param settings the settings; never null
+   * @param openTelemetry the instance; not closed by the agent
+   * @return the running agent
+   * @throws java.io.UncheckedIOException if the HTTP endpoint cannot bind its port
+   */
+  public static Agent start(AgentSettings settings, OpenTelemetry openTelemetry) {
+    Objects.requireNonNull(settings, "settings");
+    return start(settings, AgentTracing.of(openTelemetry, settings.region()));
+  }
+
+  private static Agent start(AgentSettings settings, AgentTracing tracing) {
     LongSupplier clock = System::currentTimeMillis;
     AgentState state = new AgentState(clock);
-    AgentMetrics metrics = new AgentMetrics(settings.region(), clock, state);
+    AgentMetrics metrics = new AgentMetrics(settings.region(), clock, state, tracing);
     for (AgentSettings.Region r : settings.remoteRegions()) {
       metrics.registerOrigin(
           r.name(), state.origin(r.name()), clock, settings.control().regionTimeout());

@@ -1155,6 +1155,13 @@ public final class AgentConfig {
                       AgentKeys.HTTP_ENABLED.from(values),
                       AgentKeys.HTTP_HOST.from(values),
                       AgentKeys.HTTP_PORT.from(values)));
+      AgentSettings.Tracing tracing =
+          record(
+              "tracing",
+              () ->
+                  new AgentSettings.Tracing(
+                      AgentKeys.TRACING_OTLP_ENDPOINT.from(values),
+                      Double.parseDouble(AgentKeys.TRACING_SAMPLE_RATIO.from(values))));
       if (!problems.isEmpty()) {
         return null;
       }
@@ -1170,7 +1177,8 @@ public final class AgentConfig {
                   shipping,
                   apply,
                   control,
-                  http));
+                  http,
+                  tracing));
     }
 
     /** Builds one settings record; its validation messages (naming keys) become problems. */

@@ -686,8 +686,9 @@ public final class AgentKeys {
           "true",
           "`true`, `false`",
           null,
-          "serve `/metrics`, `/health`, `/api/status` and the consistency endpoints"
-              + " (`/api/session-token`, `/api/wait-for`, `/api/wait-replicated`; docs/consistency.md)");
+          "serve the dashboard (`/ui/`; docs/dashboard.md), `/metrics`, `/health`, `/api/status`,"
+              + " `/api/conflicts` and the consistency endpoints (`/api/session-token`,"
+              + " `/api/wait-for`, `/api/wait-replicated`; docs/consistency.md)");
 
   /** {@code http.host}. */
   public static final Key<String> HTTP_HOST =
@@ -708,6 +709,32 @@ public final class AgentKeys {
           "0–65535",
           range(0, 65_535, "0 to 65535"),
           "port (`0`: any free port)");
+
+  /** {@code tracing.otlp.endpoint}. */
+  public static final Key<String> TRACING_OTLP_ENDPOINT =
+      new Key<>(
+          "tracing.otlp.endpoint",
+          Type.STRING,
+          null,
+          "none: tracing off",
+          "an http(s) URL",
+          "OpenTelemetry traces of sampled transactions (capture, ship, receive, causal gate,"
+              + " apply), sent over OTLP/HTTP to this URL, such as"
+              + " `http://127.0.0.1:4318/v1/traces` (docs/dashboard.md)",
+          null,
+          false,
+          pattern("https?://\\S+", "an http:// or https:// URL"));
+
+  /** {@code tracing.sample.ratio}. */
+  public static final Key<String> TRACING_SAMPLE_RATIO =
+      key(
+          "tracing.sample.ratio",
+          Type.STRING,
+          "0.01",
+          "0–1",
+          pattern("0(\\.[0-9]+)?|1(\\.0+)?|\\.[0-9]+", "a number from 0 to 1"),
+          "the share of local transactions traced; the regions that apply one trace it when"
+              + " its origin did");
 
   /**
    * Every key of {@code agent.yaml}, in documentation order: the scalar keys, and the structural
@@ -751,7 +778,9 @@ public final class AgentKeys {
           CONTROL_MAX_LAG,
           HTTP_ENABLED,
           HTTP_HOST,
-          HTTP_PORT);
+          HTTP_PORT,
+          TRACING_OTLP_ENDPOINT,
+          TRACING_SAMPLE_RATIO);
 
   private static Object parseDefault(Type type, String text) {
     return switch (type) {

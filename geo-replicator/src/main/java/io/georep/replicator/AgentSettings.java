@@ -44,7 +44,8 @@ public record AgentSettings(
     Shipping shipping,
     Apply apply,
     Control control,
-    Http http) {
+    Http http,
+    Tracing tracing) {
 
   /**
    * Validates the settings.
@@ -93,6 +94,9 @@ public record AgentSettings(
     if (http == null) {
       problems.add("http is required");
     }
+    if (tracing == null) {
+      problems.add("tracing is required");
+    }
     if (!problems.isEmpty()) {
       throw new IllegalArgumentException(
           "invalid agent settings:\n  - " + String.join("\n  - ", problems));
@@ -120,7 +124,8 @@ public record AgentSettings(
         Shipping.DEFAULT,
         Apply.DEFAULT,
         Control.DEFAULT,
-        Http.DEFAULT);
+        Http.DEFAULT,
+        Tracing.DEFAULT);
   }
 
   /**
@@ -160,31 +165,42 @@ public record AgentSettings(
   /** Returns a copy with other topic settings. */
   public AgentSettings withTopics(Topics t) {
     return new AgentSettings(
-        region, database, publications, regions, t, shipping, apply, control, http);
+        region, database, publications, regions, t, shipping, apply, control, http, tracing);
   }
 
   /** Returns a copy with other shipping settings. */
   public AgentSettings withShipping(Shipping s) {
     return new AgentSettings(
-        region, database, publications, regions, topics, s, apply, control, http);
+        region, database, publications, regions, topics, s, apply, control, http, tracing);
   }
 
   /** Returns a copy with other apply settings. */
   public AgentSettings withApply(Apply a) {
     return new AgentSettings(
-        region, database, publications, regions, topics, shipping, a, control, http);
+        region, database, publications, regions, topics, shipping, a, control, http, tracing);
   }
 
   /** Returns a copy with other control settings. */
   public AgentSettings withControl(Control c) {
     return new AgentSettings(
-        region, database, publications, regions, topics, shipping, apply, c, http);
+        region, database, publications, regions, topics, shipping, apply, c, http, tracing);
   }
 
   /** Returns a copy with other HTTP settings. */
   public AgentSettings withHttp(Http h) {
     return new AgentSettings(
-        region, database, publications, regions, topics, shipping, apply, control, h);
+        region, database, publications, regions, topics, shipping, apply, control, h, tracing);
+  }
+
+  /**
+   * Returns these settings with other tracing settings.
+   *
+   * @param t the tracing settings
+   * @return the settings
+   */
+  public AgentSettings withTracing(Tracing t) {
+    return new AgentSettings(
+        region, database, publications, regions, topics, shipping, apply, control, http, t);
   }
 
   /** Returns the settings without secrets. */
@@ -638,6 +654,45 @@ public record AgentSettings(
       if (!problems.isEmpty()) {
         throw new IllegalArgumentException(String.join("; ", problems));
       }
+    }
+  }
+
+  /**
+   * OpenTelemetry traces ({@code tracing.*}): off unless an OTLP endpoint is set.
+   *
+   * @param otlpEndpoint {@code tracing.otlp.endpoint}: the OTLP/HTTP traces URL; null for off
+   * @param sampleRatio {@code tracing.sample.ratio}: the share of local transactions traced
+   */
+  public record Tracing(String otlpEndpoint, double sampleRatio) {
+    /** Tracing off, with the default ratio. */
+    public static final Tracing DEFAULT =
+        new Tracing(null, Double.parseDouble(AgentKeys.TRACING_SAMPLE_RATIO.defaultValue()));
+
+    /**
+     * Validates the tracing settings.
+     *
+     * @throws IllegalArgumentException naming each invalid key
+     */
+    public Tracing {
+      List<String> problems = new ArrayList<>();
+      if (otlpEndpoint != null) {
+        AgentKeys.check(problems, AgentKeys.TRACING_OTLP_ENDPOINT, otlpEndpoint);
+      }
+      if (!(sampleRatio >= 0 && sampleRatio <= 1)) {
+        problems.add("tracing.sample.ratio must be a number from 0 to 1, got " + sampleRatio);
+      }
+      if (!problems.isEmpty()) {
+        throw new IllegalArgumentException(String.join("; ", problems));
+      }
+    }
+
+    /**
+     * Tells whether traces are exported.
+     *
+     * @return whether an endpoint is set
+     */
+    public boolean enabled() {
+      return otlpEndpoint != null;
     }
   }
 }

@@ -175,6 +175,12 @@ class AgentConfigTest {
             "out-of-range.yaml:14:12: 'apply.workers' must be 1 to 64, found '100' — write a"
                 + " value in that range, or remove the key for the default (4)"),
         of(
+            "sample-ratio-over-one",
+            BASE + "tracing.sample.ratio: '1.5'\n",
+            "sample-ratio-over-one.yaml:13:23: 'tracing.sample.ratio' must be a number from 0 to"
+                + " 1, found '1.5' — write a value in that range, or remove the key for the"
+                + " default (0.01)"),
+        of(
             "too-large-for-an-int",
             BASE + "http.port: 99999999999\n",
             "too-large-for-an-int.yaml:13:12: 'http.port' must be a whole number, found the"
@@ -514,6 +520,21 @@ class AgentConfigTest {
     assertThat(s.apply()).isEqualTo(AgentSettings.Apply.DEFAULT);
     assertThat(s.control()).isEqualTo(AgentSettings.Control.DEFAULT);
     assertThat(s.http()).isEqualTo(AgentSettings.Http.DEFAULT);
+    assertThat(s.tracing()).isEqualTo(AgentSettings.Tracing.DEFAULT);
+    assertThat(s.tracing().enabled()).isFalse();
+  }
+
+  @Test
+  void load_tracing_endpointAndRatio() throws IOException {
+    AgentSettings s =
+        load(
+            BASE
+                + "tracing:\n  otlp.endpoint: http://127.0.0.1:4318/v1/traces\n"
+                + "  sample.ratio: 0.25\n");
+
+    assertThat(s.tracing())
+        .isEqualTo(new AgentSettings.Tracing("http://127.0.0.1:4318/v1/traces", 0.25));
+    assertThat(s.tracing().enabled()).isTrue();
   }
 
   @Test

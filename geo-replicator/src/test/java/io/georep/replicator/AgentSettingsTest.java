@@ -81,7 +81,8 @@ class AgentSettingsTest {
                     AgentSettings.Shipping.DEFAULT,
                     AgentSettings.Apply.DEFAULT,
                     AgentSettings.Control.DEFAULT,
-                    AgentSettings.Http.DEFAULT))
+                    AgentSettings.Http.DEFAULT,
+                    AgentSettings.Tracing.DEFAULT))
         .hasMessageContaining("region is required")
         .hasMessageContaining("publications must name at least one")
         .hasMessageContaining("regions must list every region");

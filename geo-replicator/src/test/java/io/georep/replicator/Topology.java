@@ -129,6 +129,8 @@ final class Topology implements AutoCloseable {
     this.customize = customize;
   }
 
+  private io.opentelemetry.api.OpenTelemetry openTelemetry;
+
   static Publication publication() {
     return Replicated.WORKLOAD.parsed();
   }
@@ -298,10 +300,19 @@ final class Topology implements AutoCloseable {
     return customize.apply(s);
   }
 
+  /**
+   * Makes the agents started from now on trace through this OpenTelemetry instance.
+   *
+   * @param openTelemetry the instance, or null for the settings' tracing
+   */
+  void tracing(io.opentelemetry.api.OpenTelemetry openTelemetry) {
+    this.openTelemetry = openTelemetry;
+  }
+
   Agent startAgent(String region) {
     AgentSettings s = settingsOf(region);
     settings.put(region, s);
-    Agent agent = Agent.start(s);
+    Agent agent = openTelemetry == null ? Agent.start(s) : Agent.start(s, openTelemetry);
     agents.put(region, agent);
     return agent;
   }

@@ -2,6 +2,7 @@ package io.georep.replicator.internal.apply;
 
 import io.georep.connector.SourceTransaction;
 import io.georep.connector.spi.PositionedTransaction;
+import io.georep.replicator.internal.metrics.AgentTracing;
 import io.georep.vectorclock.ReplicaId;
 import java.util.List;
 
@@ -18,6 +19,14 @@ final class Entry {
   /** When the scheduler admitted it ({@link System#nanoTime()}): the start of apply latency. */
   final long admittedNanos = System.nanoTime();
 
+  /**
+   * For a traced transaction: when it was admitted, passed its gate, went to a worker (epoch ns).
+   */
+  long admittedEpochNanos;
+
+  long gatePassedEpochNanos;
+  long dispatchedEpochNanos;
+
   long passed = -1;
   int waitingKeys;
   int attempts;
@@ -32,6 +41,22 @@ final class Entry {
     this.admission = admission;
     this.keys = keys;
     this.worker = worker;
+    if (received.trace() != null) {
+      admittedEpochNanos = AgentTracing.epochNanos();
+    }
+  }
+
+  /** Stamps a traced transaction's step with the time, for its spans. */
+  void gatePassed() {
+    if (received.trace() != null) {
+      gatePassedEpochNanos = AgentTracing.epochNanos();
+    }
+  }
+
+  void dispatched() {
+    if (received.trace() != null) {
+      dispatchedEpochNanos = AgentTracing.epochNanos();
+    }
   }
 
   /** Whether it was shipped in fragments: applied alone, in parts, from disk. */

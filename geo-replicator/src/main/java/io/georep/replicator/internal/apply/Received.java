@@ -14,13 +14,41 @@ import java.util.Objects;
  * @param weightKib the window permits (KiB of estimated heap) the receiver took for it
  * @param parts for a transaction shipped in fragments: its fragments on disk, and {@code
  *     transaction} is its identity without changes; null for a transaction received whole
+ * @param trace its trace context and arrival, when its origin traced it; else null
  */
 public record Received(
     SourceTransaction transaction,
     long previousSeq,
     long offset,
     int weightKib,
-    FragmentSpill parts) {
+    FragmentSpill parts,
+    Trace trace) {
+  /**
+   * A traced transaction's link to its origin's trace.
+   *
+   * @param traceparent the W3C trace context of the origin's ship span
+   * @param receivedEpochNanos when its record arrived here
+   */
+  public record Trace(String traceparent, long receivedEpochNanos) {}
+
+  /**
+   * A transaction without a trace.
+   *
+   * @param transaction the transaction
+   * @param previousSeq its predecessor
+   * @param offset its record's offset
+   * @param weightKib its window permits
+   * @param parts its fragments on disk, or null
+   */
+  public Received(
+      SourceTransaction transaction,
+      long previousSeq,
+      long offset,
+      int weightKib,
+      FragmentSpill parts) {
+    this(transaction, previousSeq, offset, weightKib, parts, null);
+  }
+
   /**
    * A transaction received whole.
    *
@@ -30,7 +58,7 @@ public record Received(
    * @param weightKib its window permits
    */
   public Received(SourceTransaction transaction, long previousSeq, long offset, int weightKib) {
-    this(transaction, previousSeq, offset, weightKib, null);
+    this(transaction, previousSeq, offset, weightKib, null, null);
   }
 
   /** Returns its row changes: those it carries, or those of its fragments on disk. */

@@ -311,6 +311,7 @@ final class Schedule {
 
   private void pass(Entry e) {
     e.passedGate = true;
+    e.gatePassed();
     e.passed = passes++;
     pastGate.add(e.passed);
     if (exclusive != null) {
@@ -368,6 +369,7 @@ final class Schedule {
       }
       for (Entry e : group) {
         e.inFlight = true;
+        e.dispatched();
       }
       busy[w] = true;
       out.add(new Dispatch(w, List.copyOf(group)));

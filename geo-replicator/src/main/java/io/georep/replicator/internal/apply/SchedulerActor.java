@@ -8,6 +8,7 @@ import io.georep.replicator.AgentSettings;
 import io.georep.replicator.internal.RetryBudget;
 import io.georep.replicator.internal.UnclassifiedFailure;
 import io.georep.replicator.internal.metrics.AgentMetrics;
+import io.georep.replicator.internal.metrics.AgentTracing;
 import io.georep.replicator.internal.receive.ReceiverActor;
 import io.georep.replicator.internal.status.AgentState;
 import io.georep.replicator.internal.status.StatusView;
@@ -461,6 +462,20 @@ public final class SchedulerActor {
       metrics.applied(e.origin(), 1, e.received.changeCount());
       metrics.visible(
           e.origin(), wall - e.tx().commitTimestamp().wallTimeMillis(), nanos - e.admittedNanos);
+      if (e.received.trace() != null) {
+        metrics
+            .tracing()
+            .applied(
+                e.origin(),
+                e.seq(),
+                e.received.changeCount(),
+                new AgentTracing.Received(
+                    e.received.trace().traceparent(),
+                    e.received.trace().receivedEpochNanos(),
+                    e.admittedEpochNanos,
+                    e.gatePassedEpochNanos,
+                    e.dispatchedEpochNanos));
+      }
       state.origin(e.origin()).transactionsApplied.incrementAndGet();
       if (e.received.changeCount() > 0 || e.received.parts() != null) {
         state.changingTransactionsApplied.incrementAndGet();

@@ -47,6 +47,7 @@ public final class AgentMetrics {
   private final Timer applyBatch;
   private final Map<String, Timer> latencies = new ConcurrentHashMap<>();
   private final JvmGcMetrics gc = new JvmGcMetrics();
+  private final AgentTracing tracing;
 
   /**
    * The service-level buckets of every latency histogram: {@code le} buckets a dashboard reads as
@@ -74,6 +75,20 @@ public final class AgentMetrics {
    * @param state the agent's state, read by the lag gauges
    */
   public AgentMetrics(ReplicaId region, LongSupplier clock, AgentState state) {
+    this(region, clock, state, AgentTracing.off());
+  }
+
+  /**
+   * Creates the meters of one agent, with its traces.
+   *
+   * @param region the agent's region, a common tag
+   * @param clock the wall clock for "seconds behind" gauges
+   * @param state the agent's state, read by the lag gauges
+   * @param tracing the agent's traces (closed with the meters)
+   */
+  public AgentMetrics(
+      ReplicaId region, LongSupplier clock, AgentState state, AgentTracing tracing) {
+    this.tracing = tracing;
     this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     this.region = region.name();
     registry.config().commonTags("region", this.region);
@@ -396,10 +411,23 @@ public final class AgentMetrics {
         .record(Duration.ofNanos(Math.max(0, receiveToApplyNanos)));
   }
 
-  /** Releases what the JVM meters hold (the GC notification listeners) and the registry. */
+  /**
+   * Returns the agent's traces, which travel with its meters to every stage.
+   *
+   * @return the tracing (possibly off)
+   */
+  public AgentTracing tracing() {
+    return tracing;
+  }
+
+  /**
+   * Releases what the JVM meters hold (the GC notification listeners), the registry, and flushes
+   * the traces.
+   */
   public void close() {
     gc.close();
     registry.close();
+    tracing.close();
   }
 
   /**

@@ -14,6 +14,7 @@ import io.georep.replicator.internal.UnclassifiedFailure;
 import io.georep.replicator.internal.apply.Received;
 import io.georep.replicator.internal.apply.Window;
 import io.georep.replicator.internal.metrics.AgentMetrics;
+import io.georep.replicator.internal.metrics.AgentTracing;
 import io.georep.replicator.internal.status.AgentState;
 import io.georep.replicator.internal.transport.KafkaClients;
 import io.georep.replicator.internal.transport.StreamRecords;
@@ -25,6 +26,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.function.Consumer;
@@ -331,6 +333,11 @@ public final class StreamReceiver implements Runnable {
       transactions = batch.transactions();
     }
     List<Received> out = new ArrayList<>();
+    Map<Long, String> traces =
+        metrics.tracing().enabled()
+            ? AgentTracing.parse(StreamRecords.header(record.headers(), AgentTracing.HEADER))
+            : Map.of();
+    long arrived = traces.isEmpty() ? 0 : AgentTracing.epochNanos();
     for (SourceTransaction tx : transactions) {
       SourceTransaction filtered = filter(tx);
       int weight = window.weight(filtered);
@@ -346,7 +353,15 @@ public final class StreamReceiver implements Runnable {
           return false;
         }
       }
-      out.add(new Received(filtered, Received.predecessor(tx), record.offset(), weight, null));
+      String traceparent = traces.get(tx.seq());
+      out.add(
+          new Received(
+              filtered,
+              Received.predecessor(tx),
+              record.offset(),
+              weight,
+              null,
+              traceparent == null ? null : new Received.Trace(traceparent, arrived)));
     }
     if (!out.isEmpty()) {
       sink.accept(out);

@@ -11,11 +11,13 @@ import io.georep.replicator.codec.WireBatch;
 import io.georep.replicator.internal.TransactionSize;
 import io.georep.replicator.internal.UnclassifiedFailure;
 import io.georep.replicator.internal.metrics.AgentMetrics;
+import io.georep.replicator.internal.metrics.AgentTracing;
 import io.georep.replicator.internal.status.AgentState;
 import io.georep.replicator.internal.transport.FragmentSpill;
 import io.georep.replicator.internal.transport.StreamRecords;
 import io.georep.vectorclock.GeorepException;
 import io.georep.vectorclock.RetriableGeorepException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -24,6 +26,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.internals.RecordHeader;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -383,13 +387,24 @@ public final class Shipper implements FragmentHandler, AutoCloseable {
     for (int i = 0; i < commits.length; i++) {
       commits[i] = batch.get(i).commitTimestamp().wallTimeMillis();
     }
+    AgentTracing.Shipment traced =
+        endsTransactions
+            ? metrics.tracing().ship(batch, topic)
+            : metrics.tracing().ship(List.of(), topic);
+    List<Header> headers = StreamRecords.headers(wire);
+    if (traced.header() != null) {
+      headers = new ArrayList<>(headers);
+      headers.add(
+          new RecordHeader(AgentTracing.HEADER, traced.header().getBytes(StandardCharsets.UTF_8)));
+    }
     ProducerRecord<byte[], byte[]> record =
-        new ProducerRecord<>(topic, 0, (byte[]) null, frame, StreamRecords.headers(wire));
+        new ProducerRecord<>(topic, 0, (byte[]) null, frame, headers);
     int n = endsTransactions ? batch.size() : 0;
     java.util.concurrent.Future<?> unused =
         producer.send(
             record,
             (metadata, error) -> {
+              traced.done(error);
               if (error != null) {
                 fail(
                     new RetriableGeorepException(
