@@ -42,7 +42,7 @@ import org.openqa.selenium.logging.LoggingPreferences;
  * conflict counts per type equal the agent's {@code georep_conflicts_total} meters, a conflict
  * logged while the page is open appears within a few refresh intervals, and the browser's console
  * shows no error. A screenshot is saved as {@code target/dashboard.png} (and, with {@code
- * -Dgeorep.dashboard.screenshot=PATH}, copied there, which is how docs/dashboard.md's is made).
+ * -Dgeorep.dashboard.screenshot=PATH}, copied there) for review.
  *
  * <p>Skipped where Debian's packages {@code chromium} and {@code chromium-driver} are not installed
  * ({@code .ci/run} installs them).

@@ -241,8 +241,9 @@ final class DemoCluster {
       print.accept(
           String.format(
               Locale.ROOT,
-              "  %-9s %s/metrics  %s/health  %s/api/status",
+              "  %-9s dashboard %s/  %s/metrics  %s/health  %s/api/status",
               region,
+              base,
               base,
               base,
               base));

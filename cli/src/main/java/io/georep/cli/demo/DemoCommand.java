@@ -31,7 +31,7 @@ import picocli.CommandLine.Spec;
           + " broker, and writes in every region so that the writes conflict (concurrent edits of"
           + " the same profile fields, counter increments, tag adds and removes, orders placed and"
           + " cancelled under the same ids, clashing e-mails).",
-      "Prints each agent's /metrics, /health and /api/status address and a live status (rows,"
+      "Prints each agent's dashboard, /metrics, /health and /api/status address and a live status (rows,"
           + " lag per region pair, conflicts per type); at the end waits until every region has"
           + " applied everything and compares every table: CONVERGED (exit 0) or DIVERGED (exit"
           + " 1). Ctrl-C stops everything and deletes the data."
