@@ -136,6 +136,7 @@ class DashboardIT {
     Await.until(
         "us-east logs the new conflict", Duration.ofMinutes(2), () -> maxLoggedId() > newest);
     long logged = maxLoggedId();
+    long loggedAt = System.nanoTime();
     // The page polls every 2 s; a few intervals leave room for a slow machine.
     Await.until(
         "the new conflict #" + logged + " appears on the page",
@@ -144,6 +145,9 @@ class DashboardIT {
             !browser
                 .findElements(By.cssSelector("#latest tr[data-id='" + logged + "']"))
                 .isEmpty());
+    System.out.printf(
+        "DashboardIT: conflict #%d shown %d ms after the test saw it logged (refresh every 2 s)%n",
+        logged, (System.nanoTime() - loggedAt) / 1_000_000);
     topology.awaitQuiescence(Duration.ofMinutes(2));
     Map<String, Long> after = conflictMeters(base);
     assertThat(after).isNotEqualTo(meters);

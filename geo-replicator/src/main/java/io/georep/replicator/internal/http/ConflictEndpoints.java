@@ -2,6 +2,8 @@ package io.georep.replicator.internal.http;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
 import io.georep.connector.spi.ConflictQuery;
 import io.georep.connector.spi.Connector;
 import io.georep.connector.spi.LoggedConflict;
@@ -41,6 +43,7 @@ final class ConflictEndpoints implements AutoCloseable {
   private final AgentSettings.Database database;
   private final String region;
   private final ThreadPoolExecutor reads;
+  private HikariDataSource pool;
 
   ConflictEndpoints(AgentSettings.Database database, String region) {
     this.database = database;
@@ -131,7 +134,7 @@ final class ConflictEndpoints implements AutoCloseable {
             Instant.now());
     Connector connector = Connectors.forUrl(database.jdbcUrl());
     List<LoggedConflict> rows;
-    try (Connection c = database.connect("georep http conflicts")) {
+    try (Connection c = pool().getConnection()) {
       rows = connector.readConflicts(c, query);
     }
     List<Map<String, Object>> out = new ArrayList<>();
@@ -152,8 +155,31 @@ final class ConflictEndpoints implements AutoCloseable {
     return body;
   }
 
+  private synchronized HikariDataSource pool() {
+    if (pool == null) {
+      HikariConfig config = new HikariConfig();
+      config.setPoolName("georep-http-conflicts");
+      config.setJdbcUrl(database.jdbcUrl());
+      config.setUsername(database.user());
+      config.setPassword(database.password());
+      config.setMaximumPoolSize(THREADS);
+      config.setMinimumIdle(0);
+      config.setIdleTimeout(60_000);
+      config.setConnectionTimeout(10_000);
+      config.setReadOnly(true);
+      config.addDataSourceProperty("ApplicationName", "georep http conflicts");
+      // Fail on the first read, not at start: the agent serves its page while the database is down.
+      config.setInitializationFailTimeout(-1);
+      pool = new HikariDataSource(config);
+    }
+    return pool;
+  }
+
   @Override
-  public void close() {
+  public synchronized void close() {
     reads.shutdownNow();
+    if (pool != null) {
+      pool.close();
+    }
   }
 }

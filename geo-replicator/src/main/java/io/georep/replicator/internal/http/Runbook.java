@@ -25,7 +25,8 @@ final class Runbook {
       List.of(
           new Rule(
               List.of("capture halted: a TRUNCATE"),
-              "capture halted: a TRUNCATE … ran without georep's trigger georep_truncate",
+              "capture halted: a TRUNCATE of published table(s) with pg_class oid … ran without"
+                  + " georep's trigger georep_truncate …",
               "Re-create this region from the others: stop the agent, drop its slot, start it"
                   + " again (the new slot starts with an initial copy)."),
           new Rule(
@@ -50,24 +51,40 @@ final class Runbook {
               "Re-synchronise this region's copy of the origin's tables from a region past the"
                   + " gap while this agent is stopped, then restart it; raise topics.retention."),
           new Rule(
+              List.of("halted: receiving"),
+              "apply of origin <origin> halted: receiving georep.<origin>.changes failed at offset"
+                  + " N unexpectedly: …",
+              "Fix the cause quoted (an OutOfMemoryError: raise -Xmx or lower"
+                  + " apply.window.bytes) and restart the agent: the origin resumes at that record;"
+                  + " other origins go on."),
+          new Rule(
+              List.of("halted: poison transaction"),
+              "apply of origin <origin> halted: poison transaction … failed 5 times with an"
+                  + " unexpected error …",
+              "Fix the cause quoted and restart the agent: the origin resumes at that"
+                  + " transaction; other origins go on."),
+          new Rule(
               List.of("apply of origin", "halted"),
-              "apply of origin <origin> halted: …",
+              "GeorepOriginHalted",
               "Fix the cause quoted (an OutOfMemoryError: raise -Xmx or lower"
                   + " apply.window.bytes) and restart the agent: the origin resumes where it"
                   + " stopped; other origins go on."),
           new Rule(
               List.of("apply of origin", "stalled"),
-              "apply of origin <origin> stalled: the stream … has a gap after seq S …",
+              "apply of origin <origin> stalled: the stream georep.<origin>.changes has a gap"
+                  + " after seq S …",
               "Clears when the origin re-ships the missing transaction; if it lasts, check the"
                   + " origin's capture."),
           new Rule(
               List.of("parked"),
-              "apply of origin <origin>: table <table> parked: …",
+              "apply of origin <origin>: table <table> parked: table <table> differs from the"
+                  + " origin's: …",
               "Run the same DDL here: the next retry applies the waiting transactions. No"
                   + " restart."),
           new Rule(
               List.of("which is not in agent.yaml's regions"),
-              "origin <origin>'s transactions wait for region <region> …",
+              "origin <origin>'s transactions wait for region <region>, which is not in"
+                  + " agent.yaml's regions …",
               "Add the region (with its kafka settings) to regions in agent.yaml and restart the"
                   + " agent."),
           new Rule(
