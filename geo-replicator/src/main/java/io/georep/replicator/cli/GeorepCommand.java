@@ -51,6 +51,7 @@ import picocli.CommandLine.Spec;
       PublicationCommand.class,
       SequencesCommand.class,
       ConflictsCommand.class,
+      VerifyCommand.class,
       HelpCommand.class
     },
     exitCodeListHeading = "%nExit codes:%n",

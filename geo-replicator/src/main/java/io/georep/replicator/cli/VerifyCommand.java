@@ -1,0 +1,302 @@
+package io.georep.replicator.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.georep.connector.DatabaseUrl;
+import io.georep.publication.Publication;
+import io.georep.publication.TableRule;
+import io.georep.replicator.AgentKeys;
+import io.georep.replicator.AgentSettings;
+import io.georep.replicator.internal.verify.TableShapes;
+import io.georep.replicator.internal.verify.Verifier;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code georep verify -c A.yaml -c B.yaml …}: are the regions' published tables identical? Online,
+ * at a common causal point, with chunk digests computed in each database and re-checks of rows that
+ * were in flight (docs/verify.md).
+ */
+@Command(
+    name = "verify",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Compares the published tables of two or more regions while applications keep writing."
+          + " Every region first applies what every region had committed when the check began;"
+          + " each table is then compared in chunks of keys, each region hashing its chunk in its"
+          + " database; chunks that differ are compared row by row, and rows that differ are"
+          + " re-checked at a new common point so that writes in flight settle. The rows that"
+          + " still differ are listed with every region's values.",
+      "Give each region's agent.yaml; the first one's publications name the tables. Sets (or-set,"
+          + " g-set, 2p-set columns) compare as sets; masked and unreplicated columns are not"
+          + " compared; tables with a row filter are skipped; tables without a key compare as"
+          + " multisets of rows."
+    },
+    exitCodeListHeading = "%nExit codes:%n",
+    exitCodeList = {
+      "0:every region holds the same rows",
+      "1:rows differ, a table is missing or differs in shape, or a region could not be read",
+      "2:usage error",
+      "3:no difference found, but some rows were written during every re-check: run again"
+    })
+final class VerifyCommand implements Callable<Integer> {
+  private static final ObjectMapper JSON =
+      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  @Option(
+      names = {"-c", "--config"},
+      required = true,
+      paramLabel = "FILE",
+      description =
+          "A region's agent configuration; give one per region, at least two, for example -c"
+              + " eu-west.yaml -c us-east.yaml.")
+  List<Path> configs = new ArrayList<>();
+
+  @Option(
+      names = "--tables",
+      split = ",",
+      paramLabel = "TABLE[,TABLE…]",
+      description = "Only these tables (schema.table or table). Default: every published table.")
+  List<String> tables = new ArrayList<>();
+
+  @Option(
+      names = "--chunk-rows",
+      defaultValue = "10000",
+      paramLabel = "N",
+      description =
+          "Rows per chunk: each region hashes a chunk in one query. Default: ${DEFAULT-VALUE}.")
+  int chunkRows;
+
+  @Option(
+      names = "--max-rows-per-second",
+      defaultValue = "0",
+      paramLabel = "N",
+      description =
+          "Bound the load: at most N rows read per second from each database (0: no bound)."
+              + " Default: ${DEFAULT-VALUE}.")
+  long maxRowsPerSecond;
+
+  @Option(
+      names = "--settle-timeout",
+      defaultValue = "60s",
+      paramLabel = "DURATION",
+      description =
+          "How long each region may take to reach the common causal point. Default:"
+              + " ${DEFAULT-VALUE}.")
+  String settleTimeout;
+
+  @Option(
+      names = "--rounds",
+      defaultValue = "5",
+      paramLabel = "N",
+      description =
+          "Re-checks of differing rows, each at a new common point, at least 2: a row differs when"
+              + " its regions disagree in two consecutive re-checks and nothing changed it in"
+              + " between; rows written continuously may need more. Default: ${DEFAULT-VALUE}.")
+  int rounds;
+
+  @Option(
+      names = "--max-reported",
+      defaultValue = "100",
+      paramLabel = "N",
+      description = "Rows listed per table with their values. Default: ${DEFAULT-VALUE}.")
+  int maxReported;
+
+  @Option(names = "--json", description = "The report as one JSON document on standard output.")
+  boolean json;
+
+  @Spec CommandSpec spec;
+
+  @Override
+  public Integer call() throws Exception {
+    if (configs.size() < 2) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(), "give at least two regions' configurations (-c A.yaml -c B.yaml)");
+    }
+    if (chunkRows < 1 || rounds < 2 || maxReported < 0 || maxRowsPerSecond < 0) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(),
+          "--chunk-rows must be 1 or more, --rounds 2 or more, --max-reported and"
+              + " --max-rows-per-second 0 or more");
+    }
+    Duration settle;
+    try {
+      settle = AgentKeys.parseDuration(settleTimeout);
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(),
+          "--settle-timeout " + settleTimeout + " is not a duration (for example 30s, 2m)");
+    }
+    List<AgentSettings> settings = new ArrayList<>();
+    for (Path p : configs) {
+      AgentSettings s = GeorepCommand.load(spec, p);
+      if (s == null) {
+        return 1;
+      }
+      for (AgentSettings other : settings) {
+        if (other.region().equals(s.region())) {
+          throw new CommandLine.ParameterException(
+              spec.commandLine(), "two configurations are of region " + s.region());
+        }
+      }
+      settings.add(s);
+    }
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    List<Connection> connections = new ArrayList<>();
+    try {
+      List<Verifier.Region> regions = new ArrayList<>();
+      for (AgentSettings s : settings) {
+        AgentSettings.Database db = s.database();
+        Connection c;
+        try {
+          c = db.connect("georep verify");
+        } catch (SQLException e) {
+          err.println(
+              "cannot connect to region "
+                  + s.region()
+                  + "'s database "
+                  + DatabaseUrl.masked(db.jdbcUrl())
+                  + " as "
+                  + db.user()
+                  + ": "
+                  + e.getMessage());
+          return 1;
+        }
+        connections.add(c);
+        regions.add(new Verifier.Region(s.region().name(), c));
+      }
+      Verifier verifier =
+          new Verifier(
+              regions,
+              new Verifier.Options(chunkRows, maxRowsPerSecond, settle, rounds, maxReported),
+              err);
+      List<TableRule> rules = rules(settings.get(0).publications());
+      if (rules.isEmpty()) {
+        err.println(
+            "no table to verify"
+                + (tables.isEmpty() ? "" : ": none of " + tables + " is published")
+                + " in "
+                + configs.get(0));
+        return 1;
+      }
+      err.println("verifying " + regionNames(regions) + ": waiting for a common causal point");
+      err.flush();
+      String point = verifier.causalPoint();
+      err.println("common causal point " + point);
+      List<Verifier.TableResult> results = new ArrayList<>();
+      for (TableRule rule : rules) {
+        if (rule.filter().isPresent()) {
+          results.add(
+              new Verifier.TableResult(
+                  rule.table().toString(),
+                  0,
+                  0,
+                  "skipped",
+                  "it has a row filter: regions hold different rows by design",
+                  List.of(),
+                  0,
+                  0));
+          continue;
+        }
+        results.add(verifier.verify(TableShapes.read(regions, rule)));
+        Verifier.TableResult r = results.get(results.size() - 1);
+        err.printf(
+            Locale.ROOT,
+            "  %s: %,d rows in %,d chunks: %s%s%n",
+            r.table(),
+            r.rows(),
+            r.chunks(),
+            r.status(),
+            r.settled() > 0 ? " (" + r.settled() + " rows in flight settled on a re-check)" : "");
+        err.flush();
+      }
+      boolean identical =
+          results.stream().allMatch(r -> r.identical() || r.status().equals("skipped"));
+      boolean unsettled =
+          !identical
+              && results.stream()
+                  .allMatch(
+                      r ->
+                          r.identical()
+                              || r.status().equals("skipped")
+                              || r.status().equals("unsettled"));
+      if (json) {
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("regions", regions.stream().map(Verifier.Region::name).toList());
+        doc.put("identical", identical);
+        doc.put("causalPoint", point);
+        doc.put("tables", results);
+        out.println(JSON.writeValueAsString(doc));
+      } else {
+        for (Verifier.TableResult r : results) {
+          if (r.identical()) {
+            continue;
+          }
+          out.println(
+              r.table() + ": " + r.status() + (r.detail().isEmpty() ? "" : ": " + r.detail()));
+          for (Verifier.Difference d : r.differences()) {
+            out.println("  key " + d.key());
+            d.rows().forEach((region, row) -> out.println("    " + region + ": " + row));
+          }
+          if (r.differing() > r.differences().size()) {
+            out.println(
+                "  … " + (r.differing() - r.differences().size()) + " more (--max-reported)");
+          }
+        }
+        long rows = results.stream().mapToLong(Verifier.TableResult::rows).sum();
+        out.printf(
+            Locale.ROOT,
+            "%s: %,d rows in %d tables compared across %s%n",
+            identical ? "IDENTICAL" : unsettled ? "UNSETTLED" : "DIFFERENT",
+            rows,
+            results.size(),
+            regionNames(regions));
+      }
+      out.flush();
+      return identical ? 0 : unsettled ? 3 : 1;
+    } catch (SQLException e) {
+      err.println("verify failed: " + e.getMessage());
+      return 1;
+    } finally {
+      for (Connection c : connections) {
+        try {
+          c.close();
+        } catch (SQLException e) {
+          // closing after the report: nothing to do
+        }
+      }
+    }
+  }
+
+  private List<TableRule> rules(List<Publication> publications) {
+    Map<String, TableRule> byTable = new LinkedHashMap<>();
+    for (Publication p : publications) {
+      for (TableRule r : p.tables()) {
+        String qualified = r.table().schema() + "." + r.table().name();
+        if (tables.isEmpty() || tables.contains(qualified) || tables.contains(r.table().name())) {
+          byTable.putIfAbsent(qualified, r);
+        }
+      }
+    }
+    return new ArrayList<>(byTable.values());
+  }
+
+  private static String regionNames(List<Verifier.Region> regions) {
+    return String.join(", ", regions.stream().map(Verifier.Region::name).toList());
+  }
+}

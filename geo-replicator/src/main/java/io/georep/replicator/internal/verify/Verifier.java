@@ -1,0 +1,493 @@
+package io.georep.replicator.internal.verify;
+
+import java.io.PrintWriter;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * Compares published tables across regions while applications write ({@code georep verify}):
+ *
+ * <ol>
+ *   <li>every region waits until it has applied what every region had committed when the check
+ *       began (a merged session token, {@code georep.wait_for}): the common causal point;
+ *   <li>each table is split into chunks of keys by the first region's key order; each region hashes
+ *       each chunk (an MD5 over its rows' MD5s, in key order) in the database, so only a digest per
+ *       chunk crosses the network;
+ *   <li>a chunk whose digests differ is compared row by row (key and row hash);
+ *   <li>rows that differ are re-checked at a new causal point, up to {@code rounds} times: those
+ *       that were only in flight settle; the rest are reported with every region's values.
+ * </ol>
+ *
+ * Tables without a key are compared whole, as multisets of rows. Not thread-safe; one run.
+ */
+public final class Verifier {
+  /** What to check and how hard to load the databases. */
+  public record Options(
+      int chunkRows, long maxRowsPerSecond, Duration settleTimeout, int rounds, int maxReported) {}
+
+  /** One region's connection. */
+  public record Region(String name, Connection connection) {}
+
+  /**
+   * One row that differs: its key, and each region's row as JSON (null where it is missing).
+   *
+   * @param key the key values, as text
+   * @param rows per region, the row as JSON, or null
+   */
+  public record Difference(List<String> key, Map<String, String> rows) {}
+
+  /**
+   * The outcome for one table.
+   *
+   * @param table {@code schema.table}
+   * @param rows rows compared (in the first region)
+   * @param chunks chunks compared
+   * @param status one of: identical; rows differ (the text is "different"); unsettled (rows written
+   *     during every re-check, neither shown equal nor different); missing; schema differs; skipped
+   * @param detail what differs, for the statuses other than identical
+   * @param differences the rows that differ (at most {@code maxReported})
+   * @param differing how many rows differ
+   * @param settled rows that differed at first and agreed on a re-check (writes in flight)
+   */
+  public record TableResult(
+      String table,
+      long rows,
+      int chunks,
+      String status,
+      String detail,
+      List<Difference> differences,
+      int differing,
+      int settled) {
+    /** Whether every region holds the same rows. */
+    public boolean identical() {
+      return status.equals("identical");
+    }
+  }
+
+  private final List<Region> regions;
+  private final Options options;
+  private final PrintWriter progress;
+  private long scanned;
+  private final long started = System.nanoTime();
+
+  /**
+   * Creates a verifier.
+   *
+   * @param regions the regions, the first one's key order splits the chunks
+   * @param options the options
+   * @param progress where progress lines go
+   */
+  public Verifier(List<Region> regions, Options options, PrintWriter progress) {
+    this.regions = List.copyOf(regions);
+    this.options = Objects.requireNonNull(options);
+    this.progress = progress;
+  }
+
+  /**
+   * Waits until every region has applied what every region had committed now.
+   *
+   * @return how long it took, or a message naming the region that did not get there in time
+   * @throws SQLException if a region cannot be asked
+   */
+  public String causalPoint() throws SQLException {
+    long t0 = System.nanoTime();
+    List<String> tokens = new ArrayList<>();
+    for (Region r : regions) {
+      tokens.add(one(r.connection(), "SELECT georep.session_token()"));
+    }
+    String merged;
+    try (PreparedStatement q =
+        regions.get(0).connection().prepareStatement("SELECT georep.merge_tokens(VARIADIC ?)")) {
+      q.setArray(1, regions.get(0).connection().createArrayOf("text", tokens.toArray()));
+      try (ResultSet rs = q.executeQuery()) {
+        rs.next();
+        merged = rs.getString(1);
+      }
+    }
+    for (Region r : regions) {
+      try (PreparedStatement q =
+          r.connection().prepareStatement("SELECT georep.wait_for(?, ?::interval)")) {
+        q.setString(1, merged);
+        q.setString(2, options.settleTimeout().toMillis() + " milliseconds");
+        q.execute();
+      } catch (SQLException e) {
+        if ("GR001".equals(e.getSQLState()) || "GR002".equals(e.getSQLState())) {
+          return "region "
+              + r.name()
+              + " did not reach the common point within "
+              + options.settleTimeout().toSeconds()
+              + " s ("
+              + e.getMessage()
+              + "); rows in flight are re-checked";
+        }
+        throw e;
+      }
+    }
+    return String.format(Locale.ROOT, "reached in %.1f s", (System.nanoTime() - t0) / 1e9);
+  }
+
+  /**
+   * Compares one table in every region.
+   *
+   * @param shapes the table's shape in each region (null where the table is missing)
+   * @return the outcome
+   * @throws SQLException if a region cannot be read
+   */
+  public TableResult verify(Map<String, TableShape> shapes) throws SQLException {
+    TableShape first = shapes.get(regions.get(0).name());
+    String table = first.display();
+    for (Region r : regions) {
+      TableShape s = shapes.get(r.name());
+      if (s == null) {
+        return new TableResult(table, 0, 0, "missing", "no table in " + r.name(), List.of(), 0, 0);
+      }
+      if (!s.columns().equals(first.columns()) || !s.keys().equals(first.keys())) {
+        return new TableResult(
+            table,
+            0,
+            0,
+            "schema differs",
+            regions.get(0).name()
+                + " has "
+                + first.columns()
+                + " keyed by "
+                + first.keys().stream().map(TableShape.Key::name).toList()
+                + ", "
+                + r.name()
+                + " has "
+                + s.columns()
+                + " keyed by "
+                + s.keys().stream().map(TableShape.Key::name).toList(),
+            List.of(),
+            0,
+            0);
+      }
+    }
+    return first.keys().isEmpty() ? keyless(first) : keyed(first);
+  }
+
+  private TableResult keyless(TableShape t) throws SQLException {
+    String sql =
+        "SELECT count(*), coalesce(md5(string_agg(h, '' ORDER BY h)), '') FROM (SELECT "
+            + t.rowHash()
+            + " AS h FROM "
+            + t.sql()
+            + ") s";
+    Map<String, String> digests = new LinkedHashMap<>();
+    long rows = 0;
+    for (int i = 0; i < regions.size(); i++) {
+      Region r = regions.get(i);
+      try (PreparedStatement q = r.connection().prepareStatement(sql);
+          ResultSet rs = q.executeQuery()) {
+        rs.next();
+        digests.put(r.name(), rs.getLong(1) + " rows, digest " + rs.getString(2));
+        if (i == 0) {
+          rows = rs.getLong(1);
+        }
+      }
+    }
+    throttle(rows);
+    boolean same = new LinkedHashSet<>(digests.values()).size() == 1;
+    return new TableResult(
+        t.display(),
+        rows,
+        1,
+        same ? "identical" : "different",
+        same ? "" : "a table without a key, compared as a multiset of rows: " + digests,
+        List.of(),
+        same ? 0 : 1,
+        0);
+  }
+
+  private TableResult keyed(TableShape t) throws SQLException {
+    List<List<String>> differing = new ArrayList<>();
+    List<String> lo = null;
+    int chunks = 0;
+    long rows = 0;
+    long lastReport = System.nanoTime();
+    while (true) {
+      List<String> hi = boundary(t, lo);
+      chunks++;
+      Map<String, Object[]> digests = new LinkedHashMap<>();
+      for (Region r : regions) {
+        digests.put(r.name(), chunkDigest(r.connection(), t, lo, hi));
+      }
+      long chunkRows = (Long) digests.get(regions.get(0).name())[0];
+      rows += chunkRows;
+      throttle(chunkRows);
+      Set<String> distinct = new LinkedHashSet<>();
+      digests.values().forEach(d -> distinct.add(d[0] + "/" + d[1]));
+      if (distinct.size() > 1) {
+        differing.addAll(rowDifferences(t, lo, hi));
+      }
+      if (System.nanoTime() - lastReport > 2_000_000_000L) {
+        lastReport = System.nanoTime();
+        progress.printf(
+            Locale.ROOT,
+            "  %s: %,d rows in %,d chunks, %,d rows/s%n",
+            t.display(),
+            rows,
+            chunks,
+            Math.round(scanned / Math.max(1e-3, (System.nanoTime() - started) / 1e9)));
+        progress.flush();
+      }
+      if (hi == null) {
+        break;
+      }
+      lo = hi;
+    }
+    int found = differing.size();
+    // A row diverged when its regions disagree in two consecutive re-checks with nothing changed
+    // in between; one whose rows keep changing is in flight (written during every re-check).
+    Map<List<String>, List<String>> last = new LinkedHashMap<>();
+    List<List<String>> remaining = differing;
+    List<List<String>> diverged = new ArrayList<>();
+    for (int round = 0; round < options.rounds() && !remaining.isEmpty(); round++) {
+      causalPoint();
+      List<List<String>> still = new ArrayList<>();
+      for (List<String> key : remaining) {
+        List<String> hashes = new ArrayList<>();
+        for (Region r : regions) {
+          hashes.add(String.valueOf(rowHash(r.connection(), t, key)));
+        }
+        if (new LinkedHashSet<>(hashes).size() == 1) {
+          last.remove(key);
+        } else if (hashes.equals(last.get(key))) {
+          diverged.add(key);
+        } else {
+          last.put(key, hashes);
+          still.add(key);
+        }
+      }
+      remaining = still;
+    }
+    List<List<String>> unsettled = remaining;
+    remaining = diverged;
+    List<Difference> report = new ArrayList<>();
+    for (List<String> key : remaining) {
+      if (report.size() >= options.maxReported()) {
+        break;
+      }
+      Map<String, String> byRegion = new LinkedHashMap<>();
+      for (Region r : regions) {
+        byRegion.put(r.name(), rowJson(r.connection(), t, key));
+      }
+      report.add(new Difference(key, byRegion));
+    }
+    List<String> unsettledKeys = new ArrayList<>();
+    for (List<String> key : unsettled) {
+      unsettledKeys.add(String.join(", ", key));
+    }
+    String status =
+        !remaining.isEmpty() ? "different" : !unsettled.isEmpty() ? "unsettled" : "identical";
+    return new TableResult(
+        t.display(),
+        rows,
+        chunks,
+        status,
+        switch (status) {
+          case "different" ->
+              remaining.size()
+                  + " rows differ"
+                  + (unsettled.isEmpty()
+                      ? ""
+                      : "; " + unsettled.size() + " rows were written during every re-check");
+          case "unsettled" ->
+              unsettled.size()
+                  + " rows were written during every re-check, keys "
+                  + unsettledKeys
+                  + ": run verify again, or with more --rounds";
+          default -> "";
+        },
+        report,
+        remaining.size(),
+        found - remaining.size() - unsettled.size());
+  }
+
+  /** The upper key of the chunk after {@code lo} (inclusive), or null when it runs to the end. */
+  private List<String> boundary(TableShape t, List<String> lo) throws SQLException {
+    String sql =
+        "SELECT "
+            + t.keyTexts()
+            + " FROM "
+            + t.sql()
+            + (lo == null ? "" : " WHERE " + t.keyTuple() + " > " + t.paramTuple())
+            + " ORDER BY "
+            + t.orderBy()
+            + " OFFSET ? LIMIT 1";
+    try (PreparedStatement q = regions.get(0).connection().prepareStatement(sql)) {
+      int i = bind(q, 1, lo);
+      q.setInt(i, options.chunkRows() - 1);
+      try (ResultSet rs = q.executeQuery()) {
+        if (!rs.next()) {
+          return null;
+        }
+        return keyOf(rs, t.keys().size());
+      }
+    }
+  }
+
+  private String range(TableShape t, List<String> lo, List<String> hi) {
+    List<String> where = new ArrayList<>();
+    if (lo != null) {
+      where.add(t.keyTuple() + " > " + t.paramTuple());
+    }
+    if (hi != null) {
+      where.add(t.keyTuple() + " <= " + t.paramTuple());
+    }
+    return where.isEmpty() ? "" : " WHERE " + String.join(" AND ", where);
+  }
+
+  private Object[] chunkDigest(Connection c, TableShape t, List<String> lo, List<String> hi)
+      throws SQLException {
+    String sql =
+        "SELECT count(*), coalesce(md5(string_agg(h, '' ORDER BY n)), '') FROM (SELECT row_number()"
+            + " OVER (ORDER BY "
+            + t.orderBy()
+            + ") AS n, "
+            + t.rowHash()
+            + " AS h FROM "
+            + t.sql()
+            + range(t, lo, hi)
+            + ") s";
+    try (PreparedStatement q = c.prepareStatement(sql)) {
+      bind(q, bind(q, 1, lo), hi);
+      try (ResultSet rs = q.executeQuery()) {
+        rs.next();
+        return new Object[] {rs.getLong(1), rs.getString(2)};
+      }
+    }
+  }
+
+  private List<List<String>> rowDifferences(TableShape t, List<String> lo, List<String> hi)
+      throws SQLException {
+    String sql =
+        "SELECT "
+            + t.keyTexts()
+            + ", "
+            + t.rowHash()
+            + " FROM "
+            + t.sql()
+            + range(t, lo, hi)
+            + " ORDER BY "
+            + t.orderBy();
+    Map<List<String>, Map<String, String>> byKey = new LinkedHashMap<>();
+    for (Region r : regions) {
+      try (PreparedStatement q = r.connection().prepareStatement(sql)) {
+        bind(q, bind(q, 1, lo), hi);
+        try (ResultSet rs = q.executeQuery()) {
+          int n = t.keys().size();
+          while (rs.next()) {
+            byKey
+                .computeIfAbsent(keyOf(rs, n), k -> new LinkedHashMap<>())
+                .put(r.name(), rs.getString(n + 1));
+          }
+        }
+      }
+    }
+    List<List<String>> out = new ArrayList<>();
+    byKey.forEach(
+        (key, hashes) -> {
+          if (hashes.size() != regions.size() || new LinkedHashSet<>(hashes.values()).size() > 1) {
+            out.add(key);
+          }
+        });
+    return out;
+  }
+
+  private String rowHash(Connection c, TableShape t, List<String> key) throws SQLException {
+    String sql =
+        "SELECT "
+            + t.rowHash()
+            + " FROM "
+            + t.sql()
+            + " WHERE "
+            + t.keyTuple()
+            + " = "
+            + t.paramTuple();
+    try (PreparedStatement q = c.prepareStatement(sql)) {
+      bind(q, 1, key);
+      try (ResultSet rs = q.executeQuery()) {
+        return rs.next() ? rs.getString(1) : null;
+      }
+    }
+  }
+
+  private String rowJson(Connection c, TableShape t, List<String> key) throws SQLException {
+    String sql =
+        "SELECT to_jsonb(r)::text FROM "
+            + t.sql()
+            + " r WHERE "
+            + t.keyTuple()
+            + " = "
+            + t.paramTuple();
+    try (PreparedStatement q = c.prepareStatement(sql)) {
+      bind(q, 1, key);
+      try (ResultSet rs = q.executeQuery()) {
+        return rs.next() ? rs.getString(1) : null;
+      }
+    }
+  }
+
+  private void throttle(long rows) {
+    scanned += rows;
+    if (options.maxRowsPerSecond() <= 0) {
+      return;
+    }
+    double due = (double) scanned / options.maxRowsPerSecond();
+    double elapsed = (System.nanoTime() - started) / 1e9;
+    if (due > elapsed) {
+      try {
+        Thread.sleep((long) ((due - elapsed) * 1000));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  /**
+   * Returns the rows read so far, in every region's first table scan.
+   *
+   * @return the count
+   */
+  public long scanned() {
+    return scanned;
+  }
+
+  private static int bind(PreparedStatement q, int from, List<String> key) throws SQLException {
+    if (key == null) {
+      return from;
+    }
+    for (String v : key) {
+      q.setString(from++, v);
+    }
+    return from;
+  }
+
+  private static List<String> keyOf(ResultSet rs, int n) throws SQLException {
+    List<String> key = new ArrayList<>(n);
+    for (int i = 1; i <= n; i++) {
+      key.add(rs.getString(i));
+    }
+    return key;
+  }
+
+  private static String one(Connection c, String sql) throws SQLException {
+    try (PreparedStatement q = c.prepareStatement(sql);
+        ResultSet rs = q.executeQuery()) {
+      rs.next();
+      return rs.getString(1);
+    }
+  }
+}
