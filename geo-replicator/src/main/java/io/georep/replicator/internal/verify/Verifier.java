@@ -104,7 +104,23 @@ public final class Verifier {
     long t0 = System.nanoTime();
     List<String> tokens = new ArrayList<>();
     for (Region r : regions) {
-      tokens.add(one(r.connection(), "SELECT georep.session_token()"));
+      try {
+        tokens.add(one(r.connection(), "SELECT georep.session_token()"));
+      } catch (SQLException e) {
+        if ("3F000".equals(e.getSQLState()) || "42883".equals(e.getSQLState())) {
+          throw new SQLException(
+              "region "
+                  + r.name()
+                  + "'s database has no georep schema (or an old one without"
+                  + " georep.session_token): verify compares regions whose agents have run; start"
+                  + " its agent once ("
+                  + e.getMessage().lines().findFirst().orElse("")
+                  + ")",
+              e.getSQLState(),
+              e);
+        }
+        throw e;
+      }
     }
     String merged;
     try (PreparedStatement q =
