@@ -19,10 +19,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,19 +46,7 @@ final class ConflictEndpoints implements AutoCloseable {
   ConflictEndpoints(AgentSettings.Database database, String region) {
     this.database = database;
     this.region = region;
-    this.reads =
-        new ThreadPoolExecutor(
-            THREADS,
-            THREADS,
-            30,
-            TimeUnit.SECONDS,
-            new ArrayBlockingQueue<>(QUEUE),
-            r -> {
-              Thread t = new Thread(r, "georep-http-conflicts");
-              t.setDaemon(true);
-              return t;
-            });
-    reads.allowCoreThreadTimeOut(true);
+    this.reads = StatusServer.boundedPool("georep-http-conflicts", THREADS, QUEUE);
   }
 
   void register(HttpServer server) {

@@ -13,7 +13,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -46,19 +45,7 @@ final class ConsistencyEndpoints implements AutoCloseable {
 
   ConsistencyEndpoints(RegionDatabase database) {
     this.database = database;
-    this.waits =
-        new ThreadPoolExecutor(
-            THREADS,
-            THREADS,
-            30,
-            TimeUnit.SECONDS,
-            new ArrayBlockingQueue<>(QUEUE),
-            r -> {
-              Thread t = new Thread(r, "georep-http-wait");
-              t.setDaemon(true);
-              return t;
-            });
-    waits.allowCoreThreadTimeOut(true);
+    this.waits = StatusServer.boundedPool("georep-http-wait", THREADS, QUEUE);
   }
 
   void register(HttpServer server) {

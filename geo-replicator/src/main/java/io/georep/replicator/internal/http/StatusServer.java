@@ -16,8 +16,11 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -165,6 +168,33 @@ public final class StatusServer implements AutoCloseable {
     consistency.close();
     conflicts.close();
     dashboard.close();
+  }
+
+  /**
+   * Returns a bounded pool of daemon threads for slow endpoints (database calls), so that they
+   * never occupy the threads {@code /health} and {@code /metrics} answer on; its queue's overflow
+   * is rejected, for a 503.
+   *
+   * @param name the threads' name
+   * @param threads how many threads (they time out when idle)
+   * @param queue how many calls may wait
+   * @return the pool
+   */
+  static ThreadPoolExecutor boundedPool(String name, int threads, int queue) {
+    ThreadPoolExecutor pool =
+        new ThreadPoolExecutor(
+            threads,
+            threads,
+            30,
+            TimeUnit.SECONDS,
+            new ArrayBlockingQueue<>(queue),
+            r -> {
+              Thread t = new Thread(r, name);
+              t.setDaemon(true);
+              return t;
+            });
+    pool.allowCoreThreadTimeOut(true);
+    return pool;
   }
 
   /**

@@ -20,6 +20,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongSupplier;
@@ -45,7 +46,10 @@ public final class AgentMetrics {
   private final Map<String, AtomicReference<AtomicLong>> queues = new ConcurrentHashMap<>();
   private final Map<String, Map<String, AtomicLong>> conflictCounts = new ConcurrentHashMap<>();
   private final Timer applyBatch;
-  private final Map<String, Timer> latencies = new ConcurrentHashMap<>();
+
+  /** By meter name, then origin: looked up per applied transaction, so without string building. */
+  private final Map<String, Map<String, Timer>> latencies = new ConcurrentHashMap<>();
+
   private final JvmGcMetrics gc = new JvmGcMetrics();
   private final AgentTracing tracing;
 
@@ -363,28 +367,30 @@ public final class AgentMetrics {
   private static final String APPLY_LATENCY = "georep.apply.latency";
 
   private Timer latency(String name, String tag) {
-    return latencies.computeIfAbsent(
-        name + "|" + tag,
-        k ->
-            Timer.builder(name)
-                .description(
-                    switch (name) {
-                      case SHIP_LATENCY ->
-                          "From a local transaction's commit to Kafka's acknowledgement of its"
-                              + " record";
-                      case REPLICATION_LATENCY ->
-                          "From a transaction's commit in its origin (the origin's clock) to its"
-                              + " apply here: when a write there becomes visible here";
-                      default ->
-                          "From a transaction's arrival at the apply scheduler to its apply here"
-                              + " (causal gate, queues and the database transaction)";
-                    })
-                .tag("origin", tag)
-                .publishPercentileHistogram()
-                .serviceLevelObjectives(LATENCY_SLOS)
-                .minimumExpectedValue(Duration.ofMillis(1))
-                .maximumExpectedValue(Duration.ofMinutes(10))
-                .register(registry));
+    return latencies
+        .computeIfAbsent(name, n -> new ConcurrentHashMap<>())
+        .computeIfAbsent(
+            tag,
+            k ->
+                Timer.builder(name)
+                    .description(
+                        switch (name) {
+                          case SHIP_LATENCY ->
+                              "From a local transaction's commit to Kafka's acknowledgement of its"
+                                  + " record";
+                          case REPLICATION_LATENCY ->
+                              "From a transaction's commit in its origin (the origin's clock) to its"
+                                  + " apply here: when a write there becomes visible here";
+                          default ->
+                              "From a transaction's arrival at the apply scheduler to its apply here"
+                                  + " (causal gate, queues and the database transaction)";
+                        })
+                    .tag("origin", tag)
+                    .publishPercentileHistogram()
+                    .serviceLevelObjectives(LATENCY_SLOS)
+                    .minimumExpectedValue(Duration.ofMillis(1))
+                    .maximumExpectedValue(Duration.ofMinutes(10))
+                    .register(registry));
   }
 
   /**
@@ -393,7 +399,7 @@ public final class AgentMetrics {
    * @param millis the time; negative (a clock step) counts as zero
    */
   public void shipLatency(long millis) {
-    latency(SHIP_LATENCY, region).record(Duration.ofMillis(Math.max(0, millis)));
+    latency(SHIP_LATENCY, region).record(Math.max(0, millis), TimeUnit.MILLISECONDS);
   }
 
   /**
@@ -406,9 +412,9 @@ public final class AgentMetrics {
    */
   public void visible(ReplicaId origin, long commitToApplyMillis, long receiveToApplyNanos) {
     latency(REPLICATION_LATENCY, origin.name())
-        .record(Duration.ofMillis(Math.max(0, commitToApplyMillis)));
+        .record(Math.max(0, commitToApplyMillis), TimeUnit.MILLISECONDS);
     latency(APPLY_LATENCY, origin.name())
-        .record(Duration.ofNanos(Math.max(0, receiveToApplyNanos)));
+        .record(Math.max(0, receiveToApplyNanos), TimeUnit.NANOSECONDS);
   }
 
   /**

@@ -57,7 +57,7 @@ public final class Verifier {
    *     during every re-check, neither shown equal nor different); missing; schema differs; skipped
    * @param detail what differs, for the statuses other than identical
    * @param differences the rows that differ (at most {@code maxReported})
-   * @param differing how many rows differ
+   * @param differing how many rows differ (0 for a table without a key: its rows are not listed)
    * @param settled rows that differed at first and agreed on a re-check (writes in flight)
    */
   public record TableResult(
@@ -222,7 +222,7 @@ public final class Verifier {
         same ? "identical" : "different",
         same ? "" : "a table without a key, compared as a multiset of rows: " + digests,
         List.of(),
-        same ? 0 : 1,
+        0,
         0);
   }
 
@@ -423,26 +423,20 @@ public final class Verifier {
   }
 
   private String rowHash(Connection c, TableShape t, List<String> key) throws SQLException {
-    String sql =
-        "SELECT "
-            + t.rowHash()
-            + " FROM "
-            + t.sql()
-            + " WHERE "
-            + t.keyTuple()
-            + " = "
-            + t.paramTuple();
-    try (PreparedStatement q = c.prepareStatement(sql)) {
-      bind(q, 1, key);
-      try (ResultSet rs = q.executeQuery()) {
-        return rs.next() ? rs.getString(1) : null;
-      }
-    }
+    return rowValue(c, t, t.rowHash(), key);
   }
 
   private String rowJson(Connection c, TableShape t, List<String> key) throws SQLException {
+    return rowValue(c, t, "to_jsonb(r)::text", key);
+  }
+
+  /** One expression over the row with a key, or null where the region has no such row. */
+  private String rowValue(Connection c, TableShape t, String expression, List<String> key)
+      throws SQLException {
     String sql =
-        "SELECT to_jsonb(r)::text FROM "
+        "SELECT "
+            + expression
+            + " FROM "
             + t.sql()
             + " r WHERE "
             + t.keyTuple()
@@ -470,15 +464,6 @@ public final class Verifier {
         Thread.currentThread().interrupt();
       }
     }
-  }
-
-  /**
-   * Returns the rows read so far, in every region's first table scan.
-   *
-   * @return the count
-   */
-  public long scanned() {
-    return scanned;
   }
 
   private static int bind(PreparedStatement q, int from, List<String> key) throws SQLException {
