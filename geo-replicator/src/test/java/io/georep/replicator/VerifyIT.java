@@ -54,7 +54,7 @@ class VerifyIT {
                 + " generate_series(1, 300) g",
             "INSERT INTO accounts (id, email, note) SELECT g, 'a' || g || '@example.com', 'n'"
                 + " FROM generate_series(1, 50) g",
-            "INSERT INTO counters (id) SELECT g FROM generate_series(1, 20) g",
+            "INSERT INTO counters (id) SELECT g FROM generate_series(1, 200) g",
             "INSERT INTO history (tid, bid, aid, delta) SELECT g, 1, 1, g FROM"
                 + " generate_series(1, 10) g");
     topology.awaitQuiescence(Duration.ofMinutes(1));
@@ -91,9 +91,12 @@ class VerifyIT {
                                 + random.nextInt(1000)
                                 + "' WHERE id = "
                                 + (1 + random.nextInt(100)),
-                            "UPDATE counters SET n = n + 1 WHERE id = " + (1 + random.nextInt(20)));
+                            "UPDATE counters SET n = n + 1 WHERE id = "
+                                + (1 + random.nextInt(200)));
                     writes.incrementAndGet();
-                    Thread.sleep(30);
+                    // Rows in flight, not rows written without pause: a row written during every
+                    // re-check is reported unsettled, not identical.
+                    Thread.sleep(60);
                   } catch (Exception e) {
                     return;
                   }
