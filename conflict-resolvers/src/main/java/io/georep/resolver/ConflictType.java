@@ -58,7 +58,13 @@ public enum ConflictType {
    * ON DELETE CASCADE} would have done had the deleting region seen it ({@link RowMerge#orphan}).
    * PostgreSQL 18 has no name for it (its subscriber retries forever).
    */
-  PARENT_DELETED;
+  PARENT_DELETED,
+  /**
+   * Not a concurrent write: {@code georep repair} made a table row show its replicated state again,
+   * discarding a change made to it behind georep's back. The local version is the table row as
+   * found, the remote one the state it shows now; both carry the row's last georep dot.
+   */
+  REPAIR;
 
   /**
    * Returns the name used in metrics tags and the conflict log: lower case with dashes, such as

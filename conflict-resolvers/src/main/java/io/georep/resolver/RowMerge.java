@@ -532,6 +532,8 @@ public final class RowMerge {
                 DELETE_MISSING,
                 PARENT_DELETED ->
                 Conflict.Winner.MERGED;
+            case REPAIR ->
+                throw new IllegalStateException("a merge never detects a repair; " + type);
           };
       String resolver;
       boolean keeps;

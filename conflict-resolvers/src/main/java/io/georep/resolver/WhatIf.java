@@ -62,6 +62,8 @@ public final class WhatIf {
           columns(resolver, table, columns, local, remote);
       case UPDATE_UPDATE_DIFFERENT_COLUMNS, UNIQUE_KEY_CLASH, DELETE_MISSING, PARENT_DELETED ->
           Conflict.Winner.MERGED;
+      // A repair restores the row's state whatever the resolver: no resolver decided it.
+      case REPAIR -> Conflict.Winner.REMOTE;
     };
   }
 

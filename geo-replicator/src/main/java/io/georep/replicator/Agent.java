@@ -2,7 +2,6 @@ package io.georep.replicator;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
-import io.georep.connector.spi.DatabaseSettings;
 import io.georep.connector.spi.RegionDatabase;
 import io.georep.replicator.internal.AgentGuardian;
 import io.georep.replicator.internal.http.StatusServer;
@@ -103,19 +102,7 @@ public final class Agent implements AutoCloseable {
     metrics.queue("gate", "all", new AtomicLong());
     metrics.queue("ready", "all", new AtomicLong());
     AgentSettings.Database db = settings.database();
-    RegionDatabase database =
-        Connectors.forUrl(db.jdbcUrl())
-            .open(
-                new DatabaseSettings(
-                    db.jdbcUrl(),
-                    db.user(),
-                    db.password(),
-                    settings.region(),
-                    settings.publications(),
-                    db.slotName(),
-                    db.copyChunkRows(),
-                    db.copyParallel(),
-                    settings.apply().maxGroupTransactions()));
+    RegionDatabase database = Connectors.forUrl(db.jdbcUrl()).open(settings.databaseSettings());
     StatusView view = new StatusView(settings, state, metrics, clock);
     StatusServer http =
         settings.http().enabled()

@@ -48,6 +48,24 @@ public record AgentSettings(
     Tracing tracing) {
 
   /**
+   * Returns what the connector opens this region's database with.
+   *
+   * @return the database settings
+   */
+  public io.georep.connector.spi.DatabaseSettings databaseSettings() {
+    return new io.georep.connector.spi.DatabaseSettings(
+        database.jdbcUrl(),
+        database.user(),
+        database.password(),
+        region,
+        publications,
+        database.slotName(),
+        database.copyChunkRows(),
+        database.copyParallel(),
+        apply.maxGroupTransactions());
+  }
+
+  /**
    * Validates the settings.
    *
    * @throws IllegalArgumentException listing every invalid setting by its {@code agent.yaml} key

@@ -8,7 +8,9 @@ import io.georep.connector.TableId;
 import io.georep.connector.TableSchema;
 import io.georep.connector.Value;
 import io.georep.connector.spi.ApplyRetryException;
+import io.georep.connector.spi.RowRestoring;
 import io.georep.resolver.Conflict;
+import io.georep.resolver.ConflictType;
 import io.georep.resolver.MergeResult;
 import io.georep.resolver.RowMerge;
 import io.georep.resolver.TablePolicy;
@@ -65,6 +67,10 @@ import java.util.function.Function;
  * complete it.
  *
  * <p>Concurrency: one instance per database transaction, confined to the applying thread.
+ *
+ * <p>About 700 lines: apply, fold, restore and the parent-deleted rule share one row's read,
+ * merge and write-back (unique clashes included); the seam to split along would be the
+ * parent-deleted rule, which already keeps its decisions in {@link ParentRule}.
  *
  * @param <R> the store's rows
  */
@@ -260,6 +266,111 @@ public final class ApplyEngine<R extends ApplyRow> {
     }
     at(tx.dot(), null, null);
     return any;
+  }
+
+  /**
+   * Makes a table row show its replicated state again, discarding a change made to it behind
+   * georep's back (a session the capture skips, a write while the agent was stopped and its slot
+   * was advanced): the row's state is the merge of every write georep knows, so the row shows what
+   * every region that merged the same writes shows, with counters and sets as their merged states.
+   * Only a row the applier did not write last ({@link RowStore#synchronised}), a row gone while its
+   * state says it exists, or a row without state is touched, and only if {@code unchanged} says the
+   * table row is still the one the caller read before it made sure every local transaction up to
+   * then was folded: a write georep knows of is never discarded.
+   *
+   * @param table the table
+   * @param key the row's key
+   * @param unchanged whether the (present or absent) table row is the one the caller read
+   * @return what was done
+   * @throws SQLException on a database failure
+   */
+  public RowRestoring.Restored restore(TableSchema table, RowKey key, Shows<R> unchanged)
+      throws SQLException {
+    at(null, table.id(), key);
+    TablePolicy policy = policies.apply(table);
+    R h = store.row(table, key);
+    Optional<Map<String, Value>> before = h.values().map(Map::copyOf);
+    boolean consistent;
+    if (h.state() == null) {
+      consistent = h.values().isEmpty();
+    } else if (h.values().isPresent()) {
+      consistent = store.synchronised(h);
+    } else {
+      consistent = h.suppressed() || !h.visible(policy).exists();
+    }
+    if (consistent) {
+      return new RowRestoring.Restored(
+          key, RowRestoring.Restored.Outcome.CONSISTENT, before, before);
+    }
+    if (!unchanged.test(h)) {
+      return new RowRestoring.Restored(
+          key, RowRestoring.Restored.Outcome.CHANGED_SINCE, before, before);
+    }
+    Dot dot = h.state() == null ? null : h.lastDot();
+    HybridTimestamp stamp = h.state() == null ? null : h.lastTimestamp();
+    if (h.state() == null) {
+      store.delete(h);
+      h.values(Optional.empty());
+    } else {
+      h.markDirty();
+      writeBack(h, policy, h.visible(policy));
+    }
+    Optional<Map<String, Value>> after = h.values().map(Map::copyOf);
+    if (dot != null) {
+      conflicts.add(repair(table, key, dot, stamp, before, after));
+    }
+    at(null, null, null);
+    return new RowRestoring.Restored(key, RowRestoring.Restored.Outcome.RESTORED, before, after);
+  }
+
+  /** The conflict-log record of a restored row: the row as found, and as its state shows it. */
+  private static Conflict repair(
+      TableSchema table,
+      RowKey key,
+      Dot dot,
+      HybridTimestamp stamp,
+      Optional<Map<String, Value>> before,
+      Optional<Map<String, Value>> after) {
+    List<String> columns = new ArrayList<>();
+    for (ColumnSchema c : table.columns()) {
+      Value was = before.map(m -> m.get(c.name())).orElse(null);
+      Value now = after.map(m -> m.get(c.name())).orElse(null);
+      if (!c.isKey() && !Objects.equals(was, now)) {
+        columns.add(c.name());
+      }
+    }
+    Version found =
+        new Version(
+            dot,
+            stamp,
+            before.isPresent() ? RowChange.Kind.UPDATE : RowChange.Kind.DELETE,
+            before.map(m -> withoutKey(table, m)).orElse(Map.of()));
+    Version restored =
+        new Version(
+            dot,
+            stamp,
+            after.isPresent() ? RowChange.Kind.UPDATE : RowChange.Kind.DELETE,
+            after.map(m -> withoutKey(table, m)).orElse(Map.of()));
+    return new Conflict(
+        ConflictType.REPAIR,
+        table.id(),
+        key,
+        found,
+        restored,
+        Conflict.Winner.REMOTE,
+        "repair",
+        columns,
+        Optional.empty());
+  }
+
+  private static Map<String, Value> withoutKey(TableSchema table, Map<String, Value> row) {
+    Map<String, Value> values = new LinkedHashMap<>();
+    for (Map.Entry<String, Value> e : row.entrySet()) {
+      if (!table.column(table.indexOf(e.getKey())).isKey()) {
+        values.put(e.getKey(), e.getValue());
+      }
+    }
+    return values;
   }
 
   // ---- one row ----

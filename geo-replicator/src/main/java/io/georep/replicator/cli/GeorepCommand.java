@@ -52,6 +52,7 @@ import picocli.CommandLine.Spec;
       SequencesCommand.class,
       ConflictsCommand.class,
       VerifyCommand.class,
+      RepairCommand.class,
       HelpCommand.class
     },
     exitCodeListHeading = "%nExit codes:%n",

@@ -3,6 +3,7 @@ package io.georep.connectors.postgres;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.georep.connector.RowChange;
+import io.georep.connector.RowKey;
 import io.georep.connector.SourceTransaction;
 import io.georep.connector.TableId;
 import io.georep.connector.TableSchema;
@@ -15,6 +16,7 @@ import io.georep.connector.spi.OriginProgress;
 import io.georep.connector.spi.PositionedTransaction;
 import io.georep.connector.spi.RegionApplier;
 import io.georep.connector.spi.RegionProgressRecording;
+import io.georep.connector.spi.RowRestoring;
 import io.georep.connectors.postgres.internal.apply.ApplyTransaction;
 import io.georep.connectors.postgres.internal.apply.ConsistencyCalls;
 import io.georep.connectors.postgres.internal.apply.MetadataCollection;
@@ -78,7 +80,7 @@ import org.slf4j.LoggerFactory;
  * folding, consistency), each of which could become a class of its own over the shared set-up.
  */
 public final class PostgresChangeApplier
-    implements RegionApplier, RegionProgressRecording, ConsistencyWaits {
+    implements RegionApplier, RegionProgressRecording, ConsistencyWaits, RowRestoring {
   private static final Logger LOG = LoggerFactory.getLogger(PostgresChangeApplier.class);
   private static final Duration FOLD_ROW_LOCK_TIMEOUT = Duration.ofMillis(200);
 
@@ -1034,6 +1036,140 @@ public final class PostgresChangeApplier
       heldFrontier = frontier;
     }
     return usable;
+  }
+
+  /** The prefix of the message a restore waits for the capture to pass. */
+  static final String RESTORE_PREFIX = "georep.repair";
+
+  @Override
+  public List<Restored> restore(
+      TableId table, List<RowKey> keys, boolean apply, String captureName, Duration captureWait) {
+    checkOpen();
+    Objects.requireNonNull(table, "table");
+    try (Connection c = pool.getConnection()) {
+      TableSchema schema =
+          replicatedSchema(c, table)
+              .orElseThrow(
+                  () ->
+                      new IllegalStateException(
+                          "table "
+                              + table
+                              + " is not published in region "
+                              + config.region()
+                              + ": repair restores rows of published tables"));
+      if (schema.keyless()) {
+        throw new IllegalStateException(
+            "table "
+                + table
+                + " has no key: its rows cannot be named one by one; re-seed the region that"
+                + " differs with georep resync");
+      }
+      // 1. The rows as they are now (each locked and read as an apply would, then let go).
+      c.setAutoCommit(false);
+      Map<RowKey, Long> versions = new HashMap<>();
+      try {
+        ApplyTransaction read = newTransaction(c);
+        read.begin();
+        for (RowKey key : keys) {
+          versions.put(key, read.rowVersion(schema, key));
+        }
+      } finally {
+        c.rollback();
+      }
+      // 2. Every local transaction committed before now is folded: the slot passes a message
+      // once everything before it is folded.
+      String mark = emitMessage(c, RESTORE_PREFIX);
+      c.commit();
+      awaitCaptureAt(c, captureName, mark, captureWait);
+      // 3. Rows still as read and not showing their state were changed behind georep's back.
+      ReplicationOrigins.Session origin = origins.take(c);
+      try {
+        ApplyTransaction tx = newTransaction(c);
+        tx.setOrigin(origin);
+        tx.begin();
+        List<Restored> out = new ArrayList<>();
+        for (RowKey key : keys) {
+          out.add(tx.restore(schema, key, versions.get(key)));
+        }
+        tx.finish();
+        if (apply) {
+          c.commit();
+        } else {
+          c.rollback();
+        }
+        return out;
+      } catch (SQLException | RuntimeException e) {
+        rollback(c, e);
+        throw e;
+      } finally {
+        if (!origin.release()) {
+          pool.evictConnection(c);
+        }
+      }
+    } catch (SQLException e) {
+      throw unavailable("restore rows of " + table, e);
+    }
+  }
+
+  private ApplyTransaction newTransaction(Connection c) {
+    return new ApplyTransaction(
+        c,
+        config.region(),
+        config.stampWait(),
+        this::policy,
+        t -> statements(c, t),
+        config.uniqueClash());
+  }
+
+  /** Waits until the capture's slot has confirmed a WAL position. */
+  private void awaitCaptureAt(Connection c, String slot, String lsn, Duration wait)
+      throws SQLException {
+    long deadline = System.nanoTime() + wait.toNanos();
+    try (PreparedStatement q =
+        c.prepareStatement(
+            "SELECT coalesce(confirmed_flush_lsn >= ?::pg_lsn, false)"
+                + " FROM pg_replication_slots WHERE slot_name = ?")) {
+      q.setString(1, lsn);
+      q.setString(2, slot);
+      while (true) {
+        boolean passed;
+        try (ResultSet rs = q.executeQuery()) {
+          if (!rs.next()) {
+            c.rollback();
+            throw new IllegalStateException(
+                "region "
+                    + config.region()
+                    + " has no replication slot "
+                    + slot
+                    + ": its capture has never run; start its agent first");
+          }
+          passed = rs.getBoolean(1);
+        }
+        c.rollback();
+        if (passed) {
+          return;
+        }
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException(
+              "the capture of region "
+                  + config.region()
+                  + " (slot "
+                  + slot
+                  + ") did not pass WAL position "
+                  + lsn
+                  + " within "
+                  + wait.toSeconds()
+                  + " s: repair needs every region's agent running, so that no local write is"
+                  + " mistaken for one made behind georep's back; start it, or check /health");
+        }
+        try {
+          Thread.sleep(50);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new IllegalStateException("interrupted waiting for the capture", e);
+        }
+      }
+    }
   }
 
   /**

@@ -422,6 +422,39 @@ public final class Verifier {
     return out;
   }
 
+  /**
+   * Reads each region's row with a key.
+   *
+   * @param t the table's shape
+   * @param key the key values, as text
+   * @return per region, the row as JSON, or null where it is missing
+   * @throws SQLException if a region cannot be read
+   */
+  public Map<String, String> rows(TableShape t, List<String> key) throws SQLException {
+    Map<String, String> out = new LinkedHashMap<>();
+    for (Region r : regions) {
+      out.put(r.name(), rowJson(r.connection(), t, key));
+    }
+    return out;
+  }
+
+  /**
+   * Tells whether every region holds the same row with a key (or none has it), compared as verify
+   * compares rows.
+   *
+   * @param t the table's shape
+   * @param key the key values, as text
+   * @return true if they agree
+   * @throws SQLException if a region cannot be read
+   */
+  public boolean agree(TableShape t, List<String> key) throws SQLException {
+    Set<String> hashes = new LinkedHashSet<>();
+    for (Region r : regions) {
+      hashes.add(String.valueOf(rowHash(r.connection(), t, key)));
+    }
+    return hashes.size() == 1;
+  }
+
   private String rowHash(Connection c, TableShape t, List<String> key) throws SQLException {
     return rowValue(c, t, t.rowHash(), key);
   }

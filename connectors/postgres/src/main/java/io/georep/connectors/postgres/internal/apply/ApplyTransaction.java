@@ -5,6 +5,7 @@ import io.georep.connector.RowKey;
 import io.georep.connector.SourceTransaction;
 import io.georep.connector.TableId;
 import io.georep.connector.TableSchema;
+import io.georep.connector.spi.RowRestoring;
 import io.georep.connectors.postgres.ApplyMark;
 import io.georep.resolver.Conflict;
 import io.georep.resolver.RowMerge;
@@ -103,6 +104,11 @@ public final class ApplyTransaction {
   /** The replication origin the session set up for this transaction, or null. */
   private ReplicationOrigins.Session origin;
 
+  private final ReplicaId region;
+
+  /** Whether {@link #restore} wrote a row. */
+  private boolean restored;
+
   /**
    * Creates the transaction on a connection in manual-commit mode.
    *
@@ -121,6 +127,7 @@ public final class ApplyTransaction {
       Function<TableSchema, TableSql> statements,
       UniqueClashPolicy clashPolicy) {
     this.connection = connection;
+    this.region = region;
     this.progress = new ProgressRows(connection);
     // Per-row lookups by the change's schema instance: a schema's hashCode and equals walk all of
     // its columns, and a transaction's changes share a few instances.
@@ -138,6 +145,48 @@ public final class ApplyTransaction {
             this::currentDot);
     this.engine = new ApplyEngine<>(store, this.policies, clashPolicy, conflicts);
     this.keyless = new KeylessRows(connection, store::lockRow, conflicts);
+  }
+
+  /**
+   * Makes a row's table row show its replicated state again, discarding a change made behind
+   * georep's back ({@link ApplyEngine#restore}); {@link #finish} then marks the transaction so that
+   * the capture does not ship what it wrote.
+   *
+   * @param table the table
+   * @param key the row's key
+   * @param version the row's version as the caller read it ({@link #rowVersion}): a row changed
+   *     since is left alone
+   * @return what was done
+   * @throws SQLException on a database failure
+   */
+  public RowRestoring.Restored restore(TableSchema table, RowKey key, Long version)
+      throws SQLException {
+    RowRestoring.Restored r =
+        engine.restore(
+            table,
+            key,
+            h ->
+                version == null
+                    ? h.values().isEmpty()
+                    : h.values().isPresent() && h.xmin == version);
+    if (r.outcome() == RowRestoring.Restored.Outcome.RESTORED) {
+      restored = true;
+    }
+    return r;
+  }
+
+  /**
+   * Locks and reads a row, and returns its version: the table row's {@code xmin}, or null if it is
+   * absent.
+   *
+   * @param table the table
+   * @param key the row's key
+   * @return the version
+   * @throws SQLException on a database failure
+   */
+  public Long rowVersion(TableSchema table, RowKey key) throws SQLException {
+    PostgresRow h = store.row(table, key);
+    return h.values().isPresent() ? h.xmin : null;
   }
 
   /**
@@ -320,6 +369,17 @@ public final class ApplyTransaction {
     store.writeMetadata();
     keyless.writeMetadata();
     if (applied.isEmpty()) {
+      if (store.rowsWritten() && folded.isEmpty() && restored) {
+        // Rows restored to their state ({@link #restore}): the capture must not ship them. The
+        // mark names one of this region's own dots, which the capture only skips by.
+        ConflictLog.insert(connection, conflicts);
+        emitMark(
+            new ApplyMark(
+                List.of(new Dot(region, 1)),
+                VersionVector.empty(),
+                new HybridTimestamp(0, 0, region)));
+        return;
+      }
       if (store.rowsWritten() && !folded.isEmpty()) {
         // A fold wrote rows back: mark it, so that the capture does not ship the write-back.
         List<Dot> dots = new ArrayList<>();
