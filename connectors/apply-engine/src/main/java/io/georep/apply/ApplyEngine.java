@@ -68,9 +68,9 @@ import java.util.function.Function;
  *
  * <p>Concurrency: one instance per database transaction, confined to the applying thread.
  *
- * <p>About 700 lines: apply, fold, restore and the parent-deleted rule share one row's read,
- * merge and write-back (unique clashes included); the seam to split along would be the
- * parent-deleted rule, which already keeps its decisions in {@link ParentRule}.
+ * <p>About 700 lines: apply, fold, restore and the parent-deleted rule share one row's read, merge
+ * and write-back (unique clashes included); the seam to split along would be the parent-deleted
+ * rule, which already keeps its decisions in {@link ParentRule}.
  *
  * @param <R> the store's rows
  */
