@@ -12,6 +12,7 @@ import io.georep.connector.TableId;
 import io.georep.connector.TableSchema;
 import io.georep.connector.Value;
 import io.georep.connector.spi.ApplyRetryException;
+import io.georep.connector.spi.RowRestoring;
 import io.georep.resolver.Conflict;
 import io.georep.resolver.ConflictType;
 import io.georep.resolver.Resolvers;
@@ -226,6 +227,72 @@ class ApplyEngineTest {
   }
 
   // ---- helpers ----
+
+  @Test
+  void restore_aRowChangedBehindGeorepsBack_showsItsStateAgainAndIsLoggedAsARepair()
+      throws SQLException {
+    apply(tx(US, 1, 100, VersionVector.empty(), insert(1, "a@x", "Ann")));
+    // Written in a session the capture skipped: no stamp will ever come.
+    db.table(USERS.id()).put(key(1), values(1, "a@x", "backdoor"));
+    db.versions.put(List.of(USERS.id(), key(1)), db.nextVersion++);
+
+    RowRestoring.Restored r = restore(1, row -> true);
+
+    assertThat(r.outcome()).isEqualTo(RowRestoring.Restored.Outcome.RESTORED);
+    assertThat(r.before().orElseThrow()).containsEntry("name", text("backdoor"));
+    assertThat(row(1)).containsEntry("name", text("Ann"));
+    assertThat(conflicts)
+        .singleElement()
+        .satisfies(
+            c -> {
+              assertThat(c.type()).isEqualTo(ConflictType.REPAIR);
+              assertThat(c.columns()).containsExactly("name");
+              assertThat(c.local().values()).containsEntry("name", text("backdoor"));
+              assertThat(c.remote().values()).containsEntry("name", text("Ann"));
+            });
+    // Re-synchronised: a later remote write applies instead of waiting for a stamp.
+    apply(tx(US, 2, 200, vv("us-east", 1), update(1, "name", "Bea")));
+    assertThat(row(1)).containsEntry("name", text("Bea"));
+  }
+
+  @Test
+  void restore_putsBackADeletedRowAndRemovesOneGeorepNeverKnew() throws SQLException {
+    apply(tx(US, 1, 100, VersionVector.empty(), insert(1, "a@x", "Ann")));
+    db.table(USERS.id()).remove(key(1));
+    db.versions.remove(List.of(USERS.id(), key(1)));
+    db.table(USERS.id()).put(key(2), values(2, "g@x", "ghost"));
+    db.versions.put(List.of(USERS.id(), key(2)), db.nextVersion++);
+
+    assertThat(restore(1, row -> true).outcome()).isEqualTo(RowRestoring.Restored.Outcome.RESTORED);
+    assertThat(restore(2, row -> true).outcome()).isEqualTo(RowRestoring.Restored.Outcome.RESTORED);
+
+    assertThat(row(1)).containsEntry("name", text("Ann"));
+    assertThat(db.table(USERS.id())).doesNotContainKey(key(2));
+  }
+
+  @Test
+  void restore_leavesAlonePendingLocalWritesAndRowsThatShowTheirState() throws SQLException {
+    apply(tx(US, 1, 100, VersionVector.empty(), insert(1, "a@x", "Ann")));
+    apply(tx(US, 2, 100, VersionVector.empty(), insert(2, "b@x", "Bob")));
+    db.localWrite(
+        USERS.id(), key(2), values(2, "b@x", "local"), stamp(EU, 1, 300, vv("us-east", 2)));
+
+    assertThat(restore(1, row -> true).outcome())
+        .isEqualTo(RowRestoring.Restored.Outcome.CONSISTENT);
+    assertThat(restore(2, row -> false).outcome())
+        .as("the caller saw another version: a write made since is not discarded")
+        .isEqualTo(RowRestoring.Restored.Outcome.CHANGED_SINCE);
+    assertThat(row(2)).containsEntry("name", text("local"));
+    assertThat(conflicts).isEmpty();
+  }
+
+  private RowRestoring.Restored restore(int id, ApplyEngine.Shows<MemoryRowStore.Row> unchanged)
+      throws SQLException {
+    MemoryRowStore store = new MemoryRowStore(db, x -> LWW);
+    RowRestoring.Restored r = engine(store).restore(USERS, key(id), unchanged);
+    store.commit();
+    return r;
+  }
 
   private void apply(SourceTransaction t) throws SQLException {
     MemoryRowStore store = new MemoryRowStore(db, x -> LWW);
