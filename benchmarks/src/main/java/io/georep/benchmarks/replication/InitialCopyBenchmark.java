@@ -187,8 +187,21 @@ public final class InitialCopyBenchmark implements Callable<Integer> {
 
   /** The tables and rows of {@code pgbench -i -s N}, generated on the server as pgbench does. */
   private void generate(EmbeddedRegionDatabase source) throws SQLException {
-    BenchDatabases.create(source, SOURCE_DB);
-    try (Connection c = BenchDatabases.connect(source, SOURCE_DB);
+    generate(source, SOURCE_DB, scale);
+  }
+
+  /**
+   * Creates a database holding the tables and rows of {@code pgbench -i -s scale}.
+   *
+   * @param source the server
+   * @param database the database to create
+   * @param scale pgbench's scale factor
+   * @throws SQLException if a statement fails
+   */
+  static void generate(EmbeddedRegionDatabase source, String database, int scale)
+      throws SQLException {
+    BenchDatabases.create(source, database);
+    try (Connection c = BenchDatabases.connect(source, database);
         Statement s = c.createStatement()) {
       for (String ddl : schema()) {
         s.execute(ddl);
@@ -213,7 +226,7 @@ public final class InitialCopyBenchmark implements Callable<Integer> {
   }
 
   /** pgbench's tables with its primary keys; the history has none (replica identity full). */
-  private static List<String> schema() {
+  static List<String> schema() {
     return List.of(
         "CREATE TABLE pgbench_branches (bid int NOT NULL PRIMARY KEY, bbalance int,"
             + " filler char(88))",
@@ -420,7 +433,7 @@ public final class InitialCopyBenchmark implements Callable<Integer> {
     return md.toString();
   }
 
-  private static void deleteTree(Path dir) throws IOException {
+  static void deleteTree(Path dir) throws IOException {
     if (!Files.exists(dir)) {
       return;
     }

@@ -183,6 +183,7 @@ final class RepairCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     List<Connection> connections = new ArrayList<>();
+    Verifier verifier = null;
     List<RegionApplier> appliers = new ArrayList<>();
     try {
       List<Verifier.Region> verifierRegions = new ArrayList<>();
@@ -218,8 +219,7 @@ final class RepairCommand implements Callable<Integer> {
         }
         repairRegions.add(new Repairer.Region(s.region().name(), restorer, database.captureName()));
       }
-      Verifier verifier =
-          new Verifier(verifierRegions, new Verifier.Options(1, 0, settle, 2, 0), err);
+      verifier = new Verifier(verifierRegions, new Verifier.Options(1, 0, settle, 2, 0), err);
       Repairer repairer = new Repairer(verifier, repairRegions, from, apply, capture, err);
       err.println(
           (apply ? "repairing" : "dry run: checking")
@@ -276,6 +276,9 @@ final class RepairCommand implements Callable<Integer> {
       err.println("repair failed: " + e.getMessage());
       return 1;
     } finally {
+      if (verifier != null) {
+        verifier.close();
+      }
       for (RegionApplier a : appliers) {
         a.close();
       }

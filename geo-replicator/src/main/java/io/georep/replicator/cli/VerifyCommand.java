@@ -158,6 +158,7 @@ final class VerifyCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     List<Connection> connections = new ArrayList<>();
+    Verifier verifier = null;
     try {
       List<Verifier.Region> regions = new ArrayList<>();
       for (AgentSettings s : settings) {
@@ -180,7 +181,7 @@ final class VerifyCommand implements Callable<Integer> {
         connections.add(c);
         regions.add(new Verifier.Region(s.region().name(), c));
       }
-      Verifier verifier =
+      verifier =
           new Verifier(
               regions,
               new Verifier.Options(chunkRows, maxRowsPerSecond, settle, rounds, maxReported),
@@ -273,6 +274,9 @@ final class VerifyCommand implements Callable<Integer> {
       err.println("verify failed: " + e.getMessage());
       return 1;
     } finally {
+      if (verifier != null) {
+        verifier.close();
+      }
       for (Connection c : connections) {
         try {
           c.close();

@@ -12,9 +12,10 @@ import java.util.stream.Collectors;
 /**
  * A published table as {@code georep verify} compares it: its key columns (the primary key or the
  * replica identity index) and the columns compared, with the SQL that hashes a row the same way in
- * every region: columns in name order, set columns (or-set, g-set, 2p-set) as sorted distinct
- * elements, text keys ordered by bytes ({@code COLLATE "C"}) so that regions with different
- * collations order and split the keys alike.
+ * every region: columns in name order, each hashed by its type's extended hash function (the one
+ * hash partitioning uses; a type without one as its text), set columns (or-set, g-set, 2p-set) as
+ * sorted distinct elements, text keys ordered by bytes ({@code COLLATE "C"}) so that regions with
+ * different collations order and split the keys alike.
  *
  * @param schema the table's schema
  * @param name the table's name
@@ -103,7 +104,13 @@ public record TableShape(
             "SELECT a.attname, format_type(a.atttypid, a.atttypmod), a.attcollation <> 0,"
                 + " coalesce(array_position((SELECT string_to_array(i.indkey::text, ' ')::int2[]"
                 + "   FROM pg_index i WHERE i.indrelid = c.oid AND (i.indisprimary OR"
-                + "   i.indisreplident) ORDER BY i.indisprimary DESC LIMIT 1), a.attnum), 0)"
+                + "   i.indisreplident) ORDER BY i.indisprimary DESC LIMIT 1), a.attnum), 0),"
+                // Whether the type (an array's element type) has an extended hash function.
+                + " EXISTS (SELECT 1 FROM pg_type t, pg_opclass o, pg_am m, pg_amproc p"
+                + "   WHERE t.oid = a.atttypid AND m.oid = o.opcmethod AND m.amname = 'hash'"
+                + "   AND o.opcdefault AND p.amprocfamily = o.opcfamily AND p.amprocnum = 2"
+                + "   AND p.amproclefttype = o.opcintype AND o.opcintype = CASE WHEN t.typelem <> 0"
+                + "   AND t.typlen = -1 THEN t.typelem ELSE t.oid END)"
                 + " FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid"
                 + " JOIN pg_namespace n ON n.oid = c.relnamespace"
                 + " WHERE n.nspname = ? AND c.relname = ? AND a.attnum > 0 AND NOT a.attisdropped")) {
@@ -116,7 +123,8 @@ public record TableShape(
                 rs.getString(1),
                 rs.getString(2),
                 Boolean.toString(rs.getBoolean(3)),
-                rs.getString(4)
+                rs.getString(4),
+                Boolean.toString(rs.getBoolean(5))
               });
         }
       }
@@ -139,12 +147,13 @@ public record TableShape(
       if (!compared.test(r[0])) {
         continue;
       }
-      hashed.add(
+      String value =
           setColumns.contains(r[0])
               ? "ARRAY(SELECT x FROM (SELECT DISTINCT x FROM unnest("
                   + quote(r[0])
                   + ") x) d ORDER BY x::text COLLATE \"C\")"
-              : quote(r[0]));
+              : quote(r[0]);
+      hashed.add(Boolean.parseBoolean(r[4]) ? value : "(" + value + ")::text");
     }
     List<Key> keys = new ArrayList<>();
     for (int i = 1; i < keyAt.length && keys.size() < keyCount; i++) {
@@ -152,8 +161,12 @@ public record TableShape(
         keys.add(keyAt[i]);
       }
     }
+    // Each column hashed by its type's own extended hash function (types without one as text),
+    // combined by PostgreSQL: no row is turned into text.
     String rowHash =
-        hashed.isEmpty() ? "md5('')" : "md5(ROW(" + String.join(", ", hashed) + ")::text)";
+        hashed.isEmpty()
+            ? "0::bigint"
+            : "hash_record_extended(ROW(" + String.join(", ", hashed) + "), 0)";
     return new TableShape(schema, name, List.copyOf(columns), List.copyOf(keys), rowHash);
   }
 

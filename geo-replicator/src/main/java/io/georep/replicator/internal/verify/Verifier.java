@@ -14,6 +14,11 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Compares published tables across regions while applications write ({@code georep verify}):
@@ -21,9 +26,9 @@ import java.util.Set;
  * <ol>
  *   <li>every region waits until it has applied what every region had committed when the check
  *       began (a merged session token, {@code georep.wait_for}): the common causal point;
- *   <li>each table is split into chunks of keys by the first region's key order; each region hashes
- *       each chunk (an MD5 over its rows' MD5s, in key order) in the database, so only a digest per
- *       chunk crosses the network;
+ *   <li>each table is split into chunks of keys by the first region's key order; every region
+ *       hashes the chunk at once with the others (a row count and the XOR of its rows' 64-bit
+ *       hashes) in its database, so only a digest per chunk crosses the network;
  *   <li>a chunk whose digests differ is compared row by row (key and row hash);
  *   <li>rows that differ are re-checked at a new causal point, up to {@code rounds} times: those
  *       that were only in flight settle; the rest are reported with every region's values.
@@ -31,7 +36,7 @@ import java.util.Set;
  *
  * Tables without a key are compared whole, as multisets of rows. Not thread-safe; one run.
  */
-public final class Verifier {
+public final class Verifier implements AutoCloseable {
   /** What to check and how hard to load the databases. */
   public record Options(
       int chunkRows, long maxRowsPerSecond, Duration settleTimeout, int rounds, int maxReported) {}
@@ -78,6 +83,13 @@ public final class Verifier {
   private final List<Region> regions;
   private final Options options;
   private final PrintWriter progress;
+
+  /** Keys per query when candidate rows are read again. */
+  private static final int RECHECK_BATCH = 500;
+
+  /** One thread per region: each region's query of a step runs at once with the others'. */
+  private final ExecutorService perRegion;
+
   private long scanned;
   private final long started = System.nanoTime();
 
@@ -92,6 +104,60 @@ public final class Verifier {
     this.regions = List.copyOf(regions);
     this.options = Objects.requireNonNull(options);
     this.progress = progress;
+    AtomicInteger threads = new AtomicInteger();
+    this.perRegion =
+        Executors.newFixedThreadPool(
+            this.regions.size(),
+            r -> {
+              Thread t = new Thread(r, "verify-region-" + threads.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
+  }
+
+  /** A query of one region. */
+  @FunctionalInterface
+  private interface RegionQuery<T> {
+    T run(Region region) throws SQLException;
+  }
+
+  /**
+   * Runs a query in every region at once, each on its own connection.
+   *
+   * @return the results in region order
+   */
+  private <T> List<T> inEveryRegion(RegionQuery<T> query) throws SQLException {
+    List<Future<T>> running = new ArrayList<>();
+    for (Region r : regions) {
+      running.add(perRegion.submit(() -> query.run(r)));
+    }
+    List<T> out = new ArrayList<>();
+    SQLException failed = null;
+    for (Future<T> f : running) {
+      try {
+        out.add(f.get());
+      } catch (ExecutionException e) {
+        if (failed == null) {
+          failed =
+              e.getCause() instanceof SQLException sql
+                  ? sql
+                  : new SQLException(String.valueOf(e.getCause()), e.getCause());
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new SQLException("interrupted", e);
+      }
+    }
+    if (failed != null) {
+      throw failed;
+    }
+    return out;
+  }
+
+  /** Stops the per-region threads. */
+  @Override
+  public void close() {
+    perRegion.shutdownNow();
   }
 
   /**
@@ -195,24 +261,25 @@ public final class Verifier {
 
   private TableResult keyless(TableShape t) throws SQLException {
     String sql =
-        "SELECT count(*), coalesce(md5(string_agg(h, '' ORDER BY h)), '') FROM (SELECT "
+        "SELECT count(*), coalesce(sum(h::numeric), 0)::text FROM (SELECT "
             + t.rowHash()
             + " AS h FROM "
             + t.sql()
             + ") s";
     Map<String, String> digests = new LinkedHashMap<>();
-    long rows = 0;
+    List<Object[]> each =
+        inEveryRegion(
+            r -> {
+              try (PreparedStatement q = r.connection().prepareStatement(sql);
+                  ResultSet rs = q.executeQuery()) {
+                rs.next();
+                return new Object[] {rs.getLong(1), rs.getString(2)};
+              }
+            });
     for (int i = 0; i < regions.size(); i++) {
-      Region r = regions.get(i);
-      try (PreparedStatement q = r.connection().prepareStatement(sql);
-          ResultSet rs = q.executeQuery()) {
-        rs.next();
-        digests.put(r.name(), rs.getLong(1) + " rows, digest " + rs.getString(2));
-        if (i == 0) {
-          rows = rs.getLong(1);
-        }
-      }
+      digests.put(regions.get(i).name(), each.get(i)[0] + " rows, digest " + each.get(i)[1]);
     }
+    long rows = (Long) each.get(0)[0];
     throttle(rows);
     boolean same = new LinkedHashSet<>(digests.values()).size() == 1;
     return new TableResult(
@@ -232,12 +299,19 @@ public final class Verifier {
     int chunks = 0;
     long rows = 0;
     long lastReport = System.nanoTime();
+    List<String> hi = boundary(t, lo);
     while (true) {
-      List<String> hi = boundary(t, lo);
       chunks++;
       Map<String, Object[]> digests = new LinkedHashMap<>();
-      for (Region r : regions) {
-        digests.put(r.name(), chunkDigest(r.connection(), t, lo, hi));
+      List<String> from = lo;
+      List<String> to = hi;
+      Region first = regions.get(0);
+      // The first region also finds the next chunk's upper key, in the same query.
+      List<Object[]> each =
+          inEveryRegion(
+              r -> chunkDigest(r.connection(), t, from, to, r.equals(first) && to != null));
+      for (int i = 0; i < regions.size(); i++) {
+        digests.put(regions.get(i).name(), each.get(i));
       }
       long chunkRows = (Long) digests.get(regions.get(0).name())[0];
       rows += chunkRows;
@@ -262,6 +336,7 @@ public final class Verifier {
         break;
       }
       lo = hi;
+      hi = nextBoundary(each.get(0));
     }
     int found = differing.size();
     // A row diverged when its regions disagree in two consecutive re-checks with nothing changed
@@ -272,10 +347,12 @@ public final class Verifier {
     for (int round = 0; round < options.rounds() && !remaining.isEmpty(); round++) {
       causalPoint();
       List<List<String>> still = new ArrayList<>();
+      List<List<String>> candidates = remaining;
+      List<Map<List<String>, String>> each = inEveryRegion(r -> hashes(r, t, candidates));
       for (List<String> key : remaining) {
         List<String> hashes = new ArrayList<>();
-        for (Region r : regions) {
-          hashes.add(String.valueOf(rowHash(r.connection(), t, key)));
+        for (Map<List<String>, String> region : each) {
+          hashes.add(String.valueOf(region.get(key)));
         }
         if (new LinkedHashSet<>(hashes).size() == 1) {
           last.remove(key);
@@ -365,25 +442,60 @@ public final class Verifier {
     return where.isEmpty() ? "" : " WHERE " + String.join(" AND ", where);
   }
 
-  private Object[] chunkDigest(Connection c, TableShape t, List<String> lo, List<String> hi)
+  /**
+   * A chunk's row count and digest in one region; with {@code next}, also the upper key of the
+   * chunk after it (null when that one runs to the end), as {@link #boundary} finds it.
+   */
+  private Object[] chunkDigest(
+      Connection c, TableShape t, List<String> lo, List<String> hi, boolean next)
       throws SQLException {
     String sql =
-        "SELECT count(*), coalesce(md5(string_agg(h, '' ORDER BY n)), '') FROM (SELECT row_number()"
-            + " OVER (ORDER BY "
-            + t.orderBy()
-            + ") AS n, "
+        "SELECT count(*), coalesce(bit_xor(h), 0)::text"
+            + (next
+                ? ", (SELECT ARRAY["
+                    + t.keys().stream()
+                        .map(k -> TableShape.quote(k.name()) + "::text")
+                        .collect(java.util.stream.Collectors.joining(", "))
+                    + "] FROM "
+                    + t.sql()
+                    + " WHERE "
+                    + t.keyTuple()
+                    + " > "
+                    + t.paramTuple()
+                    + " ORDER BY "
+                    + t.orderBy()
+                    + " OFFSET ? LIMIT 1)"
+                : "")
+            + " FROM (SELECT "
             + t.rowHash()
             + " AS h FROM "
             + t.sql()
             + range(t, lo, hi)
             + ") s";
     try (PreparedStatement q = c.prepareStatement(sql)) {
-      bind(q, bind(q, 1, lo), hi);
+      int i = 1;
+      if (next) {
+        i = bind(q, i, hi);
+        q.setInt(i++, options.chunkRows() - 1);
+      }
+      bind(q, bind(q, i, lo), hi);
       try (ResultSet rs = q.executeQuery()) {
         rs.next();
-        return new Object[] {rs.getLong(1), rs.getString(2)};
+        if (!next) {
+          return new Object[] {rs.getLong(1), rs.getString(2)};
+        }
+        java.sql.Array a = rs.getArray(3);
+        return new Object[] {
+          rs.getLong(1), rs.getString(2), a == null ? null : List.of((String[]) a.getArray())
+        };
       }
     }
+  }
+
+  /** The next chunk's upper key that the first region's digest query found (null: to the end). */
+  @SuppressWarnings("unchecked")
+  private static List<String> nextBoundary(Object[] firstRegion) {
+    return firstRegion.length > 2 ? (List<String>) firstRegion[2] : null;
   }
 
   private List<List<String>> rowDifferences(TableShape t, List<String> lo, List<String> hi)
@@ -398,19 +510,28 @@ public final class Verifier {
             + range(t, lo, hi)
             + " ORDER BY "
             + t.orderBy();
+    List<Map<List<String>, String>> each =
+        inEveryRegion(
+            r -> {
+              Map<List<String>, String> hashes = new LinkedHashMap<>();
+              try (PreparedStatement q = r.connection().prepareStatement(sql)) {
+                bind(q, bind(q, 1, lo), hi);
+                try (ResultSet rs = q.executeQuery()) {
+                  int n = t.keys().size();
+                  while (rs.next()) {
+                    hashes.put(keyOf(rs, n), rs.getString(n + 1));
+                  }
+                }
+              }
+              return hashes;
+            });
     Map<List<String>, Map<String, String>> byKey = new LinkedHashMap<>();
-    for (Region r : regions) {
-      try (PreparedStatement q = r.connection().prepareStatement(sql)) {
-        bind(q, bind(q, 1, lo), hi);
-        try (ResultSet rs = q.executeQuery()) {
-          int n = t.keys().size();
-          while (rs.next()) {
-            byKey
-                .computeIfAbsent(keyOf(rs, n), k -> new LinkedHashMap<>())
-                .put(r.name(), rs.getString(n + 1));
-          }
-        }
-      }
+    for (int i = 0; i < regions.size(); i++) {
+      String name = regions.get(i).name();
+      each.get(i)
+          .forEach(
+              (key, hash) ->
+                  byKey.computeIfAbsent(key, k -> new LinkedHashMap<>()).put(name, hash));
     }
     List<List<String>> out = new ArrayList<>();
     byKey.forEach(
@@ -453,6 +574,40 @@ public final class Verifier {
       hashes.add(String.valueOf(rowHash(r.connection(), t, key)));
     }
     return hashes.size() == 1;
+  }
+
+  /** Each key's row hash in one region (keys it lacks are absent), in batches of keys. */
+  private static Map<List<String>, String> hashes(Region r, TableShape t, List<List<String>> keys)
+      throws SQLException {
+    Map<List<String>, String> out = new LinkedHashMap<>();
+    int n = t.keys().size();
+    for (int from = 0; from < keys.size(); from += RECHECK_BATCH) {
+      List<List<String>> batch = keys.subList(from, Math.min(keys.size(), from + RECHECK_BATCH));
+      String sql =
+          "SELECT "
+              + t.keyTexts()
+              + ", "
+              + t.rowHash()
+              + " FROM "
+              + t.sql()
+              + " WHERE "
+              + t.keyTuple()
+              + " IN ("
+              + String.join(", ", java.util.Collections.nCopies(batch.size(), t.paramTuple()))
+              + ")";
+      try (PreparedStatement q = r.connection().prepareStatement(sql)) {
+        int i = 1;
+        for (List<String> key : batch) {
+          i = bind(q, i, key);
+        }
+        try (ResultSet rs = q.executeQuery()) {
+          while (rs.next()) {
+            out.put(keyOf(rs, n), rs.getString(n + 1));
+          }
+        }
+      }
+    }
+    return out;
   }
 
   private String rowHash(Connection c, TableShape t, List<String> key) throws SQLException {
