@@ -146,6 +146,15 @@ class VerifyIT {
     JsonNode row201 = byTable.get("public.items").get("differences").get(0).get("rows");
     assertThat(row201.get("sa-east").asText()).contains("\"name\": \"backdoor\"");
     assertThat(row201.get("eu-west").asText()).contains("\"name\": \"item 201\"");
+    // Each region's row version: the same latest write everywhere (eu-west's insert), although
+    // the values differ, which is what a change behind georep's back looks like.
+    JsonNode versions201 = byTable.get("public.items").get("differences").get(0).get("versions");
+    assertThat(versions201.size()).isEqualTo(3);
+    assertThat(versions201.get("sa-east").asText())
+        .startsWith("eu-west:")
+        .contains(" at ")
+        .isEqualTo(versions201.get("eu-west").asText())
+        .isEqualTo(versions201.get("us-east").asText());
     JsonNode row250 = byTable.get("public.items").get("differences").get(3).get("rows");
     assertThat(row250.get("sa-east").isNull()).isTrue();
     assertThat(row250.get("us-east").asText()).contains("\"id\": 250");
@@ -176,6 +185,7 @@ class VerifyIT {
     assertThat(one.out())
         .contains("public.accounts: different: 1 rows differ")
         .contains("key [7]")
+        .contains("(last write eu-west:")
         .contains("DIFFERENT: 50 rows in 1 tables");
 
     CliResult usage = CliResult.georep("verify", "-c", configs.get("eu-west").toString());

@@ -394,7 +394,8 @@ final class RepairCommand implements Callable<Integer> {
     return Map.of(table.contains(".") ? table : "public." + table, out);
   }
 
-  private static RowKey rowKey(Connector connector, TableSchema schema, List<String> key) {
+  /** A key as text (as verify reports it) as the connector's key of the table. */
+  static RowKey rowKey(Connector connector, TableSchema schema, List<String> key) {
     List<ColumnSchema> columns = schema.keyColumns();
     if (columns.size() != key.size()) {
       throw new IllegalArgumentException(

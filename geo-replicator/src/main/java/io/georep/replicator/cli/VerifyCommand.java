@@ -3,10 +3,17 @@ package io.georep.replicator.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.georep.connector.DatabaseUrl;
+import io.georep.connector.RowKey;
+import io.georep.connector.TableId;
+import io.georep.connector.TableSchema;
+import io.georep.connector.spi.Connector;
+import io.georep.connector.spi.RegionApplier;
+import io.georep.connector.spi.RowRestoring;
 import io.georep.publication.Publication;
 import io.georep.publication.TableRule;
 import io.georep.replicator.AgentKeys;
 import io.georep.replicator.AgentSettings;
+import io.georep.replicator.Connectors;
 import io.georep.replicator.internal.verify.TableShapes;
 import io.georep.replicator.internal.verify.Verifier;
 import java.io.PrintWriter;
@@ -19,6 +26,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -226,6 +234,7 @@ final class VerifyCommand implements Callable<Integer> {
             r.settled() > 0 ? " (" + r.settled() + " rows in flight settled on a re-check)" : "");
         err.flush();
       }
+      results = withVersions(settings, regions, results, err);
       boolean identical =
           results.stream().allMatch(r -> r.identical() || r.status().equals("skipped"));
       boolean unsettled =
@@ -252,7 +261,17 @@ final class VerifyCommand implements Callable<Integer> {
               r.table() + ": " + r.status() + (r.detail().isEmpty() ? "" : ": " + r.detail()));
           for (Verifier.Difference d : r.differences()) {
             out.println("  key " + d.key());
-            d.rows().forEach((region, row) -> out.println("    " + region + ": " + row));
+            d.rows()
+                .forEach(
+                    (region, row) ->
+                        out.println(
+                            "    "
+                                + region
+                                + ": "
+                                + row
+                                + (d.versions().containsKey(region)
+                                    ? "  (last write " + d.versions().get(region) + ")"
+                                    : "")));
           }
           if (r.differing() > r.differences().size()) {
             out.println(
@@ -283,6 +302,86 @@ final class VerifyCommand implements Callable<Integer> {
         } catch (SQLException e) {
           // closing after the report: nothing to do
         }
+      }
+    }
+  }
+
+  /**
+   * Adds each region's row version (the latest write georep merged) to the rows that differ, read
+   * through each region's applier. Without it (a region whose metadata cannot be read) the report
+   * keeps the values only, and says why on standard error.
+   */
+  private static List<Verifier.TableResult> withVersions(
+      List<AgentSettings> settings,
+      List<Verifier.Region> regions,
+      List<Verifier.TableResult> results,
+      PrintWriter err) {
+    if (results.stream().allMatch(r -> r.differences().isEmpty())) {
+      return results;
+    }
+    Map<String, RowRestoring> readers = new LinkedHashMap<>();
+    List<RegionApplier> opened = new ArrayList<>();
+    try {
+      for (AgentSettings s : settings) {
+        RegionApplier applier =
+            Connectors.forUrl(s.database().jdbcUrl()).open(s.databaseSettings()).openApplier();
+        opened.add(applier);
+        if (applier instanceof RowRestoring reader) {
+          readers.put(s.region().name(), reader);
+        }
+      }
+      Connector connector = Connectors.forUrl(settings.get(0).database().jdbcUrl());
+      List<Verifier.TableResult> out = new ArrayList<>();
+      for (Verifier.TableResult r : results) {
+        if (r.differences().isEmpty()) {
+          out.add(r);
+          continue;
+        }
+        String[] name = r.table().split("\\.", 2);
+        TableId id = new TableId(name[0], name[1]);
+        Optional<TableSchema> schema = connector.describeTable(regions.get(0).connection(), id);
+        if (schema.isEmpty() || schema.get().keyless()) {
+          out.add(r);
+          continue;
+        }
+        Map<List<String>, RowKey> keys = new LinkedHashMap<>();
+        for (Verifier.Difference d : r.differences()) {
+          keys.put(d.key(), RepairCommand.rowKey(connector, schema.get(), d.key()));
+        }
+        Map<String, Map<RowKey, String>> byRegion = new LinkedHashMap<>();
+        readers.forEach(
+            (region, reader) ->
+                byRegion.put(region, reader.versions(id, List.copyOf(keys.values()))));
+        List<Verifier.Difference> differences = new ArrayList<>();
+        for (Verifier.Difference d : r.differences()) {
+          Map<String, String> versions = new LinkedHashMap<>();
+          byRegion.forEach(
+              (region, v) -> {
+                String version = v.get(keys.get(d.key()));
+                if (version != null) {
+                  versions.put(region, version);
+                }
+              });
+          differences.add(d.withVersions(versions));
+        }
+        out.add(
+            new Verifier.TableResult(
+                r.table(),
+                r.rows(),
+                r.chunks(),
+                r.status(),
+                r.detail(),
+                differences,
+                r.differing(),
+                r.settled()));
+      }
+      return out;
+    } catch (SQLException | RuntimeException e) {
+      err.println("row versions not read (the report lists values only): " + e.getMessage());
+      return results;
+    } finally {
+      for (RegionApplier a : opened) {
+        a.close();
       }
     }
   }

@@ -57,4 +57,15 @@ public interface RowRestoring {
    */
   List<Restored> restore(
       TableId table, List<RowKey> keys, boolean apply, String captureName, Duration captureWait);
+
+  /**
+   * Names the latest write georep merged into each row: its dot and hybrid timestamp, such as
+   * {@code eu-west:2417 at 2026-12-07T10:15:02.113Z+0@eu-west}. Reads only.
+   *
+   * @param table the table, published in this region
+   * @param keys the rows
+   * @return per row with replicated state, its latest write; rows without state are absent
+   * @throws IllegalStateException if the table is not published here or has no key
+   */
+  Map<RowKey, String> versions(TableId table, List<RowKey> keys);
 }

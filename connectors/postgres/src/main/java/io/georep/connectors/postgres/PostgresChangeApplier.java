@@ -41,6 +41,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -1047,23 +1048,7 @@ public final class PostgresChangeApplier
     checkOpen();
     Objects.requireNonNull(table, "table");
     try (Connection c = pool.getConnection()) {
-      TableSchema schema =
-          replicatedSchema(c, table)
-              .orElseThrow(
-                  () ->
-                      new IllegalStateException(
-                          "table "
-                              + table
-                              + " is not published in region "
-                              + config.region()
-                              + ": repair restores rows of published tables"));
-      if (schema.keyless()) {
-        throw new IllegalStateException(
-            "table "
-                + table
-                + " has no key: its rows cannot be named one by one; re-seed the region that"
-                + " differs with georep resync");
-      }
+      TableSchema schema = keyedSchema(c, table);
       // 1. The rows as they are now (each locked and read as an apply would, then let go).
       c.setAutoCommit(false);
       Map<RowKey, Long> versions = new HashMap<>();
@@ -1109,6 +1094,50 @@ public final class PostgresChangeApplier
     } catch (SQLException e) {
       throw unavailable("restore rows of " + table, e);
     }
+  }
+
+  @Override
+  public Map<RowKey, String> versions(TableId table, List<RowKey> keys) {
+    checkOpen();
+    try (Connection c = pool.getConnection()) {
+      TableSchema schema = keyedSchema(c, table);
+      c.setAutoCommit(false);
+      try {
+        ApplyTransaction read = newTransaction(c);
+        read.begin();
+        Map<RowKey, String> out = new LinkedHashMap<>();
+        for (RowKey key : keys) {
+          read.lastWrite(schema, key).ifPresent(v -> out.put(key, v));
+        }
+        return out;
+      } finally {
+        c.rollback();
+      }
+    } catch (SQLException e) {
+      throw unavailable("read the row versions of " + table, e);
+    }
+  }
+
+  /** A published table with a key, as the applier knows it. */
+  private TableSchema keyedSchema(Connection c, TableId table) {
+    TableSchema schema =
+        replicatedSchema(c, table)
+            .orElseThrow(
+                () ->
+                    new IllegalStateException(
+                        "table "
+                            + table
+                            + " is not published in region "
+                            + config.region()
+                            + ": only rows of published tables have georep state"));
+    if (schema.keyless()) {
+      throw new IllegalStateException(
+          "table "
+              + table
+              + " has no key: its rows cannot be named one by one; re-seed the region that"
+              + " differs (docs/verify.md)");
+    }
+    return schema;
   }
 
   private ApplyTransaction newTransaction(Connection c) {

@@ -45,12 +45,25 @@ public final class Verifier implements AutoCloseable {
   public record Region(String name, Connection connection) {}
 
   /**
-   * One row that differs: its key, and each region's row as JSON (null where it is missing).
+   * One row that differs: its key, each region's row as JSON (null where it is missing) and, where
+   * georep holds state for it, the latest write it merged (its row version).
    *
    * @param key the key values, as text
    * @param rows per region, the row as JSON, or null
+   * @param versions per region, the latest write merged into the row (regions without state absent)
    */
-  public record Difference(List<String> key, Map<String, String> rows) {}
+  public record Difference(
+      List<String> key, Map<String, String> rows, Map<String, String> versions) {
+    /**
+     * Returns this difference with each region's row version.
+     *
+     * @param byRegion per region, the latest write georep merged into the row (absent: none)
+     * @return the difference with versions
+     */
+    public Difference withVersions(Map<String, String> byRegion) {
+      return new Difference(key, rows, Map.copyOf(byRegion));
+    }
+  }
 
   /**
    * The outcome for one table.
@@ -376,7 +389,7 @@ public final class Verifier implements AutoCloseable {
       for (Region r : regions) {
         byRegion.put(r.name(), rowJson(r.connection(), t, key));
       }
-      report.add(new Difference(key, byRegion));
+      report.add(new Difference(key, byRegion, Map.of()));
     }
     List<String> unsettledKeys = new ArrayList<>();
     for (List<String> key : unsettled) {

@@ -190,6 +190,21 @@ public final class ApplyTransaction {
   }
 
   /**
+   * Locks and reads a row and names the latest write merged into its state.
+   *
+   * @param table the table
+   * @param key the row's key
+   * @return its dot and HLC, or empty if the row has no replicated state
+   * @throws SQLException on a database failure
+   */
+  public Optional<String> lastWrite(TableSchema table, RowKey key) throws SQLException {
+    PostgresRow h = store.row(table, key);
+    return h.state() == null
+        ? Optional.empty()
+        : Optional.of(h.lastDot() + " at " + h.lastTimestamp());
+  }
+
+  /**
    * Declares that the agent folds captured local transactions ({@link #foldLocal}): a local write
    * not folded yet then aborts the apply as retriable instead of being folded here as one write.
    *
