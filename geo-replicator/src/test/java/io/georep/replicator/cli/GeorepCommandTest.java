@@ -189,6 +189,62 @@ class GeorepCommandTest {
   }
 
   @Test
+  void repair_usageErrors_exitWithTwoAndNameTheProblem() throws IOException {
+    String a = agentYaml("secret").toString();
+    Path other = dir.resolve("us-east.yaml");
+    Files.writeString(
+        other, Files.readString(Path.of(a)).replace("region: eu-west", "region: us-east"));
+    String b = other.toString();
+
+    Result noRows = run("repair", "-c", a, "-c", b, "--from", "eu-west");
+    assertThat(noRows.code()).isEqualTo(2);
+    assertThat(noRows.err()).contains("name the rows: --report FILE");
+
+    Result keysWithoutTable = run("repair", "-c", a, "-c", b, "--from", "eu-west", "--keys", "7");
+    assertThat(keysWithoutTable.code()).isEqualTo(2);
+    assertThat(keysWithoutTable.err()).contains("--keys needs exactly one --tables TABLE");
+
+    Result oneRegion = run("repair", "-c", a, "--from", "eu-west", "--tables", "t", "--keys", "7");
+    assertThat(oneRegion.code()).isEqualTo(2);
+    assertThat(oneRegion.err()).contains("give at least two regions' configurations");
+
+    Result unknownSource =
+        run("repair", "-c", a, "-c", b, "--from", "ap-south", "--tables", "t", "--keys", "7");
+    assertThat(unknownSource.code()).isEqualTo(2);
+    assertThat(unknownSource.err())
+        .contains("--from ap-south is none of the configurations' regions [eu-west, us-east]");
+
+    Result sameRegion = run("repair", "-c", a, "-c", a, "--from", "eu-west", "--report", a);
+    assertThat(sameRegion.code()).isEqualTo(2);
+    assertThat(sameRegion.err()).contains("two configurations are of region eu-west");
+
+    Path notAReport = dir.resolve("report.json");
+    Files.writeString(notAReport, "{\"regions\": []}");
+    Result badReport =
+        run("repair", "-c", a, "-c", b, "--from", "eu-west", "--report", notAReport.toString());
+    assertThat(badReport.code()).isEqualTo(2);
+    assertThat(badReport.err()).contains("is not a report of georep verify --json");
+
+    Result badTimeout =
+        run(
+            "repair",
+            "-c",
+            a,
+            "-c",
+            b,
+            "--from",
+            "eu-west",
+            "--tables",
+            "t",
+            "--keys",
+            "7",
+            "--capture-timeout",
+            "soon");
+    assertThat(badTimeout.code()).isEqualTo(2);
+    assertThat(badTimeout.err()).contains("--capture-timeout soon is not a duration");
+  }
+
+  @Test
   void run_invalidConfiguration_exitsWithOneNamingFileLineAndColumn() throws IOException {
     Path config = agentYaml("${env:DB_PASSWORD}");
     Files.writeString(config, Files.readString(config) + "apply:\n  wrokers: 8\n");
