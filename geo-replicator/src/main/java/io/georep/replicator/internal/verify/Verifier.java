@@ -36,10 +36,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * Tables without a key are compared whole, as multisets of rows. Not thread-safe; one run.
  *
- * <p>About 700 lines: the causal point, the chunk loop, the re-check rounds and the row reads
- * share the regions, their connections and the thread that queries each region at once; the seam
- * to split along is the SQL of one region's reads (chunk digest, bound, row hashes and values),
- * which would become a class per database once another connector is verified.
+ * <p>About 700 lines: the causal point, the chunk loop, the re-check rounds and the row reads share
+ * the regions, their connections and the thread that queries each region at once; the seam to split
+ * along is the SQL of one region's reads (chunk digest, bound, row hashes and values), which would
+ * become a class per database once another connector is verified.
  */
 public final class Verifier implements AutoCloseable {
   /** What to check and how hard to load the databases. */
