@@ -62,7 +62,8 @@ public enum ConflictType {
   /**
    * Not a concurrent write: {@code georep repair} made a table row show its replicated state again,
    * discarding a change made to it behind georep's back. The local version is the table row as
-   * found, the remote one the state it shows now; both carry the row's last georep dot.
+   * found (with the row's last georep dot), the remote one what it shows now, named by the repair's
+   * own dot (the position of its message in the region's stream).
    */
   REPAIR;
 

@@ -182,8 +182,8 @@ class RepairIT {
                 "sa-east",
                 "SELECT count(*) FROM georep.conflict_log WHERE type = 'repair'"
                     + " AND resolver = 'repair'"))
-        .as("each restored row that georep knew is logged as a repair")
-        .isEqualTo(5);
+        .as("each restored row is logged as a repair")
+        .isEqualTo(6);
     assertThat(
             topology.count(
                 "eu-west", "SELECT count(*) FROM georep.conflict_log WHERE type = 'repair'"))

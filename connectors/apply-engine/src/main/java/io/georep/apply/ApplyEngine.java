@@ -281,10 +281,13 @@ public final class ApplyEngine<R extends ApplyRow> {
    * @param table the table
    * @param key the row's key
    * @param unchanged whether the (present or absent) table row is the one the caller read
+   * @param repair the repair's own dot (of this region), which names it in the conflict log
+   * @param repairStamp the repair's HLC
    * @return what was done
    * @throws SQLException on a database failure
    */
-  public RowRestoring.Restored restore(TableSchema table, RowKey key, Shows<R> unchanged)
+  public RowRestoring.Restored restore(
+      TableSchema table, RowKey key, Shows<R> unchanged, Dot repair, HybridTimestamp repairStamp)
       throws SQLException {
     at(null, table.id(), key);
     TablePolicy policy = policies.apply(table);
@@ -306,8 +309,9 @@ public final class ApplyEngine<R extends ApplyRow> {
       return new RowRestoring.Restored(
           key, RowRestoring.Restored.Outcome.CHANGED_SINCE, before, before);
     }
-    Dot dot = h.state() == null ? null : h.lastDot();
-    HybridTimestamp stamp = h.state() == null ? null : h.lastTimestamp();
+    // The row as found carries its last georep write; a row georep never knew, the repair's.
+    Dot dot = h.state() == null ? repair : h.lastDot();
+    HybridTimestamp stamp = h.state() == null ? repairStamp : h.lastTimestamp();
     if (h.state() == null) {
       store.delete(h);
       h.values(Optional.empty());
@@ -316,19 +320,32 @@ public final class ApplyEngine<R extends ApplyRow> {
       writeBack(h, policy, h.visible(policy));
     }
     Optional<Map<String, Value>> after = h.values().map(Map::copyOf);
-    if (dot != null) {
-      conflicts.add(repair(table, key, dot, stamp, before, after));
-    }
+    conflicts.add(
+        repair(
+            table,
+            key,
+            new Version(
+                dot, stamp, kindOf(before), before.map(m -> withoutKey(table, m)).orElse(Map.of())),
+            new Version(
+                repair,
+                repairStamp,
+                kindOf(after),
+                after.map(m -> withoutKey(table, m)).orElse(Map.of())),
+            before,
+            after));
     at(null, null, null);
     return new RowRestoring.Restored(key, RowRestoring.Restored.Outcome.RESTORED, before, after);
   }
 
-  /** The conflict-log record of a restored row: the row as found, and as its state shows it. */
+  /**
+   * The conflict-log record of a restored row: the row as found (local), and as its state shows it
+   * (remote, named by the repair).
+   */
   private static Conflict repair(
       TableSchema table,
       RowKey key,
-      Dot dot,
-      HybridTimestamp stamp,
+      Version found,
+      Version restored,
       Optional<Map<String, Value>> before,
       Optional<Map<String, Value>> after) {
     List<String> columns = new ArrayList<>();
@@ -339,18 +356,6 @@ public final class ApplyEngine<R extends ApplyRow> {
         columns.add(c.name());
       }
     }
-    Version found =
-        new Version(
-            dot,
-            stamp,
-            before.isPresent() ? RowChange.Kind.UPDATE : RowChange.Kind.DELETE,
-            before.map(m -> withoutKey(table, m)).orElse(Map.of()));
-    Version restored =
-        new Version(
-            dot,
-            stamp,
-            after.isPresent() ? RowChange.Kind.UPDATE : RowChange.Kind.DELETE,
-            after.map(m -> withoutKey(table, m)).orElse(Map.of()));
     return new Conflict(
         ConflictType.REPAIR,
         table.id(),
@@ -361,6 +366,10 @@ public final class ApplyEngine<R extends ApplyRow> {
         "repair",
         columns,
         Optional.empty());
+  }
+
+  private static RowChange.Kind kindOf(Optional<Map<String, Value>> row) {
+    return row.isPresent() ? RowChange.Kind.UPDATE : RowChange.Kind.DELETE;
   }
 
   private static Map<String, Value> withoutKey(TableSchema table, Map<String, Value> row) {

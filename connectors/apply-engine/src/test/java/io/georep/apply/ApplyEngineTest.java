@@ -249,6 +249,8 @@ class ApplyEngineTest {
               assertThat(c.columns()).containsExactly("name");
               assertThat(c.local().values()).containsEntry("name", text("backdoor"));
               assertThat(c.remote().values()).containsEntry("name", text("Ann"));
+              assertThat(c.local().dot()).isEqualTo(Dot.of("us-east", 1));
+              assertThat(c.remote().dot()).isEqualTo(Dot.of("eu-west", 900));
             });
     // Re-synchronised: a later remote write applies instead of waiting for a stamp.
     apply(tx(US, 2, 200, vv("us-east", 1), update(1, "name", "Bea")));
@@ -268,6 +270,16 @@ class ApplyEngineTest {
 
     assertThat(row(1)).containsEntry("name", text("Ann"));
     assertThat(db.table(USERS.id())).doesNotContainKey(key(2));
+    assertThat(conflicts)
+        .as("both repairs are logged, the one of a row georep never knew under the repair's dot")
+        .hasSize(2)
+        .last()
+        .satisfies(
+            c -> {
+              assertThat(c.local().dot()).isEqualTo(Dot.of("eu-west", 900));
+              assertThat(c.local().values()).containsEntry("name", text("ghost"));
+              assertThat(c.remote().kind()).isEqualTo(RowChange.Kind.DELETE);
+            });
   }
 
   @Test
@@ -289,7 +301,10 @@ class ApplyEngineTest {
   private RowRestoring.Restored restore(int id, ApplyEngine.Shows<MemoryRowStore.Row> unchanged)
       throws SQLException {
     MemoryRowStore store = new MemoryRowStore(db, x -> LWW);
-    RowRestoring.Restored r = engine(store).restore(USERS, key(id), unchanged);
+    RowRestoring.Restored r =
+        engine(store)
+            .restore(
+                USERS, key(id), unchanged, Dot.of("eu-west", 900), new HybridTimestamp(900, 0, EU));
     store.commit();
     return r;
   }

@@ -25,12 +25,15 @@ import io.georep.connectors.postgres.internal.apply.ReplicationOrigins;
 import io.georep.connectors.postgres.internal.apply.TableDefinitions;
 import io.georep.connectors.postgres.internal.apply.TableSql;
 import io.georep.connectors.postgres.internal.capture.CaptureLoop;
+import io.georep.connectors.postgres.internal.capture.Lsn;
 import io.georep.connectors.postgres.internal.schema.MetadataSchema;
 import io.georep.resolver.Conflict;
 import io.georep.resolver.ConflictResolutionException;
 import io.georep.resolver.StateShapeException;
 import io.georep.resolver.TablePolicy;
+import io.georep.vectorclock.Dot;
 import io.georep.vectorclock.GeorepException;
+import io.georep.vectorclock.HybridTimestamp;
 import io.georep.vectorclock.ReplicaId;
 import io.georep.vectorclock.VersionVector;
 import java.sql.Connection;
@@ -1066,6 +1069,11 @@ public final class PostgresChangeApplier
       String mark = emitMessage(c, RESTORE_PREFIX);
       c.commit();
       awaitCaptureAt(c, captureName, mark, captureWait);
+      // The repair is named, in the conflict log, by the position of its message in this
+      // region's stream (seqs are WAL positions) and by the time.
+      Dot repair = new Dot(config.region(), Lsn.parse(mark));
+      HybridTimestamp repairStamp =
+          new HybridTimestamp(System.currentTimeMillis(), 0, config.region());
       // 3. Rows still as read and not showing their state were changed behind georep's back.
       ReplicationOrigins.Session origin = origins.take(c);
       try {
@@ -1074,7 +1082,7 @@ public final class PostgresChangeApplier
         tx.begin();
         List<Restored> out = new ArrayList<>();
         for (RowKey key : keys) {
-          out.add(tx.restore(schema, key, versions.get(key)));
+          out.add(tx.restore(schema, key, versions.get(key), repair, repairStamp));
         }
         tx.finish();
         if (apply) {

@@ -156,10 +156,13 @@ public final class ApplyTransaction {
    * @param key the row's key
    * @param version the row's version as the caller read it ({@link #rowVersion}): a row changed
    *     since is left alone
+   * @param repair the repair's dot, which names it in the conflict log
+   * @param repairStamp the repair's HLC
    * @return what was done
    * @throws SQLException on a database failure
    */
-  public RowRestoring.Restored restore(TableSchema table, RowKey key, Long version)
+  public RowRestoring.Restored restore(
+      TableSchema table, RowKey key, Long version, Dot repair, HybridTimestamp repairStamp)
       throws SQLException {
     RowRestoring.Restored r =
         engine.restore(
@@ -168,7 +171,9 @@ public final class ApplyTransaction {
             h ->
                 version == null
                     ? h.values().isEmpty()
-                    : h.values().isPresent() && h.xmin == version);
+                    : h.values().isPresent() && h.xmin == version,
+            repair,
+            repairStamp);
     if (r.outcome() == RowRestoring.Restored.Outcome.RESTORED) {
       restored = true;
     }
