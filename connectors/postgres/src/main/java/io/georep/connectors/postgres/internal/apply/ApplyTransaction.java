@@ -106,8 +106,8 @@ public final class ApplyTransaction {
 
   private final ReplicaId region;
 
-  /** Whether {@link #restore} wrote a row. */
-  private boolean restored;
+  /** The repair whose {@link #restore} wrote a row; null: none. */
+  private Dot restoredBy;
 
   /**
    * Creates the transaction on a connection in manual-commit mode.
@@ -175,7 +175,7 @@ public final class ApplyTransaction {
             repair,
             repairStamp);
     if (r.outcome() == RowRestoring.Restored.Outcome.RESTORED) {
-      restored = true;
+      restoredBy = repair;
     }
     return r;
   }
@@ -389,15 +389,11 @@ public final class ApplyTransaction {
     store.writeMetadata();
     keyless.writeMetadata();
     if (applied.isEmpty()) {
-      if (store.rowsWritten() && folded.isEmpty() && restored) {
-        // Rows restored to their state ({@link #restore}): the capture must not ship them. The
-        // mark names one of this region's own dots, which the capture only skips by.
+      if (store.rowsWritten() && folded.isEmpty() && restoredBy != null) {
+        // Rows restored ({@link #restore}): marked, under the repair's own dot, not shipped.
         ConflictLog.insert(connection, conflicts);
-        emitMark(
-            new ApplyMark(
-                List.of(new Dot(region, 1)),
-                VersionVector.empty(),
-                new HybridTimestamp(0, 0, region)));
+        HybridTimestamp none = new HybridTimestamp(0, 0, region);
+        emitMark(new ApplyMark(List.of(restoredBy), VersionVector.empty(), none));
         return;
       }
       if (store.rowsWritten() && !folded.isEmpty()) {
