@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.georep.connector.ColumnSchema;
-import io.georep.connector.DatabaseUrl;
 import io.georep.connector.RowKey;
 import io.georep.connector.ScalarType;
 import io.georep.connector.TableId;
@@ -144,9 +143,6 @@ final class RepairCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if (configs.size() < 2) {
-      throw usage("give at least two regions' configurations (-c A.yaml -c B.yaml)");
-    }
     if ((report == null) == keys.isEmpty()) {
       throw usage(
           "name the rows: --report FILE (from georep verify --json) or --tables TABLE --keys K,"
@@ -157,18 +153,9 @@ final class RepairCommand implements Callable<Integer> {
     }
     Duration capture = duration("--capture-timeout", captureTimeout);
     Duration settle = duration("--settle-timeout", settleTimeout);
-    List<AgentSettings> settings = new ArrayList<>();
-    for (Path p : configs) {
-      AgentSettings s = GeorepCommand.load(spec, p);
-      if (s == null) {
-        return 1;
-      }
-      for (AgentSettings other : settings) {
-        if (other.region().equals(s.region())) {
-          throw usage("two configurations are of region " + s.region());
-        }
-      }
-      settings.add(s);
+    List<AgentSettings> settings = RegionConfigs.load(spec, configs);
+    if (settings == null) {
+      return 1;
     }
     List<String> names = settings.stream().map(s -> s.region().name()).toList();
     if (!names.contains(from)) {
@@ -189,25 +176,14 @@ final class RepairCommand implements Callable<Integer> {
       List<Verifier.Region> verifierRegions = new ArrayList<>();
       List<Repairer.Region> repairRegions = new ArrayList<>();
       for (AgentSettings s : settings) {
-        AgentSettings.Database db = s.database();
-        Connection c;
-        try {
-          c = db.connect("georep repair");
-        } catch (SQLException e) {
-          err.println(
-              "cannot connect to region "
-                  + s.region()
-                  + "'s database "
-                  + DatabaseUrl.masked(db.jdbcUrl())
-                  + " as "
-                  + db.user()
-                  + ": "
-                  + e.getMessage());
+        Connection c = RegionConfigs.connect(s, "georep repair", err);
+        if (c == null) {
           return 1;
         }
         connections.add(c);
         verifierRegions.add(new Verifier.Region(s.region().name(), c));
-        RegionDatabase database = Connectors.forUrl(db.jdbcUrl()).open(s.databaseSettings());
+        RegionDatabase database =
+            Connectors.forUrl(s.database().jdbcUrl()).open(s.databaseSettings());
         RegionApplier applier = database.openApplier();
         appliers.add(applier);
         if (!(applier instanceof RowRestoring restorer)) {

@@ -2,7 +2,6 @@ package io.georep.replicator.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import io.georep.connector.DatabaseUrl;
 import io.georep.connector.RowKey;
 import io.georep.connector.TableId;
 import io.georep.connector.TableSchema;
@@ -131,10 +130,6 @@ final class VerifyCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if (configs.size() < 2) {
-      throw new CommandLine.ParameterException(
-          spec.commandLine(), "give at least two regions' configurations (-c A.yaml -c B.yaml)");
-    }
     if (chunkRows < 1 || rounds < 2 || maxReported < 0 || maxRowsPerSecond < 0) {
       throw new CommandLine.ParameterException(
           spec.commandLine(),
@@ -149,19 +144,9 @@ final class VerifyCommand implements Callable<Integer> {
           spec.commandLine(),
           "--settle-timeout " + settleTimeout + " is not a duration (for example 30s, 2m)");
     }
-    List<AgentSettings> settings = new ArrayList<>();
-    for (Path p : configs) {
-      AgentSettings s = GeorepCommand.load(spec, p);
-      if (s == null) {
-        return 1;
-      }
-      for (AgentSettings other : settings) {
-        if (other.region().equals(s.region())) {
-          throw new CommandLine.ParameterException(
-              spec.commandLine(), "two configurations are of region " + s.region());
-        }
-      }
-      settings.add(s);
+    List<AgentSettings> settings = RegionConfigs.load(spec, configs);
+    if (settings == null) {
+      return 1;
     }
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
@@ -170,20 +155,8 @@ final class VerifyCommand implements Callable<Integer> {
     try {
       List<Verifier.Region> regions = new ArrayList<>();
       for (AgentSettings s : settings) {
-        AgentSettings.Database db = s.database();
-        Connection c;
-        try {
-          c = db.connect("georep verify");
-        } catch (SQLException e) {
-          err.println(
-              "cannot connect to region "
-                  + s.region()
-                  + "'s database "
-                  + DatabaseUrl.masked(db.jdbcUrl())
-                  + " as "
-                  + db.user()
-                  + ": "
-                  + e.getMessage());
+        Connection c = RegionConfigs.connect(s, "georep verify", err);
+        if (c == null) {
           return 1;
         }
         connections.add(c);
