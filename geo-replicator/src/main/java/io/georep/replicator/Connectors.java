@@ -65,4 +65,30 @@ public final class Connectors {
         .map(c -> "a " + c.name() + " URL such as " + c.exampleUrl())
         .collect(Collectors.joining(" or "));
   }
+
+  /**
+   * The prefix of PostgreSQL's causal-tick message, which the capture ships as a transaction
+   * without rows; {@code georep resync} writes ticks by hand (docs/verify.md).
+   */
+  public static final String POSTGRES_TICK_PREFIX =
+      io.georep.connectors.postgres.PostgresChangeSource.TICK_PREFIX;
+
+  /** The statement that writes a PostgreSQL apply mark; bind {@link #postgresApplyMark}. */
+  public static final String POSTGRES_APPLY_MARK_SQL = io.georep.connectors.postgres.ApplyMark.SQL;
+
+  /**
+   * Encodes a PostgreSQL apply mark: the capture treats the transaction that writes it as an apply
+   * (never shipped) and joins its watermark into the causal context of later local writes.
+   *
+   * @param applied the transactions applied; not empty
+   * @param watermark the apply watermark after it
+   * @param latest the greatest commit timestamp applied
+   * @return the mark's bytes
+   */
+  public static byte[] postgresApplyMark(
+      List<io.georep.vectorclock.Dot> applied,
+      io.georep.vectorclock.VersionVector watermark,
+      io.georep.vectorclock.HybridTimestamp latest) {
+    return new io.georep.connectors.postgres.ApplyMark(applied, watermark, latest).encode();
+  }
 }

@@ -82,6 +82,7 @@ class PoisonRecordIT {
       assertThat(health.body())
           .contains("\"ready\" : false")
           .contains("poison record in " + expected)
+          .contains("georep resync " + region + " --from us-east")
           .contains("\"us-east\"");
       assertThat(agent.status().origins().get(otherOrigin(region)).state()).isEqualTo("running");
       assertThat(get(agent, "/health/live").statusCode()).isEqualTo(200);

@@ -53,6 +53,7 @@ import picocli.CommandLine.Spec;
       ConflictsCommand.class,
       VerifyCommand.class,
       RepairCommand.class,
+      ResyncCommand.class,
       HelpCommand.class
     },
     exitCodeListHeading = "%nExit codes:%n",

@@ -245,6 +245,49 @@ class GeorepCommandTest {
   }
 
   @Test
+  void resync_usageErrors_exitWithTwoAndNameTheProblem() throws IOException {
+    String a = agentYaml("secret").toString();
+    Path other = dir.resolve("us-east.yaml");
+    Files.writeString(
+        other, Files.readString(Path.of(a)).replace("region: eu-west", "region: us-east"));
+    String b = other.toString();
+
+    Result noFrom = run("resync", "eu-west", "-c", a, "-c", b);
+    assertThat(noFrom.code()).isEqualTo(2);
+    assertThat(noFrom.err()).contains("Missing required option: '--from=HEALTHY'");
+
+    Result noRegion = run("resync", "--from", "us-east", "-c", a, "-c", b);
+    assertThat(noRegion.code()).isEqualTo(2);
+    assertThat(noRegion.err()).contains("REGION");
+
+    Result itself = run("resync", "eu-west", "--from", "eu-west", "-c", a, "-c", b);
+    assertThat(itself.code()).isEqualTo(2);
+    assertThat(itself.err()).contains("--from eu-west is the region to re-seed");
+
+    Result oneRegion = run("resync", "eu-west", "--from", "us-east", "-c", a);
+    assertThat(oneRegion.code()).isEqualTo(2);
+    assertThat(oneRegion.err()).contains("give at least two regions' configurations");
+
+    Result unknown = run("resync", "ap-south", "--from", "us-east", "-c", a, "-c", b);
+    assertThat(unknown.code()).isEqualTo(2);
+    assertThat(unknown.err())
+        .contains("no configuration (-c) is of region ap-south")
+        .contains("give ap-south's and us-east's agent.yaml");
+
+    Result badTimeout =
+        run("resync", "eu-west", "--from", "us-east", "-c", a, "-c", b, "--lock-timeout", "soon");
+    assertThat(badTimeout.code()).isEqualTo(2);
+    assertThat(badTimeout.err()).contains("--lock-timeout soon is not a duration");
+
+    Result help = run("resync", "--help");
+    assertThat(help.code()).isZero();
+    assertThat(help.out())
+        .contains("stop REGION's agent")
+        .contains("--discard-unshipped")
+        .contains("Exit codes:");
+  }
+
+  @Test
   void run_invalidConfiguration_exitsWithOneNamingFileLineAndColumn() throws IOException {
     Path config = agentYaml("${env:DB_PASSWORD}");
     Files.writeString(config, Files.readString(config) + "apply:\n  wrokers: 8\n");

@@ -84,6 +84,11 @@ import org.slf4j.LoggerFactory;
  */
 public final class PostgresChangeSource
     implements ChangeSource, CopyProgressReporting, ClockSkewReporting {
+  /**
+   * The prefix of a causal tick, {@code pg_logical_emit_message(true, 'georep.tick', '')}: the
+   * capture ships the transaction that writes it as a local transaction without changes.
+   */
+  public static final String TICK_PREFIX = CaptureLoop.TICK_PREFIX;
 
   private static final Logger LOG = LoggerFactory.getLogger(PostgresChangeSource.class);
 

@@ -444,9 +444,12 @@ public final class SchedulerActor {
                 + " acknowledged by Kafka and this region has read the stream to its end, so the"
                 + " missing transactions are gone (retention deleted them before this region read"
                 + " them, or the broker lost acknowledged records). Applying what follows would"
-                + " make the regions diverge: re-synchronise this region with "
+                + " make the regions diverge: re-synchronise this region — stop this agent and run"
+                + " georep resync "
+                + settings.region()
+                + " --from "
                 + origin
-                + " (runbook: docs/operations.md), and raise topics.retention";
+                + " (docs/verify.md) — and raise topics.retention";
         LOG.error("apply of origin {} halted: {}", origin, reason);
         os.gap.set(null);
         onHalted(origin, reason);

@@ -48,8 +48,16 @@ final class Runbook {
           new Rule(
               List.of("halted", "gone"),
               "apply of origin <origin> halted: the stream … has a gap after seq S … gone …",
-              "Re-synchronise this region's copy of the origin's tables from a region past the"
-                  + " gap while this agent is stopped, then restart it; raise topics.retention."),
+              "Re-synchronise this region from a region past the gap: stop this agent, run"
+                  + " georep resync <this region> --from <origin> -c this.yaml -c origin.yaml"
+                  + " (docs/verify.md), start it again; raise topics.retention."),
+          new Rule(
+              List.of("halted", "poison record"),
+              "apply of origin <origin> halted: poison record in topic … offset N: …",
+              "Find what wrote the record (the topic's producers) and stop it, then"
+                  + " re-synchronise this region: stop this agent, run georep resync <this region>"
+                  + " --from <origin> -c this.yaml -c origin.yaml (docs/verify.md), start it"
+                  + " again."),
           new Rule(
               List.of("halted: receiving"),
               "apply of origin <origin> halted: receiving georep.<origin>.changes failed at offset"

@@ -213,7 +213,12 @@ public final class StreamReceiver implements Runnable {
               + " partition 0 stored with the applied watermark is no longer in the stream"
               + " (retention deleted records not yet applied here): "
               + e.getMessage()
-              + "; raise topics.retention and re-synchronise this region";
+              + "; raise topics.retention and re-synchronise this region: stop this agent and run"
+              + " georep resync "
+              + settings.region()
+              + " --from "
+              + origin
+              + " (docs/verify.md)";
       LOG.error("apply of origin {} halted: {}", origin, reason);
       halt.accept(reason);
     } catch (InterruptedException e) {
@@ -295,11 +300,14 @@ public final class StreamReceiver implements Runnable {
               + problem
               + " (first seq header "
               + StreamRecords.header(record.headers(), StreamRecords.FIRST_SEQ)
-              + ")";
+              + "); re-synchronise this region: stop this agent and run georep resync "
+              + settings.region()
+              + " --from "
+              + origin
+              + " (docs/verify.md)";
       LOG.error(
           "{}; apply of origin {} halted here — skipping the record would make the regions"
-              + " diverge. Find what wrote it (the producer of the topic), then re-synchronise"
-              + " this region",
+              + " diverge. Find what wrote it (the producer of the topic) first",
           reason,
           origin);
       halt.accept(reason);

@@ -387,7 +387,8 @@ class SchedulerActorTest {
                       assertThat(h)
                           .contains("georep.a.changes has a gap after seq 10")
                           .contains("transaction 30 at offset 30 follows 20")
-                          .contains("re-synchronise"));
+                          .contains("re-synchronise")
+                          .contains("georep resync here --from a"));
           return null;
         });
     assertThat(metrics.scrape()).contains("georep_origin_halted{origin=\"a\",region=\"here\"} 1");

@@ -53,6 +53,11 @@ class RunbookTest {
             Runbook.annotate(
                     "apply of origin us-east halted: poison record in topic georep.us-east.changes")
                 .get("section"))
+        .isEqualTo(
+            "docs/operations.md: apply of origin <origin> halted: poison record in topic …"
+                + " offset N: …");
+    assertThat(
+            Runbook.annotate("apply of origin us-east halted: something unforeseen").get("section"))
         .isEqualTo("docs/operations.md: GeorepOriginHalted");
     Map<String, String> unknown = Runbook.annotate("something new");
     assertThat(unknown).containsOnlyKeys("alert");
