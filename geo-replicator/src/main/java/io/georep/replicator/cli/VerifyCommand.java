@@ -44,8 +44,8 @@ import picocli.CommandLine.Spec;
     description = {
       "Compares the published tables of two or more regions while applications keep writing."
           + " Every region first applies what every region had committed when the check began;"
-          + " each table is then compared in chunks of keys, each region hashing its chunk in its"
-          + " database; chunks that differ are compared row by row, and rows that differ are"
+          + " each region then hashes each whole table in its database (one scan), and a table"
+          + " whose digests differ is compared in chunks of keys the same way; chunks that differ are compared row by row, and rows that differ are"
           + " re-checked at a new common point so that writes in flight settle. The rows that"
           + " still differ are listed with every region's values.",
       "Give each region's agent.yaml; the first one's publications name the tables. Sets (or-set,"
@@ -93,7 +93,8 @@ final class VerifyCommand implements Callable<Integer> {
       defaultValue = "0",
       paramLabel = "N",
       description =
-          "Bound the load: at most N rows read per second from each database (0: no bound)."
+          "Bound the load: at most N rows read per second from each database (0: no bound),"
+              + " by chunks only (no whole-table pass)."
               + " Default: ${DEFAULT-VALUE}.")
   long maxRowsPerSecond;
 
