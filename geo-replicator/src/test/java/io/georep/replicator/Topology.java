@@ -441,9 +441,32 @@ final class Topology implements AutoCloseable {
 
   private void awaitMarkersAndApplied(Duration timeout) throws Exception {
     int round = (int) (System.nanoTime() & 0x3fffffff);
+    Map<String, String> afterMarker = new LinkedHashMap<>();
     for (String region : REGIONS) {
       writeMarker(db(region), region, round);
+      afterMarker.put(region, db(region).rows("SELECT pg_current_wal_lsn() AS l").get(0));
     }
+    // Every local transaction before the marker is folded: a fold may still change the table
+    // (a keyless local delete puts back a row every other region keeps), and the slot passes a
+    // transaction only once it is folded.
+    Await.until(
+        "every region's capture has folded its writes before the marker",
+        timeout,
+        () -> {
+          for (String region : REGIONS) {
+            String lsn = afterMarker.get(region).substring("l=".length());
+            if (!db(region)
+                .rows(
+                    "SELECT bool_and(confirmed_flush_lsn >= '"
+                        + lsn
+                        + "'::pg_lsn) AS ok FROM pg_replication_slots"
+                        + " WHERE slot_type = 'logical' AND active")
+                .equals(List.of("ok=t"))) {
+              return false;
+            }
+          }
+          return true;
+        });
     Await.until(
         "every region has every marker",
         timeout,

@@ -60,7 +60,8 @@ import picocli.CommandLine.Spec;
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
       "0:the region was re-seeded; start its agent",
-      "1:it could not be (the message says why and what to do); nothing was changed",
+      "1:it could not be (the message says why and what to do); nothing was changed unless the"
+          + " message says otherwise",
       "2:usage error"
     })
 final class ResyncCommand implements Callable<Integer> {

@@ -342,6 +342,18 @@ public final class Resyncer {
           q.setString(1, target.slot());
           q.setLong(2, discardTo);
           q.execute();
+        } catch (SQLException e) {
+          throw new ResyncException(
+              "region "
+                  + r
+                  + " is re-seeded, but its slot could not be advanced past the discarded"
+                  + " transactions ("
+                  + e.getMessage()
+                  + "): before starting its agent, run SELECT pg_replication_slot_advance('"
+                  + target.slot()
+                  + "', '"
+                  + ResyncSql.lsn(discardTo)
+                  + "') in its database, or they are shipped");
         }
       }
       return new Result(done, watermarks, offset, unshipped.transactions(), unshipped.changes());
