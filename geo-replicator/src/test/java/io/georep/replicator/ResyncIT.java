@@ -28,7 +28,9 @@ import org.junit.jupiter.api.io.TempDir;
  * apply in eu-west and sa-east while every region keeps writing; each halted region is re-seeded
  * from us-east with its agent stopped and resumes; then every region is identical and every counter
  * equals the increments the applications made (nothing lost, nothing counted twice). A running
- * agent and unshipped local writes stop the resync; asked to, it discards them everywhere.
+ * agent and unshipped local writes stop the resync; asked to, it discards them everywhere. A region
+ * whose slot was lost is re-seeded from a region that was itself re-seeded, and its agent resumes
+ * from the slot resync created, without an initial copy.
  */
 class ResyncIT {
   private EmbeddedKafka kafka;
@@ -137,9 +139,39 @@ class ResyncIT {
     event("started sa-east");
     writers.paused.remove("sa-east");
 
+    // eu-west again, after its slot was lost, from sa-east (itself re-seeded): resync creates the
+    // slot, so the agent resumes from it instead of starting an initial copy.
+    stopShipped("eu-west", writers);
+    String copiesSql = "SELECT slot_name, started_at FROM georep.initial_copy ORDER BY 1, 2";
+    List<String> copies = topology.db("eu-west").rows(copiesSql);
+    topology
+        .db("eu-west")
+        .execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots");
+    event("resync eu-west after a lost slot start");
+    CliResult lostSlot =
+        CliResult.georep(
+            "resync",
+            "eu-west",
+            "--from",
+            "sa-east",
+            "-c",
+            configs.get("eu-west").toString(),
+            "-c",
+            configs.get("sa-east").toString());
+    event("resync eu-west after a lost slot end");
+    System.out.println(
+        "diagnosis: eu-west resync after a lost slot: " + lostSlot.err() + lostSlot.out());
+    assertThat(lostSlot.code()).as(lostSlot.out() + lostSlot.err()).isZero();
+    assertThat(lostSlot.err()).contains("had no slot").contains("created it");
+    topology.startAgent("eu-west");
+    writers.paused.remove("eu-west");
+
     Thread.sleep(2000);
     writers.stop();
     topology.awaitQuiescence(Duration.ofMinutes(2));
+    assertThat(topology.db("eu-west").rows(copiesSql))
+        .as("eu-west's agent resumed from the slot resync created, without an initial copy")
+        .containsExactlyElementsOf(copies);
     try {
       topology.assertConverged();
     } catch (AssertionError e) {
