@@ -1,6 +1,7 @@
 package io.georep.replicator.cli;
 
 import io.georep.connector.DatabaseUrl;
+import io.georep.replicator.AgentKeys;
 import io.georep.replicator.AgentSettings;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -11,7 +12,9 @@ import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
 
-/** What the commands over several regions ({@code verify}, {@code repair}) share. */
+/**
+ * What the commands over several regions ({@code verify}, {@code repair}, {@code resync}) share.
+ */
 final class RegionConfigs {
   private RegionConfigs() {}
 
@@ -42,6 +45,20 @@ final class RegionConfigs {
       settings.add(s);
     }
     return settings;
+  }
+
+  /**
+   * Parses a duration option ({@code 30s}, {@code 2m}).
+   *
+   * @throws CommandLine.ParameterException naming the option if the text is not a duration
+   */
+  static java.time.Duration duration(CommandSpec spec, String option, String text) {
+    try {
+      return AgentKeys.parseDuration(text);
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(), option + " " + text + " is not a duration (for example 30s, 2m)");
+    }
   }
 
   /**

@@ -6,7 +6,6 @@ import io.georep.connector.SourceTransaction;
 import io.georep.publication.ColumnSelection;
 import io.georep.publication.Publication;
 import io.georep.publication.TableRule;
-import io.georep.replicator.AgentKeys;
 import io.georep.replicator.AgentSettings;
 import io.georep.replicator.Connectors;
 import io.georep.replicator.codec.BatchCodec;
@@ -367,11 +366,7 @@ final class ResyncCommand implements Callable<Integer> {
   }
 
   private Duration duration(String option, String text) {
-    try {
-      return AgentKeys.parseDuration(text);
-    } catch (IllegalArgumentException e) {
-      throw usage(option + " " + text + " is not a duration (for example 30s, 2m)");
-    }
+    return RegionConfigs.duration(spec, option, text);
   }
 
   private CommandLine.ParameterException usage(String message) {

@@ -10,7 +10,6 @@ import io.georep.connector.spi.RegionApplier;
 import io.georep.connector.spi.RowRestoring;
 import io.georep.publication.Publication;
 import io.georep.publication.TableRule;
-import io.georep.replicator.AgentKeys;
 import io.georep.replicator.AgentSettings;
 import io.georep.replicator.Connectors;
 import io.georep.replicator.internal.verify.TableShapes;
@@ -137,14 +136,7 @@ final class VerifyCommand implements Callable<Integer> {
           "--chunk-rows must be 1 or more, --rounds 2 or more, --max-reported and"
               + " --max-rows-per-second 0 or more");
     }
-    Duration settle;
-    try {
-      settle = AgentKeys.parseDuration(settleTimeout);
-    } catch (IllegalArgumentException e) {
-      throw new CommandLine.ParameterException(
-          spec.commandLine(),
-          "--settle-timeout " + settleTimeout + " is not a duration (for example 30s, 2m)");
-    }
+    Duration settle = RegionConfigs.duration(spec, "--settle-timeout", settleTimeout);
     List<AgentSettings> settings = RegionConfigs.load(spec, configs);
     if (settings == null) {
       return 1;
