@@ -44,7 +44,7 @@ import org.junit.jupiter.api.Test;
  * local fold) nor a receiving agent (putting the fragments back together) holds it whole.
  *
  * <p>From the start of the transaction until every region holds the same rows, each agent's heap in
- * use right after a full collection is sampled about every 5 s ({@code jcmd <pid> GC.run}, then
+ * use right after a full collection is sampled about every 15 s ({@code jcmd <pid> GC.run}, then
  * {@code GC.heap_info}: the use of the heap's generations, summed). A sample the agent does not
  * answer within a minute is skipped. A reading that would be an agent's new maximum is taken again
  * at once and the lower of the two counts: JDK 17 skips an explicit collection while a thread is in
@@ -148,7 +148,7 @@ class LargeTransactionHeapIT {
    */
   private static final Pattern HEAP_USED = Pattern.compile("\\btotal\\b.*?\\bused (\\d+)K");
 
-  private static final Duration SAMPLE_EVERY = Duration.ofSeconds(5);
+  private static final Duration SAMPLE_EVERY = Duration.ofSeconds(15);
   private static final Duration CHECK_EVERY = Duration.ofSeconds(5);
   private static final Duration JCMD_TIMEOUT = Duration.ofMinutes(1);
   private static final int MIN_SAMPLES = 5;

@@ -68,8 +68,11 @@ class ResumableCopyIT {
   private static final Map<String, Long> ID_BASE =
       Map.of("us-east", 10_000_000L, "eu-west", 20_000_000L, "sa-east", 30_000_000L);
 
-  /** The pause after each writer transaction: some 20 a second per region, on two cores. */
-  private static final long PAUSE_NANOS = 40_000_000L;
+  /**
+   * The pause after each writer transaction: some 5 a second per region, on two cores. Every writer
+   * transaction is applied in two other regions, on the two cores the copy needs too.
+   */
+  private static final long PAUSE_NANOS = 200_000_000L;
 
   /** SQLSTATEs of a writer transaction that is rolled back and not counted. */
   private static final Set<String> RETRIABLE = Set.of("55P03", "40P01", "40001");

@@ -487,6 +487,9 @@ final class Topology implements AutoCloseable {
     awaitApplied(timeout);
   }
 
+  /** How long {@link #assertConverged()} waits for equal digests after quiescence. */
+  private static final Duration CONVERGENCE_GRACE = Duration.ofSeconds(20);
+
   private void awaitApplied(Duration timeout) throws Exception {
     Await.until(
         "applied vectors cover every shipped seq",
@@ -512,6 +515,7 @@ final class Topology implements AutoCloseable {
    * diagnosis (each row's MD5 and the start of its text).
    */
   void assertConverged() throws SQLException {
+    awaitDigestsBriefly();
     for (String query : replicated.snapshotQueries()) {
       if (new HashSet<>(rowsInEveryRegion(digest(query))).size() == 1) {
         continue;
@@ -529,6 +533,47 @@ final class Topology implements AutoCloseable {
       }
       throw new AssertionError(
           "the digests of " + query + " differ between regions although its rows compare equal");
+    }
+  }
+
+  /**
+   * Gives the regions up to {@link #CONVERGENCE_GRACE} to show equal digests before {@link
+   * #assertConverged()} compares them. Quiescence is judged from markers, slots and applied
+   * vectors, which a transaction still committing can pass; a divergence outlasts the grace and
+   * fails as before, and a region that needed it is named on stdout, with each table's row count
+   * per region.
+   */
+  private void awaitDigestsBriefly() throws SQLException {
+    long start = System.nanoTime();
+    long deadline = start + CONVERGENCE_GRACE.toNanos();
+    List<String> counts = null;
+    while (!digestsEqual()) {
+      if (counts == null) {
+        counts = new ArrayList<>();
+        for (String query : replicated.snapshotQueries()) {
+          counts.add(
+              query.replaceAll("\\s+", " ")
+                  + ": "
+                  + rowsInEveryRegion("SELECT count(*) AS n FROM (" + query + ") t"));
+        }
+      }
+      if (System.nanoTime() > deadline) {
+        System.out.println("Topology: digests still differ after the grace; counts at first look:");
+        counts.forEach(c -> System.out.println("  " + c));
+        return;
+      }
+      try {
+        Thread.sleep(200);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+    if (counts != null) {
+      System.out.printf(
+          "Topology: digests became equal %.1f s after quiescence; counts at first look (%s):%n",
+          (System.nanoTime() - start) / 1e9, REGIONS);
+      counts.forEach(c -> System.out.println("  " + c));
     }
   }
 
