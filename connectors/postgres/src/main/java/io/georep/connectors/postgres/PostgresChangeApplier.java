@@ -109,6 +109,9 @@ public final class PostgresChangeApplier
   /** The slot of this region's capture, whose progress garbage collection waits for; or null. */
   private volatile String captureSlot;
 
+  /** The highest position the capture's slot was seen to have confirmed (0: not looked yet). */
+  private volatile long slotConfirmed;
+
   /** A frontier garbage collection holds until the capture has passed {@link #heldLsn}. */
   private VersionVector heldFrontier;
 
@@ -489,6 +492,9 @@ public final class PostgresChangeApplier
                 config.uniqueClash());
         if (!fold) {
           tx.setAgentFolds(config.agentFoldsLocalWrites());
+          if (config.agentFoldsLocalWrites() && captureSlot != null) {
+            tx.setOwnFolds(seq -> slotPassed(c, seq));
+          }
           tx.setParentRule(id -> replicatedSchema(c, id), checkParents);
         }
         if (inParts) {
@@ -1003,6 +1009,33 @@ public final class PostgresChangeApplier
    */
   public void holdGarbageForCapture(String slot) {
     this.captureSlot = Objects.requireNonNull(slot, "slot");
+  }
+
+  /**
+   * Tells whether the capture's slot has passed a local transaction, and so folded it (it confirms
+   * one only once folded): its seq is its commit LSN, below the end the slot confirms. A slot that
+   * is gone has no folds pending that could be waited for.
+   */
+  private boolean slotPassed(Connection c, long seq) throws SQLException {
+    if (seq < slotConfirmed) {
+      return true;
+    }
+    try (PreparedStatement q =
+        c.prepareStatement(
+            "SELECT (confirmed_flush_lsn - '0/0'::pg_lsn)::bigint FROM pg_replication_slots"
+                + " WHERE slot_name = ?")) {
+      q.setString(1, captureSlot);
+      try (ResultSet rs = q.executeQuery()) {
+        if (!rs.next()) {
+          return true;
+        }
+        long confirmed = rs.getLong(1);
+        if (confirmed > slotConfirmed) {
+          slotConfirmed = confirmed;
+        }
+        return seq < confirmed;
+      }
+    }
   }
 
   /**

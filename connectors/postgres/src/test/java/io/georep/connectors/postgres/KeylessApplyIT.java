@@ -246,6 +246,67 @@ class KeylessApplyIT {
   }
 
   @Test
+  void remoteDeleteThatSawAnUnfoldedLocalInsert_waitsUntilTheSlotHasPassedIt() throws Exception {
+    // The agent's own applier: it folds local writes and waits for the capture's slot.
+    try (Connection c = one.connect()) {
+      execute(c, "SELECT pg_create_logical_replication_slot('own_folds', 'pgoutput')");
+    }
+    try (PostgresChangeApplier agent =
+        PostgresChangeApplier.start(
+            ApplyFixture.config(one, EU, PUBLICATION).withLocalFolding(true))) {
+      agent.holdGarbageForCapture("own_folds");
+      // An application in eu-west inserts a row; the capture stamps it and ships it, but the
+      // agent has not folded it yet: the row is in the table, its copy not in the metadata.
+      long seq;
+      try (Connection c = one.connect()) {
+        execute(c, "INSERT INTO log_t VALUES ('v', 1)");
+        seq =
+            Long.parseLong(
+                rows(c, "SELECT (pg_current_wal_lsn() - '0/0'::pg_lsn)::bigint AS l")
+                    .get(0)
+                    .substring(2));
+        execute(
+            c,
+            "INSERT INTO georep.xid_stamp (origin, seq, xid, xid32, hlc_wall, hlc_logical,"
+                + " causal_context) VALUES ('eu-west', "
+                + seq
+                + ", 5, 5, 1000, 0, ''::bytea)");
+      }
+      SourceTransaction local = tx(EU, seq, 1_000, context(), insert("v", 1));
+      // sa-east received it and deleted that row: its delete removes eu-west's copy everywhere.
+      SourceTransaction saDelete = tx(sa, 20, 2_000, context(EU, seq), delete("v", 1));
+      // Chosen now, it would find no copy it had seen and remove nothing, and the fold would then
+      // keep eu-west's copy here only: it waits for the fold instead.
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> agent.apply(List.of(saDelete)))
+          .isInstanceOf(ApplyRetryException.class)
+          .hasMessageContaining("has not folded yet");
+      assertThat(table(one)).containsExactly("line=v,n=1");
+
+      agent.foldLocal(List.of(local));
+      // Folded, but the slot has not confirmed it: still waiting.
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> agent.apply(List.of(saDelete)))
+          .isInstanceOf(ApplyRetryException.class);
+      try (Connection c = one.connect()) {
+        execute(c, "SELECT pg_replication_slot_advance('own_folds', pg_current_wal_lsn())");
+      }
+      agent.apply(List.of(saDelete));
+
+      // The delete removed eu-west's copy, as in every other region (not replayed into ap-south
+      // here: eu-west's seq is a real LSN, which would put ap-south's progress of eu-west past the
+      // other tests' seqs).
+      assertThat(table(one)).isEmpty();
+      try (Connection c = one.connect()) {
+        assertThat(rows(c, "SELECT live, removed FROM georep.keyless_meta"))
+            .containsExactly("live=0,removed=1");
+      }
+    } finally {
+      try (Connection c = one.connect()) {
+        execute(c, "SELECT pg_drop_replication_slot('own_folds')");
+      }
+    }
+  }
+
+  @Test
   void localInsertAndDeleteUnfolded_remoteEqualInsertApplied_foldsLeaveTheRemoteCopy()
       throws Exception {
     // eu-west, cut off, inserts a row and deletes it again; us-east inserts an equal row. Healed,

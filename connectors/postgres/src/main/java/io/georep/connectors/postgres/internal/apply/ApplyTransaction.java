@@ -219,6 +219,28 @@ public final class ApplyTransaction {
     engine.setAgentFolds(agentFolds);
   }
 
+  /** Tells whether this region's own transactions up to a seq are folded. */
+  public interface OwnFolds {
+    /**
+     * Tells whether every local transaction up to a seq is folded into the metadata.
+     *
+     * @param seq a seq of this region's stream (a commit LSN)
+     * @return true if folded
+     * @throws SQLException on a database failure
+     */
+    boolean cover(long seq) throws SQLException;
+  }
+
+  /**
+   * Makes a remote delete of a keyless row wait until the local transactions its causal context
+   * names are folded ({@link KeylessRows}): which copy it removes depends on them.
+   *
+   * @param folded tells whether this region's transactions up to a seq are folded
+   */
+  public void setOwnFolds(OwnFolds folded) {
+    keyless.awaitOwnFolds(region, folded);
+  }
+
   /**
    * Turns on the parent-deleted rule ({@link ParentDeletes}, docs/conflicts.md): a parent row's
    * delete cascades to the child rows written concurrently with it. The cascade from a parent's
