@@ -491,10 +491,9 @@ public final class PostgresChangeApplier
                 },
                 config.uniqueClash());
         if (!fold) {
-          tx.setAgentFolds(config.agentFoldsLocalWrites());
-          if (config.agentFoldsLocalWrites() && captureSlot != null) {
-            tx.setOwnFolds(seq -> slotPassed(c, seq));
-          }
+          tx.setAgentFolds(
+              config.agentFoldsLocalWrites(),
+              captureSlot == null ? null : seq -> slotPassed(c, seq));
           tx.setParentRule(id -> replicatedSchema(c, id), checkParents);
         }
         if (inParts) {

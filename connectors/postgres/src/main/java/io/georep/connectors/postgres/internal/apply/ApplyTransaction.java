@@ -211,34 +211,15 @@ public final class ApplyTransaction {
 
   /**
    * Declares that the agent folds captured local transactions ({@link #foldLocal}): a local write
-   * not folded yet then aborts the apply as retriable instead of being folded here as one write.
+   * not folded yet then aborts the apply as retriable, as does a remote delete of a keyless row
+   * whose causal context names one ({@link KeylessRows}: which copy it removes depends on it).
    *
    * @param agentFolds whether the agent folds
+   * @param folded tells whether local transactions are folded; null: not checked
    */
-  public void setAgentFolds(boolean agentFolds) {
+  public void setAgentFolds(boolean agentFolds, OwnFolds folded) {
     engine.setAgentFolds(agentFolds);
-  }
-
-  /** Tells whether this region's own transactions up to a seq are folded. */
-  public interface OwnFolds {
-    /**
-     * Tells whether every local transaction up to a seq is folded into the metadata.
-     *
-     * @param seq a seq of this region's stream (a commit LSN)
-     * @return true if folded
-     * @throws SQLException on a database failure
-     */
-    boolean cover(long seq) throws SQLException;
-  }
-
-  /**
-   * Makes a remote delete of a keyless row wait until the local transactions its causal context
-   * names are folded ({@link KeylessRows}): which copy it removes depends on them.
-   *
-   * @param folded tells whether this region's transactions up to a seq are folded
-   */
-  public void setOwnFolds(OwnFolds folded) {
-    keyless.awaitOwnFolds(region, folded);
+    keyless.awaitOwnFolds(region, agentFolds ? folded : null);
   }
 
   /**

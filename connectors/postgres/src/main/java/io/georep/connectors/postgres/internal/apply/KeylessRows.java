@@ -133,7 +133,7 @@ final class KeylessRows {
   /** This region and how its folds are checked; null: not checked (no agent folds). */
   private io.georep.vectorclock.ReplicaId region;
 
-  private ApplyTransaction.OwnFolds ownFolds;
+  private OwnFolds ownFolds;
 
   /** The highest local seq {@link #ownFolds} has confirmed folded for this transaction. */
   private long ownFolded;
@@ -236,9 +236,9 @@ final class KeylessRows {
    * folded (see the class comment).
    *
    * @param local this region
-   * @param folds tells whether local transactions are folded
+   * @param folds tells whether local transactions are folded; null: not checked
    */
-  void awaitOwnFolds(io.georep.vectorclock.ReplicaId local, ApplyTransaction.OwnFolds folds) {
+  void awaitOwnFolds(io.georep.vectorclock.ReplicaId local, OwnFolds folds) {
     this.region = local;
     this.ownFolds = folds;
   }
