@@ -9,13 +9,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Map;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.clients.producer.RecordMetadata;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -48,23 +42,7 @@ class PoisonRecordIT {
     topology.db("us-east").execute("INSERT INTO parents (id, name) VALUES (1, 'before')");
     awaitRow("eu-west", "SELECT name FROM parents WHERE id = 1", "name=before");
 
-    long offset;
-    try (KafkaProducer<byte[], byte[]> producer =
-        new KafkaProducer<>(
-            Map.of("bootstrap.servers", kafka.bootstrapServers()),
-            new ByteArraySerializer(),
-            new ByteArraySerializer())) {
-      RecordMetadata md =
-          producer
-              .send(
-                  new ProducerRecord<>(
-                      "georep.us-east.changes",
-                      0,
-                      null,
-                      "not a georep frame".getBytes(StandardCharsets.UTF_8)))
-              .get();
-      offset = md.offset();
-    }
+    long offset = Topology.writeCorruptFrame(kafka.bootstrapServers(), "georep.us-east.changes");
     topology.db("us-east").execute("INSERT INTO parents (id, name) VALUES (2, 'after poison')");
     topology.db("sa-east").execute("INSERT INTO parents (id, name) VALUES (3, 'from sa-east')");
 

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.georep.testkit.Await;
 import io.georep.testkit.EmbeddedKafka;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -15,9 +14,6 @@ import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -73,20 +69,7 @@ class ResyncIT {
 
     Writers writers = new Writers();
     writers.start();
-    try (KafkaProducer<byte[], byte[]> producer =
-        new KafkaProducer<>(
-            Map.of("bootstrap.servers", kafka.bootstrapServers()),
-            new ByteArraySerializer(),
-            new ByteArraySerializer())) {
-      producer
-          .send(
-              new ProducerRecord<>(
-                  "georep.us-east.changes",
-                  0,
-                  null,
-                  "not a georep frame".getBytes(StandardCharsets.UTF_8)))
-          .get();
-    }
+    Topology.writeCorruptFrame(kafka.bootstrapServers(), "georep.us-east.changes");
     event("poison");
     for (String region : List.of("eu-west", "sa-east")) {
       Await.until(

@@ -242,6 +242,28 @@ final class Topology implements AutoCloseable {
   }
 
   /**
+   * Writes a record that is not a georep frame into partition 0 of a topic: a poison record.
+   *
+   * @param bootstrapServers the broker
+   * @param topic the topic, e.g. {@code georep.us-east.changes}
+   * @return the record's offset
+   */
+  static long writeCorruptFrame(String bootstrapServers, String topic) throws Exception {
+    try (org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]> producer =
+        new org.apache.kafka.clients.producer.KafkaProducer<>(
+            Map.of("bootstrap.servers", bootstrapServers),
+            new org.apache.kafka.common.serialization.ByteArraySerializer(),
+            new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+      return producer
+          .send(
+              new org.apache.kafka.clients.producer.ProducerRecord<>(
+                  topic, 0, null, "not a georep frame".getBytes(StandardCharsets.UTF_8)))
+          .get()
+          .offset();
+    }
+  }
+
+  /**
    * The distinct seqs of the transactions with changes in a region's changes topic (causal ticks,
    * which carry none, left out), read from its beginning; asserts that every transaction has that
    * region as its origin (an echo would not).
