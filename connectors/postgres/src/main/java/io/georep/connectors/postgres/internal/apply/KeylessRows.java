@@ -58,10 +58,10 @@ import java.util.Set;
  *       causal context may name local transactions of this region, whose copies are in the state
  *       only once the agent has folded them. Chosen before, the delete would pick another copy or
  *       none where every other region picks the local one, and this region would keep a row the
- *       others removed, for good ({@code TruncateIT} ended with 35 such rows under load). So the
- *       apply is retried ({@code STAMP_PENDING}) until the capture's slot has passed the newest
- *       local transaction the context names: the slot passes a local transaction only once it is
- *       folded.
+ *       others removed, for good (the likely cause of a {@code TruncateIT} failure under load, see
+ *       docs/architecture.md). So the apply is retried ({@code STAMP_PENDING}) until the capture's
+ *       slot has passed the newest local transaction the context names: the slot passes a local
+ *       transaction only once it is folded.
  * </ul>
  *
  * <p>No count of the table's rows is compared with the state: copies are fungible, the fold's
