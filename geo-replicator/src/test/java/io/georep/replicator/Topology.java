@@ -537,7 +537,9 @@ final class Topology implements AutoCloseable {
    * diagnosis (each row's MD5 and the start of its text).
    */
   void assertConverged() throws SQLException {
-    awaitDigestsBriefly();
+    if (awaitDigestsBriefly()) {
+      return;
+    }
     for (String query : replicated.snapshotQueries()) {
       if (new HashSet<>(rowsInEveryRegion(digest(query))).size() == 1) {
         continue;
@@ -564,8 +566,10 @@ final class Topology implements AutoCloseable {
    * vectors, which a transaction still committing can pass; a divergence outlasts the grace and
    * fails as before, and a region that needed it is named on stdout, with each table's row count
    * per region.
+   *
+   * @return true if every table's digests are equal in every region
    */
-  private void awaitDigestsBriefly() throws SQLException {
+  private boolean awaitDigestsBriefly() throws SQLException {
     long start = System.nanoTime();
     long deadline = start + CONVERGENCE_GRACE.toNanos();
     List<String> counts = null;
@@ -582,13 +586,13 @@ final class Topology implements AutoCloseable {
       if (System.nanoTime() > deadline) {
         System.out.println("Topology: digests still differ after the grace; counts at first look:");
         counts.forEach(c -> System.out.println("  " + c));
-        return;
+        return false;
       }
       try {
         Thread.sleep(200);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        return;
+        return false;
       }
     }
     if (counts != null) {
@@ -597,6 +601,7 @@ final class Topology implements AutoCloseable {
           (System.nanoTime() - start) / 1e9, REGIONS);
       counts.forEach(c -> System.out.println("  " + c));
     }
+    return true;
   }
 
   /** Whether every table's digest (see {@link #assertConverged()}) is equal in every region. */

@@ -77,7 +77,7 @@ import org.slf4j.LoggerFactory;
  * {@code ParentDeletes}) and the metadata collection ({@code MetadataCollection}); what remains
  * here is one method per operation of {@link RegionApplier} and its capabilities.
  *
- * <p>About 1,200 lines: every operation shares the pool, the transaction set-up (with its
+ * <p>About 1,400 lines: every operation shares the pool, the transaction set-up (with its
  * replication origin) and the error classification ({@code inTransaction}); the merge itself is the
  * database-independent apply engine's, and the consistency calls' SQL is {@code ConsistencyCalls}'
  * and {@code RegionProgressRows}'. The seam left is per capability (garbage collection, progress,
