@@ -564,7 +564,7 @@ public final class AgentConfig {
       } else {
         fix =
             "the top-level keys are region, database, publications, kafka, regions, topics,"
-                + " shipping, apply, control, http; see docs/configuration.md";
+                + " shipping, apply, control, http, signing, tracing; see docs/configuration.md";
       }
       problem(position(k), "unknown key '" + name + "'", fix);
     }
@@ -630,8 +630,9 @@ public final class AgentConfig {
         problem(
             position(node),
             "'" + key.name() + "' cannot hold a reference (${env:…}, ${file:…})",
-            "references are accepted in database.url, database.user, database.password and"
-                + " Kafka settings; write the value itself");
+            "references are accepted in database.url, database.user, database.password,"
+                + " http.token, http.tls.keystore-password, signing.*.secret and Kafka settings;"
+                + " write the value itself");
         return;
       }
       Object value = parse(key, scalar, text);
@@ -663,7 +664,7 @@ public final class AgentConfig {
       if (fromReference) {
         return "the value of its reference";
       }
-      if (key.name().equals("database.password")) {
+      if (key.name().matches(".*(password|secret|token)")) {
         return "a value";
       }
       return "'" + DatabaseUrl.masked(text) + "'";
@@ -1154,7 +1155,19 @@ public final class AgentConfig {
                   new AgentSettings.Http(
                       AgentKeys.HTTP_ENABLED.from(values),
                       AgentKeys.HTTP_HOST.from(values),
-                      AgentKeys.HTTP_PORT.from(values)));
+                      AgentKeys.HTTP_PORT.from(values),
+                      AgentKeys.HTTP_TOKEN.from(values),
+                      AgentKeys.HTTP_TLS_KEYSTORE.from(values),
+                      AgentKeys.HTTP_TLS_KEYSTORE_PASSWORD.from(values)));
+      AgentSettings.Signing signing =
+          record(
+              "signing",
+              () ->
+                  new AgentSettings.Signing(
+                      AgentKeys.SIGNING_KEY_ID.from(values),
+                      AgentKeys.SIGNING_KEY_SECRET.from(values),
+                      AgentKeys.SIGNING_SECOND_KEY_ID.from(values),
+                      AgentKeys.SIGNING_SECOND_KEY_SECRET.from(values)));
       AgentSettings.Tracing tracing =
           record(
               "tracing",
@@ -1178,7 +1191,8 @@ public final class AgentConfig {
                   apply,
                   control,
                   http,
-                  tracing));
+                  tracing,
+                  signing));
     }
 
     /** Builds one settings record; its validation messages (naming keys) become problems. */

@@ -24,7 +24,7 @@ import java.util.regex.Pattern;
  * cast or a second declaration. The initial copy's defaults come from the connector SPI's {@link
  * DatabaseSettings}, and {@code database.url} accepts what an installed connector accepts.
  *
- * <p>About 800 lines: one declaration per key with the documentation {@code config check} and the
+ * <p>About 1,000 lines: one declaration per key with the documentation {@code config check} and the
  * reference table show, which is most of it; the key type and the parsers of its defaults.
  */
 public final class AgentKeys {
@@ -304,6 +304,11 @@ public final class AgentKeys {
   private static <T> Key<T> required(
       String name, Type type, String allowed, Check<T> check, String example, String doc) {
     return new Key<>(name, type, null, "required", allowed, doc, example, false, check);
+  }
+
+  private static Key<String> optional(
+      String name, String defaultText, String allowed, Check<String> check, String doc) {
+    return new Key<>(name, Type.STRING, null, defaultText, allowed, doc, null, false, check);
   }
 
   private static Key<Void> structure(
@@ -710,6 +715,81 @@ public final class AgentKeys {
           range(0, 65_535, "0 to 65535"),
           "port (`0`: any free port)");
 
+  /** {@code http.token}. */
+  public static final Key<String> HTTP_TOKEN =
+      withSecrets(
+          optional(
+              "http.token",
+              "none: no authentication",
+              "16 or more characters",
+              pattern("(?s).{16,}", "a token of at least 16 characters"),
+              "a bearer token every request but `/health/live` must carry (`Authorization: Bearer"
+                  + " <token>`, or HTTP Basic with the token as password, for a browser); write a"
+                  + " secret reference (`${env:NAME}`, `${file:PATH}`); required when `http.host`"
+                  + " is not a loopback address (docs/security.md)"));
+
+  /** {@code http.tls.keystore}. */
+  public static final Key<String> HTTP_TLS_KEYSTORE =
+      optional(
+          "http.tls.keystore",
+          "none: plain HTTP",
+          "a PKCS#12 file",
+          null,
+          "serve HTTPS with the key and certificate chain in this PKCS#12 file (a relative path"
+              + " is resolved against the working directory)");
+
+  /** {@code http.tls.keystore-password}. */
+  public static final Key<String> HTTP_TLS_KEYSTORE_PASSWORD =
+      withSecrets(
+          optional(
+              "http.tls.keystore-password",
+              "none: empty",
+              "—",
+              null,
+              "the PKCS#12 file's password; write a secret reference, never the password itself"));
+
+  /** {@code signing.key.id}. */
+  public static final Key<String> SIGNING_KEY_ID =
+      optional(
+          "signing.key.id",
+          "none: records are not signed",
+          "1–32 of `A-Z a-z 0-9 . _ -`",
+          pattern("[A-Za-z0-9._-]{1,32}", "1 to 32 of A-Z a-z 0-9 . _ -"),
+          "the id of the key this agent signs its records with (HMAC-SHA-256, header"
+              + " `georep.key`); every region of a topology holds the same keys"
+              + " (docs/security.md)");
+
+  /** {@code signing.key.secret}. */
+  public static final Key<String> SIGNING_KEY_SECRET =
+      withSecrets(
+          optional(
+              "signing.key.secret",
+              "none",
+              "32 or more characters",
+              pattern("(?s).{32,}", "a secret of at least 32 characters"),
+              "the signing key; write a secret reference (`${env:NAME}`, `${file:PATH}`), never"
+                  + " the key itself; never shown"));
+
+  /** {@code signing.second-key.id}. */
+  public static final Key<String> SIGNING_SECOND_KEY_ID =
+      optional(
+          "signing.second-key.id",
+          "none",
+          "1–32 of `A-Z a-z 0-9 . _ -`",
+          pattern("[A-Za-z0-9._-]{1,32}", "1 to 32 of A-Z a-z 0-9 . _ -"),
+          "a second key accepted on received records but not used to sign: the key being"
+              + " rotated in or out (docs/security.md)");
+
+  /** {@code signing.second-key.secret}. */
+  public static final Key<String> SIGNING_SECOND_KEY_SECRET =
+      withSecrets(
+          optional(
+              "signing.second-key.secret",
+              "none",
+              "32 or more characters",
+              pattern("(?s).{32,}", "a secret of at least 32 characters"),
+              "the second key; a secret reference; never shown"));
+
   /** {@code tracing.otlp.endpoint}. */
   public static final Key<String> TRACING_OTLP_ENDPOINT =
       new Key<>(
@@ -779,6 +859,13 @@ public final class AgentKeys {
           HTTP_ENABLED,
           HTTP_HOST,
           HTTP_PORT,
+          HTTP_TOKEN,
+          HTTP_TLS_KEYSTORE,
+          HTTP_TLS_KEYSTORE_PASSWORD,
+          SIGNING_KEY_ID,
+          SIGNING_KEY_SECRET,
+          SIGNING_SECOND_KEY_ID,
+          SIGNING_SECOND_KEY_SECRET,
           TRACING_OTLP_ENDPOINT,
           TRACING_SAMPLE_RATIO);
 

@@ -32,7 +32,10 @@ import java.util.Set;
  * @param apply the apply pipeline; never null
  * @param control heartbeats and garbage collection; never null
  * @param http the status, health and metrics endpoint; never null
- *     <p>About 600 lines: the record and its nested settings records, each small and validating its
+ * @param tracing OpenTelemetry tracing; never null
+ * @param signing the keys records are signed and checked with; never null ({@link Signing#NONE} for
+ *     unsigned)
+ *     <p>About 950 lines: the record and its nested settings records, each small and validating its
  *     own keys, so the whole programmatic configuration is one type.
  */
 public record AgentSettings(
@@ -45,7 +48,8 @@ public record AgentSettings(
     Apply apply,
     Control control,
     Http http,
-    Tracing tracing) {
+    Tracing tracing,
+    Signing signing) {
 
   /**
    * Returns what the connector opens this region's database with.
@@ -115,6 +119,9 @@ public record AgentSettings(
     if (tracing == null) {
       problems.add("tracing is required");
     }
+    if (signing == null) {
+      problems.add("signing is required");
+    }
     if (!problems.isEmpty()) {
       throw new IllegalArgumentException(
           "invalid agent settings:\n  - " + String.join("\n  - ", problems));
@@ -143,7 +150,8 @@ public record AgentSettings(
         Apply.DEFAULT,
         Control.DEFAULT,
         Http.DEFAULT,
-        Tracing.DEFAULT);
+        Tracing.DEFAULT,
+        Signing.NONE);
   }
 
   /**
@@ -183,31 +191,92 @@ public record AgentSettings(
   /** Returns a copy with other topic settings. */
   public AgentSettings withTopics(Topics t) {
     return new AgentSettings(
-        region, database, publications, regions, t, shipping, apply, control, http, tracing);
+        region,
+        database,
+        publications,
+        regions,
+        t,
+        shipping,
+        apply,
+        control,
+        http,
+        tracing,
+        signing);
   }
 
   /** Returns a copy with other shipping settings. */
   public AgentSettings withShipping(Shipping s) {
     return new AgentSettings(
-        region, database, publications, regions, topics, s, apply, control, http, tracing);
+        region, database, publications, regions, topics, s, apply, control, http, tracing, signing);
   }
 
   /** Returns a copy with other apply settings. */
   public AgentSettings withApply(Apply a) {
     return new AgentSettings(
-        region, database, publications, regions, topics, shipping, a, control, http, tracing);
+        region,
+        database,
+        publications,
+        regions,
+        topics,
+        shipping,
+        a,
+        control,
+        http,
+        tracing,
+        signing);
   }
 
   /** Returns a copy with other control settings. */
   public AgentSettings withControl(Control c) {
     return new AgentSettings(
-        region, database, publications, regions, topics, shipping, apply, c, http, tracing);
+        region,
+        database,
+        publications,
+        regions,
+        topics,
+        shipping,
+        apply,
+        c,
+        http,
+        tracing,
+        signing);
   }
 
   /** Returns a copy with other HTTP settings. */
   public AgentSettings withHttp(Http h) {
     return new AgentSettings(
-        region, database, publications, regions, topics, shipping, apply, control, h, tracing);
+        region,
+        database,
+        publications,
+        regions,
+        topics,
+        shipping,
+        apply,
+        control,
+        h,
+        tracing,
+        signing);
+  }
+
+  /**
+   * Returns these settings with other signing keys.
+   *
+   * @param k the keys
+   * @return the settings
+   */
+  public AgentSettings withSigning(Signing k) {
+    return new AgentSettings(
+        region,
+        database,
+        publications,
+        regions,
+        topics,
+        shipping,
+        apply,
+        control,
+        http,
+        tracing,
+        k);
   }
 
   /**
@@ -218,7 +287,17 @@ public record AgentSettings(
    */
   public AgentSettings withTracing(Tracing t) {
     return new AgentSettings(
-        region, database, publications, regions, topics, shipping, apply, control, http, t);
+        region,
+        database,
+        publications,
+        regions,
+        topics,
+        shipping,
+        apply,
+        control,
+        http,
+        t,
+        signing);
   }
 
   /** Returns the settings without secrets. */
@@ -242,6 +321,8 @@ public record AgentSettings(
         + control
         + ", http="
         + http
+        + ", signing="
+        + signing
         + "]";
   }
 
@@ -651,14 +732,36 @@ public record AgentSettings(
    * @param enabled {@code http.enabled}
    * @param host {@code http.host}: the address to bind; default {@code 127.0.0.1}
    * @param port {@code http.port}: 0 for any free port
+   * @param token {@code http.token}: the bearer token every path but {@code /health/live} needs;
+   *     null for none, allowed only on a loopback address; never shown
+   * @param tlsKeystore {@code http.tls.keystore}: a PKCS#12 file to serve HTTPS with; null for
+   *     plain HTTP
+   * @param tlsKeystorePassword {@code http.tls.keystore-password}; null for none; never shown
    */
-  public record Http(boolean enabled, String host, int port) {
+  public record Http(
+      boolean enabled,
+      String host,
+      int port,
+      String token,
+      String tlsKeystore,
+      String tlsKeystorePassword) {
     /** The defaults: those of the {@code http.*} keys ({@link AgentKeys}). */
     public static final Http DEFAULT =
         new Http(
             AgentKeys.HTTP_ENABLED.defaultValue(),
             AgentKeys.HTTP_HOST.defaultValue(),
             AgentKeys.HTTP_PORT.defaultValue());
+
+    /**
+     * Plain HTTP without a token.
+     *
+     * @param enabled whether to serve
+     * @param host the address to bind: a loopback address
+     * @param port the port, 0 for any
+     */
+    public Http(boolean enabled, String host, int port) {
+      this(enabled, host, port, null, null, null);
+    }
 
     /**
      * Validates the HTTP settings.
@@ -669,9 +772,122 @@ public record AgentSettings(
       List<String> problems = new ArrayList<>();
       AgentKeys.check(problems, AgentKeys.HTTP_HOST, host);
       AgentKeys.check(problems, AgentKeys.HTTP_PORT, port);
+      if (token != null) {
+        AgentKeys.check(problems, AgentKeys.HTTP_TOKEN, token);
+      } else if (enabled && host != null && !loopback(host)) {
+        problems.add(
+            "http.token is required when http.host is "
+                + host
+                + ", not a loopback address (without it anyone who reaches the port reads the"
+                + " status and the conflict log): set http.token: ${env:GEOREP_HTTP_TOKEN}, or"
+                + " bind 127.0.0.1");
+      }
+      if (tlsKeystorePassword != null && tlsKeystore == null) {
+        problems.add("http.tls.keystore-password is set without http.tls.keystore");
+      }
       if (!problems.isEmpty()) {
         throw new IllegalArgumentException(String.join("; ", problems));
       }
+    }
+
+    private static boolean loopback(String host) {
+      return host.equals("localhost")
+          || host.startsWith("127.")
+          || host.equals("::1")
+          || host.equals("[::1]");
+    }
+
+    /** Returns the settings without the token and password. */
+    @Override
+    public String toString() {
+      return "Http[enabled="
+          + enabled
+          + ", host="
+          + host
+          + ", port="
+          + port
+          + ", token="
+          + (token == null ? "none" : "***")
+          + ", tls="
+          + (tlsKeystore == null ? "off" : tlsKeystore)
+          + "]";
+    }
+  }
+
+  /**
+   * The keys records are signed and checked with ({@code signing.*}): HMAC-SHA-256 over each
+   * changes and control record, the key's id in a header (docs/security.md). With no key, records
+   * are neither signed nor checked.
+   *
+   * @param keyId {@code signing.key.id}: the key this agent signs with; null for none
+   * @param key {@code signing.key.secret}; never shown
+   * @param secondKeyId {@code signing.second-key.id}: a key accepted but not signed with, for
+   *     rotation; null for none
+   * @param secondKey {@code signing.second-key.secret}; never shown
+   */
+  public record Signing(String keyId, String key, String secondKeyId, String secondKey) {
+    /** No keys: records are not signed, and none is checked. */
+    public static final Signing NONE = new Signing(null, null, null, null);
+
+    /**
+     * Validates the keys.
+     *
+     * @throws IllegalArgumentException naming each invalid key
+     */
+    public Signing {
+      List<String> problems = new ArrayList<>();
+      pair(problems, "signing.key", keyId, key);
+      pair(problems, "signing.second-key", secondKeyId, secondKey);
+      if (keyId == null && secondKeyId != null) {
+        problems.add("signing.second-key is set without signing.key: set signing.key first");
+      }
+      if (keyId != null && keyId.equals(secondKeyId)) {
+        problems.add("signing.second-key.id must differ from signing.key.id, both are " + keyId);
+      }
+      if (keyId != null) {
+        AgentKeys.check(problems, AgentKeys.SIGNING_KEY_ID, keyId);
+        AgentKeys.check(problems, AgentKeys.SIGNING_KEY_SECRET, key);
+      }
+      if (secondKeyId != null) {
+        AgentKeys.check(problems, AgentKeys.SIGNING_SECOND_KEY_ID, secondKeyId);
+        AgentKeys.check(problems, AgentKeys.SIGNING_SECOND_KEY_SECRET, secondKey);
+      }
+      if (!problems.isEmpty()) {
+        throw new IllegalArgumentException(String.join("; ", problems));
+      }
+    }
+
+    private static void pair(List<String> problems, String name, String id, String secret) {
+      if ((id == null) != (secret == null)) {
+        problems.add(
+            name
+                + (id == null ? ".id is missing" : ".secret is missing")
+                + ": set both "
+                + name
+                + ".id and "
+                + name
+                + ".secret");
+      }
+    }
+
+    /**
+     * Returns whether records are signed and checked.
+     *
+     * @return whether a key is set
+     */
+    public boolean enabled() {
+      return keyId != null;
+    }
+
+    /** Returns the key ids, never the keys. */
+    @Override
+    public String toString() {
+      return enabled()
+          ? "Signing[key="
+              + keyId
+              + (secondKeyId == null ? "" : ", second-key=" + secondKeyId)
+              + "]"
+          : "Signing[off]";
     }
   }
 

@@ -370,7 +370,8 @@ class AgentConfigTest {
             BASE + "http.host: ${env:HOST}\n",
             "reference-in-a-plain-setting.yaml:13:12: 'http.host' cannot hold a reference"
                 + " (${env:…}, ${file:…}) — references are accepted in database.url,"
-                + " database.user, database.password and Kafka settings; write the value itself"),
+                + " database.user, database.password, http.token, http.tls.keystore-password,"
+                + " signing.*.secret and Kafka settings; write the value itself"),
         of(
             "unknown-kafka-variable",
             BASE.replace(

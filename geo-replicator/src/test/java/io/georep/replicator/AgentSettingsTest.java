@@ -82,7 +82,8 @@ class AgentSettingsTest {
                     AgentSettings.Apply.DEFAULT,
                     AgentSettings.Control.DEFAULT,
                     AgentSettings.Http.DEFAULT,
-                    AgentSettings.Tracing.DEFAULT))
+                    AgentSettings.Tracing.DEFAULT,
+                    AgentSettings.Signing.NONE))
         .hasMessageContaining("region is required")
         .hasMessageContaining("publications must name at least one")
         .hasMessageContaining("regions must list every region");

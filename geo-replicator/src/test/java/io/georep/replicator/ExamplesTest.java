@@ -35,7 +35,14 @@ class ExamplesTest {
   @ValueSource(strings = {"eu-west", "us-east", "ap-south"})
   void agentConfigurationLoads(String region) {
     AgentSettings settings =
-        AgentConfig.withEnvironment(name -> name.equals("GEOREP_DB_PASSWORD") ? "s3cret" : null)
+        AgentConfig.withEnvironment(
+                name ->
+                    switch (name) {
+                      case "GEOREP_DB_PASSWORD" -> "s3cret";
+                      case "GEOREP_HTTP_TOKEN" -> "token-s3cret-0123456789";
+                      case "GEOREP_SIGNING_KEY" -> "signing-s3cret-0123456789abcdefghijklmnop";
+                      default -> null;
+                    })
             .load(EXAMPLES.resolve("agents").resolve(region + ".yaml"));
 
     assertThat(settings.region()).isEqualTo(ReplicaId.of(region));
@@ -44,6 +51,8 @@ class ExamplesTest {
         .containsExactly("eu-west", "us-east", "ap-south");
     assertThat(settings.publications()).extracting(p -> p.name()).contains("orders", "profiles");
     assertThat(settings.toString()).doesNotContain("s3cret");
+    assertThat(settings.http().token()).isEqualTo("token-s3cret-0123456789");
+    assertThat(settings.signing().enabled()).isTrue();
   }
 
   /**

@@ -60,6 +60,23 @@ final class StatusCommand implements Callable<Integer> {
       description = "How long to wait for the agent's answer. Default: ${DEFAULT-VALUE} s.")
   int timeoutSeconds;
 
+  @Option(
+      names = "--token-env",
+      defaultValue = "GEOREP_HTTP_TOKEN",
+      paramLabel = "NAME",
+      description =
+          "The environment variable holding the agent's http.token, sent as a bearer token when"
+              + " it is set. Default: ${DEFAULT-VALUE}.")
+  String tokenEnv;
+
+  @Option(
+      names = "--cacert",
+      paramLabel = "FILE",
+      description =
+          "PEM file of the certificate authority that signed the agent's certificate, for an"
+              + " https:// URL whose certificate the JVM does not trust by default.")
+  java.nio.file.Path caCert;
+
   @Spec CommandSpec spec;
 
   @Override
@@ -81,13 +98,18 @@ final class StatusCommand implements Callable<Integer> {
     }
     HttpResponse<String> response;
     try {
-      response =
-          HttpClient.newBuilder()
-              .connectTimeout(Duration.ofSeconds(timeoutSeconds))
-              .build()
-              .send(
-                  HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(timeoutSeconds)).build(),
-                  HttpResponse.BodyHandlers.ofString());
+      HttpClient.Builder client =
+          HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(timeoutSeconds));
+      if (caCert != null) {
+        client.sslContext(trusting(caCert));
+      }
+      HttpRequest.Builder request =
+          HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(timeoutSeconds));
+      String token = System.getenv(tokenEnv);
+      if (token != null && !token.isEmpty()) {
+        request.header("Authorization", "Bearer " + token);
+      }
+      response = client.build().send(request.build(), HttpResponse.BodyHandlers.ofString());
     } catch (IOException e) {
       String why =
           e instanceof java.net.ConnectException
@@ -111,6 +133,16 @@ final class StatusCommand implements Callable<Integer> {
       doc = new ObjectMapper().readTree(response.body());
     } catch (JsonProcessingException e) {
       doc = null;
+    }
+    if (response.statusCode() == 401) {
+      err.println(
+          uri
+              + " wants the agent's http.token: set it in the environment variable "
+              + tokenEnv
+              + (System.getenv(tokenEnv) == null
+                  ? " (it is not set)"
+                  : " (its value was refused)"));
+      return 1;
     }
     if (response.statusCode() != 200 || doc == null || !doc.has("region")) {
       err.println(
@@ -236,6 +268,33 @@ final class StatusCommand implements Callable<Integer> {
     if (warnings.size() > 0) {
       out.println("warnings:");
       warnings.forEach(w -> out.println("  " + w.asText()));
+    }
+  }
+
+  /** A TLS context that trusts the certificate authorities in a PEM file. */
+  private javax.net.ssl.SSLContext trusting(java.nio.file.Path pem) {
+    try (java.io.InputStream in = java.nio.file.Files.newInputStream(pem)) {
+      java.security.KeyStore trust = java.security.KeyStore.getInstance("PKCS12");
+      trust.load(null, null);
+      int i = 0;
+      for (java.security.cert.Certificate c :
+          java.security.cert.CertificateFactory.getInstance("X.509").generateCertificates(in)) {
+        trust.setCertificateEntry("ca" + i++, c);
+      }
+      javax.net.ssl.TrustManagerFactory tmf =
+          javax.net.ssl.TrustManagerFactory.getInstance(
+              javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+      tmf.init(trust);
+      javax.net.ssl.SSLContext context = javax.net.ssl.SSLContext.getInstance("TLS");
+      context.init(null, tmf.getTrustManagers(), null);
+      return context;
+    } catch (IOException | java.security.GeneralSecurityException e) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(),
+          "--cacert " + pem + " cannot be read as PEM certificates: " + e.getMessage(),
+          e,
+          null,
+          String.valueOf(pem));
     }
   }
 }

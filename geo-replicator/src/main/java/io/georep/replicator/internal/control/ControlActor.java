@@ -6,6 +6,7 @@ import io.georep.replicator.internal.UnclassifiedFailure;
 import io.georep.replicator.internal.status.AgentState;
 import io.georep.replicator.internal.status.Heartbeat;
 import io.georep.replicator.internal.transport.KafkaClients;
+import io.georep.replicator.internal.transport.RecordSigner;
 import io.georep.replicator.internal.transport.TopicProvisioner;
 import io.georep.vectorclock.RetriableGeorepException;
 import java.time.Duration;
@@ -125,6 +126,7 @@ public final class ControlActor {
                       RegionProgressWriter progress =
                           new RegionProgressWriter(settings, state, clock, database::openApplier);
                       String topic = settings.topics().control();
+                      RecordSigner signer = RecordSigner.of(settings.signing());
                       return Behaviors.receive(Command.class)
                           .onMessageEquals(
                               Beat.INSTANCE,
@@ -137,15 +139,18 @@ public final class ControlActor {
                                         state.shippedSeq.get(),
                                         clock.getAsLong(),
                                         state.shippedWallMillis.get());
+                                byte[] beat = h.encode();
                                 java.util.concurrent.Future<?> unused =
                                     producer.send(
                                         new ProducerRecord<>(
                                             topic,
+                                            null,
                                             settings
                                                 .region()
                                                 .name()
                                                 .getBytes(java.nio.charset.StandardCharsets.UTF_8),
-                                            h.encode()),
+                                            beat,
+                                            signer.sign(beat)),
                                         (metadata, error) -> {
                                           if (error != null) {
                                             LOG.debug("heartbeat not sent: {}", error.toString());
@@ -191,6 +196,7 @@ public final class ControlActor {
     private final AgentSettings.Region cluster;
     private final AgentState state;
     private final LongSupplier clock;
+    private final RecordSigner signer;
     private final Thread thread;
     private volatile boolean running = true;
     private volatile KafkaConsumer<byte[], byte[]> consumer;
@@ -204,6 +210,7 @@ public final class ControlActor {
       this.cluster = cluster;
       this.state = state;
       this.clock = clock;
+      this.signer = RecordSigner.of(settings.signing());
       this.thread =
           new Thread(this::run, "georep-control-" + settings.region() + "-" + cluster.name());
       this.thread.setDaemon(true);
@@ -247,6 +254,27 @@ public final class ControlActor {
             state.warn(subject(), Optional.empty());
             while (running) {
               for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(500))) {
+                String forged = signer.problem(r.headers(), r.value());
+                if (forged != null) {
+                  // A heartbeat moves garbage collection and the status: one not signed by a
+                  // region of the topology is not used. The stream goes on (heartbeats are
+                  // state, not changes); the warning stays until the agent restarts: it is a
+                  // security
+                  // event to look into, not a passing state.
+                  String warning =
+                      "a heartbeat refused at "
+                          + tp
+                          + " offset "
+                          + r.offset()
+                          + ": "
+                          + forged
+                          + "; find what writes to the control topic";
+                  if (!warning.equals(state.warnings.get(subject() + " signature"))) {
+                    LOG.warn("{}", warning);
+                  }
+                  state.warn(subject() + " signature", Optional.of(warning));
+                  continue;
+                }
                 try {
                   // Records before the end offset at assignment are history (up to 200 of
                   // them): a region that stopped long ago must not count as up for a timeout.

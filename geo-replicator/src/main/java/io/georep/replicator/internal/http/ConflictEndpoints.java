@@ -1,7 +1,6 @@
 package io.georep.replicator.internal.http;
 
 import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.georep.connector.spi.ConflictQuery;
@@ -49,8 +48,8 @@ final class ConflictEndpoints implements AutoCloseable {
     this.reads = StatusServer.boundedPool("georep-http-conflicts", THREADS, QUEUE);
   }
 
-  void register(HttpServer server) {
-    server.createContext("/api/conflicts", this::submit);
+  void register(StatusServer.Routes routes) {
+    routes.add("/api/conflicts", this::submit);
   }
 
   private void submit(HttpExchange ex) throws IOException {

@@ -1,7 +1,6 @@
 package io.georep.replicator.internal.http;
 
 import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import io.georep.connector.spi.ConsistencyWaits;
 import io.georep.connector.spi.ConsistencyWaits.ConsistencyRefusedException;
 import io.georep.connector.spi.RegionApplier;
@@ -48,10 +47,10 @@ final class ConsistencyEndpoints implements AutoCloseable {
     this.waits = StatusServer.boundedPool("georep-http-wait", THREADS, QUEUE);
   }
 
-  void register(HttpServer server) {
-    server.createContext("/api/session-token", ex -> submit(ex, this::sessionToken));
-    server.createContext("/api/wait-for", ex -> submit(ex, this::waitFor));
-    server.createContext("/api/wait-replicated", ex -> submit(ex, this::waitReplicated));
+  void register(StatusServer.Routes routes) {
+    routes.add("/api/session-token", ex -> submit(ex, this::sessionToken));
+    routes.add("/api/wait-for", ex -> submit(ex, this::waitFor));
+    routes.add("/api/wait-replicated", ex -> submit(ex, this::waitReplicated));
   }
 
   /** A handler's answer: status and JSON body. */

@@ -1,7 +1,6 @@
 package io.georep.replicator.internal.http;
 
 import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import io.georep.replicator.internal.metrics.AgentMetrics;
 import io.georep.replicator.internal.status.StatusView;
 import java.io.IOException;
@@ -64,8 +63,8 @@ final class DashboardEndpoints implements AutoCloseable {
     return p.getProperty("version");
   }
 
-  void register(HttpServer server) {
-    server.createContext(
+  void register(StatusServer.Routes routes) {
+    routes.add(
         "/",
         ex -> {
           if (ex.getRequestURI().getPath().equals("/")) {
@@ -76,8 +75,8 @@ final class DashboardEndpoints implements AutoCloseable {
             notFound(ex);
           }
         });
-    server.createContext("/ui", this::asset);
-    server.createContext(
+    routes.add("/ui", this::asset);
+    routes.add(
         "/api/dashboard",
         ex -> StatusServer.respond(ex, 200, "application/json", StatusServer.json(document())));
   }

@@ -2,8 +2,12 @@ package io.georep.replicator.internal.http;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.sun.net.httpserver.HttpContext;
 import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 import io.georep.connector.spi.RegionDatabase;
 import io.georep.replicator.AgentSettings;
 import io.georep.replicator.internal.metrics.AgentMetrics;
@@ -31,12 +35,43 @@ import org.slf4j.LoggerFactory;
  * /health/live} (always 200 while the process serves), {@code /api/status} (JSON) and the
  * consistency controls ({@link ConsistencyEndpoints}) and the conflict log ({@link
  * ConflictEndpoints}) and the dashboard ({@link DashboardEndpoints}, {@code /ui/}). Binds {@code
- * http.host} (loopback by default).
+ * http.host} (loopback by default). With {@code http.tls.keystore} it serves HTTPS; with {@code
+ * http.token} every path but {@code /health/live} needs the token ({@link HttpAccess}).
  */
 public final class StatusServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(StatusServer.class);
   private static final ObjectMapper JSON =
       new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  /** The path that answers without a token: the liveness probe. */
+  static final String LIVE = "/health/live";
+
+  /**
+   * Threads that read requests and answer the quick paths; slow paths (database reads, waits) hand
+   * off to bounded pools of their own.
+   */
+  private static final int THREADS = 4;
+
+  static {
+    // The JDK server reads a request on a thread of the executor: a client that sends its
+    // request slowly holds that thread. Cap the time a request may take to arrive (unless the
+    // operator chose a value), so a few slow clients cannot starve /health.
+    if (System.getProperty("sun.net.httpserver.maxReqTime") == null) {
+      System.setProperty("sun.net.httpserver.maxReqTime", "10");
+    }
+  }
+
+  /** Registers a path's handler, behind the token check unless it is {@link #LIVE}. */
+  @FunctionalInterface
+  interface Routes {
+    /**
+     * Serves a path and every path below it.
+     *
+     * @param path the context path
+     * @param handler its handler
+     */
+    void add(String path, HttpHandler handler);
+  }
 
   private final HttpServer server;
   private final ExecutorService executor;
@@ -77,14 +112,31 @@ public final class StatusServer implements AutoCloseable {
       RegionDatabase database,
       AgentSettings settings) {
     try {
-      HttpServer server = HttpServer.create(new InetSocketAddress(http.host(), http.port()), 16);
-      server.createContext(
+      InetSocketAddress address = new InetSocketAddress(http.host(), http.port());
+      HttpServer server;
+      if (http.tlsKeystore() == null) {
+        server = HttpServer.create(address, 16);
+      } else {
+        HttpsServer https = HttpsServer.create(address, 16);
+        https.setHttpsConfigurator(new HttpsConfigurator(HttpAccess.tls(http)));
+        server = https;
+      }
+      HttpAccess.TokenCheck guard =
+          http.token() == null ? null : new HttpAccess.TokenCheck(http.token());
+      Routes routes =
+          (path, handler) -> {
+            HttpContext context = server.createContext(path, handler);
+            if (guard != null && !path.equals(LIVE)) {
+              context.setAuthenticator(guard);
+            }
+          };
+      routes.add(
           "/metrics",
           ex -> respond(ex, 200, "text/plain; version=0.0.4; charset=utf-8", metrics.scrape()));
-      server.createContext(
-          "/health/live",
+      routes.add(
+          LIVE,
           ex -> respond(ex, 200, "application/json", json(Map.of("status", "UP", "live", true))));
-      server.createContext(
+      routes.add(
           "/health",
           ex -> {
             Map<String, Object> health = view.health();
@@ -94,18 +146,17 @@ public final class StatusServer implements AutoCloseable {
                 "application/json",
                 json(health));
           });
-      server.createContext(
-          "/api/status", ex -> respond(ex, 200, "application/json", json(view.document())));
+      routes.add("/api/status", ex -> respond(ex, 200, "application/json", json(view.document())));
       ConsistencyEndpoints consistency = new ConsistencyEndpoints(database);
-      consistency.register(server);
+      consistency.register(routes);
       ConflictEndpoints conflicts =
           new ConflictEndpoints(settings.database(), settings.region().name());
-      conflicts.register(server);
+      conflicts.register(routes);
       DashboardEndpoints dashboard = new DashboardEndpoints(view, metrics, clock);
-      dashboard.register(server);
+      dashboard.register(routes);
       ExecutorService executor =
           Executors.newFixedThreadPool(
-              2,
+              THREADS,
               r -> {
                 Thread t = new Thread(r, "georep-http");
                 t.setDaemon(true);

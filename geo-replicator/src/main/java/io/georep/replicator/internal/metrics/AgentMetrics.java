@@ -209,6 +209,7 @@ public final class AgentMetrics {
     applied(origin, 0, 0);
     received(origin, 0, 0);
     fragmentsDropped(origin, 0);
+    rejected(origin, 0);
     restarted("receiver-" + o, 0);
   }
 
@@ -265,6 +266,25 @@ public final class AgentMetrics {
                 + " transaction again",
             origin.name())
         .increment(fragments);
+  }
+
+  /**
+   * Counts a record whose signature is missing, unknown or wrong ({@code signing.*}); its origin
+   * halts on it.
+   *
+   * @param origin the origin whose stream held it
+   */
+  public void forgedRecord(ReplicaId origin) {
+    rejected(origin, 1);
+  }
+
+  private void rejected(ReplicaId origin, int records) {
+    counter(
+            "georep.records.rejected",
+            "Records refused for a missing, unknown or wrong signature (signing.key); the"
+                + " origin halts on the first",
+            origin.name())
+        .increment(records);
   }
 
   /**

@@ -17,6 +17,7 @@ import io.georep.replicator.internal.metrics.AgentMetrics;
 import io.georep.replicator.internal.metrics.AgentTracing;
 import io.georep.replicator.internal.status.AgentState;
 import io.georep.replicator.internal.transport.KafkaClients;
+import io.georep.replicator.internal.transport.RecordSigner;
 import io.georep.replicator.internal.transport.StreamRecords;
 import io.georep.replicator.internal.transport.TopicProvisioner;
 import io.georep.vectorclock.GeorepException;
@@ -77,6 +78,7 @@ public final class StreamReceiver implements Runnable {
   private static final Logger LOG = LoggerFactory.getLogger(StreamReceiver.class);
 
   private final AgentSettings settings;
+  private final RecordSigner signer;
   private final ReplicaId origin;
   private final String topic;
   private final Supplier<OriginProgress> progress;
@@ -120,6 +122,7 @@ public final class StreamReceiver implements Runnable {
       AgentState.OriginState state,
       Function<byte[], WireBatch> decoder) {
     this.settings = settings;
+    this.signer = RecordSigner.of(settings.signing());
     this.decoder = decoder;
     this.fragments =
         new FragmentAssembler(frame -> filter(decoder.apply(frame).transactions().get(0)));
@@ -274,9 +277,11 @@ public final class StreamReceiver implements Runnable {
   /** Decodes and hands on one record; returns false if it halted the origin. */
   private boolean handle(ConsumerRecord<byte[], byte[]> record) throws InterruptedException {
     WireBatch batch = null;
-    String problem;
+    String problem = signer.problem(record.headers(), record.value());
     try {
-      if (record.value() == null) {
+      if (problem != null) {
+        metrics.forgedRecord(origin);
+      } else if (record.value() == null) {
         problem = "the record has no value";
       } else {
         batch = decoder.apply(record.value());
@@ -299,7 +304,8 @@ public final class StreamReceiver implements Runnable {
               + ": "
               + problem
               + " (first seq header "
-              + StreamRecords.header(record.headers(), StreamRecords.FIRST_SEQ)
+              + StreamRecords.printable(
+                  StreamRecords.header(record.headers(), StreamRecords.FIRST_SEQ))
               + "); re-synchronise this region: stop this agent and run georep resync "
               + settings.region()
               + " --from "

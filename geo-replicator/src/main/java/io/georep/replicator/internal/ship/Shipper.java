@@ -14,6 +14,7 @@ import io.georep.replicator.internal.metrics.AgentMetrics;
 import io.georep.replicator.internal.metrics.AgentTracing;
 import io.georep.replicator.internal.status.AgentState;
 import io.georep.replicator.internal.transport.FragmentSpill;
+import io.georep.replicator.internal.transport.RecordSigner;
 import io.georep.replicator.internal.transport.StreamRecords;
 import io.georep.vectorclock.GeorepException;
 import io.georep.vectorclock.RetriableGeorepException;
@@ -84,6 +85,7 @@ public final class Shipper implements FragmentHandler, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Shipper.class);
 
   private final AgentSettings settings;
+  private final RecordSigner signer;
   private final String topic;
   private final Producer<byte[], byte[]> producer;
   private final BatchCodec codec;
@@ -120,6 +122,7 @@ public final class Shipper implements FragmentHandler, AutoCloseable {
       Consumer<GeorepException> onFailure,
       LocalFolder folder) {
     this.settings = settings;
+    this.signer = RecordSigner.of(settings.signing());
     this.topic = settings.topics().changes(settings.region());
     this.producer = producer;
     this.codec = BatchCodec.create();
@@ -391,12 +394,12 @@ public final class Shipper implements FragmentHandler, AutoCloseable {
         endsTransactions
             ? metrics.tracing().ship(batch, topic)
             : metrics.tracing().ship(List.of(), topic);
-    List<Header> headers = StreamRecords.headers(wire);
+    List<Header> headers = new ArrayList<>(StreamRecords.headers(wire));
     if (traced.header() != null) {
-      headers = new ArrayList<>(headers);
       headers.add(
           new RecordHeader(AgentTracing.HEADER, traced.header().getBytes(StandardCharsets.UTF_8)));
     }
+    headers.addAll(signer.sign(frame));
     ProducerRecord<byte[], byte[]> record =
         new ProducerRecord<>(topic, 0, (byte[]) null, frame, headers);
     int n = endsTransactions ? batch.size() : 0;

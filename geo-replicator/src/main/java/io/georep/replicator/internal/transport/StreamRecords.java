@@ -74,6 +74,29 @@ public final class StreamRecords {
   }
 
   /**
+   * Returns text from a record (a header, a name in a frame) fit for a log line: control characters
+   * (line breaks that could forge log lines, terminal escapes) become {@code ?}, and it is cut at
+   * 200 characters.
+   *
+   * @param text untrusted text, or null
+   * @return the text to log
+   */
+  public static String printable(String text) {
+    if (text == null) {
+      return null;
+    }
+    StringBuilder out = new StringBuilder(Math.min(text.length(), 201));
+    for (int i = 0; i < text.length() && out.length() < 200; i++) {
+      char c = text.charAt(i);
+      out.append(Character.isISOControl(c) || Character.getType(c) == Character.FORMAT ? '?' : c);
+    }
+    if (text.length() > 200) {
+      out.append('…');
+    }
+    return out.toString();
+  }
+
+  /**
    * Reads the uncompressed (envelope) length from a frame's header (bytes 16–19, big-endian; see
    * {@code docs/wire-format.md}), for the compression-ratio metric; 0 if the frame is too short.
    *
