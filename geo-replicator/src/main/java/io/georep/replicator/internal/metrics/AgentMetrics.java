@@ -269,8 +269,7 @@ public final class AgentMetrics {
   }
 
   /**
-   * Counts a record whose signature is missing, unknown or wrong ({@code signing.*}); its origin
-   * halts on it.
+   * Counts a record of an origin's stream refused for its signature ({@code signing.*}).
    *
    * @param origin the origin whose stream held it
    */
