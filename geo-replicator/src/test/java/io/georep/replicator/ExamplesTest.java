@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
@@ -35,7 +36,9 @@ class ExamplesTest {
   @ValueSource(strings = {"eu-west", "us-east", "ap-south"})
   void agentConfigurationLoads(String region) {
     AgentSettings settings =
-        AgentConfig.withEnvironment(name -> name.equals("GEOREP_DB_PASSWORD") ? "s3cret" : null)
+        AgentConfig.withEnvironment(
+                Map.of("GEOREP_DB_PASSWORD", "s3cret", "GEOREP_KAFKA_PASSWORD", "k4fka-s3cret")
+                    ::get)
             .load(EXAMPLES.resolve("agents").resolve(region + ".yaml"));
 
     assertThat(settings.region()).isEqualTo(ReplicaId.of(region));
@@ -44,6 +47,11 @@ class ExamplesTest {
         .containsExactly("eu-west", "us-east", "ap-south");
     assertThat(settings.publications()).extracting(p -> p.name()).contains("orders", "profiles");
     assertThat(settings.toString()).doesNotContain("s3cret");
+    assertThat(settings.regions())
+        .allSatisfy(
+            r ->
+                assertThat(r.kafka().get("sasl.jaas.config"))
+                    .endsWith("username=\"georep\" password=\"k4fka-s3cret\";"));
   }
 
   /**
