@@ -9,6 +9,7 @@ import io.georep.replicator.internal.metrics.AgentMetrics;
 import io.georep.replicator.internal.metrics.AgentTracing;
 import io.georep.replicator.internal.status.AgentState;
 import io.georep.replicator.internal.status.StatusView;
+import io.georep.replicator.internal.transport.KafkaPreflight;
 import io.georep.vectorclock.VersionVector;
 import io.opentelemetry.api.OpenTelemetry;
 import java.time.Duration;
@@ -65,12 +66,20 @@ public final class Agent implements AutoCloseable {
    * Starts an agent and returns at once; streams connect in the background (a database or Kafka
    * that is not reachable yet is retried with backoff, visible in {@link #status()}).
    *
+   * <p>First, every region's Kafka cluster is asked to accept the agent: a refusal (wrong SASL
+   * password, untrusted or misnamed certificate, unreadable key or trust store) fails the start
+   * within about 20 s, since retrying could not cure it; a cluster that does not answer is no
+   * reason not to start (it is retried in the background, as before).
+   *
    * @param settings the settings; never null
    * @return the running agent
+   * @throws KafkaAccessException if a region's Kafka cluster refuses the agent; it names the
+   *     region, the bootstrap servers and the settings to fix, never a secret
    * @throws java.io.UncheckedIOException if the HTTP endpoint cannot bind its port
    */
   public static Agent start(AgentSettings settings) {
     Objects.requireNonNull(settings, "settings");
+    KafkaPreflight.check(settings);
     return start(settings, AgentTracing.from(settings));
   }
 
@@ -82,10 +91,13 @@ public final class Agent implements AutoCloseable {
    * @param settings the settings; never null
    * @param openTelemetry the instance; not closed by the agent
    * @return the running agent
+   * @throws KafkaAccessException if a region's Kafka cluster refuses the agent (as {@link
+   *     #start(AgentSettings)})
    * @throws java.io.UncheckedIOException if the HTTP endpoint cannot bind its port
    */
   public static Agent start(AgentSettings settings, OpenTelemetry openTelemetry) {
     Objects.requireNonNull(settings, "settings");
+    KafkaPreflight.check(settings);
     return start(settings, AgentTracing.of(openTelemetry, settings.region()));
   }
 

@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
@@ -36,13 +37,16 @@ class ExamplesTest {
   void agentConfigurationLoads(String region) {
     AgentSettings settings =
         AgentConfig.withEnvironment(
-                name ->
-                    switch (name) {
-                      case "GEOREP_DB_PASSWORD" -> "s3cret";
-                      case "GEOREP_HTTP_TOKEN" -> "token-s3cret-0123456789";
-                      case "GEOREP_SIGNING_KEY" -> "signing-s3cret-0123456789abcdefghijklmnop";
-                      default -> null;
-                    })
+                Map.of(
+                        "GEOREP_DB_PASSWORD",
+                        "s3cret",
+                        "GEOREP_KAFKA_PASSWORD",
+                        "k4fka-s3cret",
+                        "GEOREP_HTTP_TOKEN",
+                        "token-s3cret-0123456789",
+                        "GEOREP_SIGNING_KEY",
+                        "signing-s3cret-0123456789abcdefghijklmnop")
+                    ::get)
             .load(EXAMPLES.resolve("agents").resolve(region + ".yaml"));
 
     assertThat(settings.region()).isEqualTo(ReplicaId.of(region));
@@ -53,6 +57,11 @@ class ExamplesTest {
     assertThat(settings.toString()).doesNotContain("s3cret");
     assertThat(settings.http().token()).isEqualTo("token-s3cret-0123456789");
     assertThat(settings.signing().enabled()).isTrue();
+    assertThat(settings.regions())
+        .allSatisfy(
+            r ->
+                assertThat(r.kafka().get("sasl.jaas.config"))
+                    .endsWith("username=\"georep\" password=\"k4fka-s3cret\";"));
   }
 
   /**

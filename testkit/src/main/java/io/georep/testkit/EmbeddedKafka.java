@@ -28,6 +28,11 @@ import org.apache.kafka.common.test.TestKitNodes;
  * client that bootstraps through the proxy reaches the broker only through it — cutting the proxy
  * really cuts that client off, while others keep working.
  *
+ * <p>A broker may also have a TLS listener ({@link Builder#tlsListener}, {@link
+ * #secureBootstrapServers()}): SCRAM-SHA-512 over TLS or mutual TLS, for tests of the agent's Kafka
+ * security settings. Its other listeners stay PLAINTEXT, so a test can still set the broker up and
+ * inspect it without credentials.
+ *
  * <p>Thread-safe. {@link #close()} stops the broker and is idempotent; it deletes the broker's
  * directory only if the broker created it itself (no directory was given to the {@link Builder}).
  */
@@ -36,17 +41,20 @@ public final class EmbeddedKafka implements AutoCloseable {
   private final Path directory;
   private final boolean ownsDirectory;
   private final Map<String, Integer> advertised;
+  private final boolean secure;
   private volatile boolean closed;
 
   private EmbeddedKafka(
       KafkaClusterTestKit cluster,
       Path directory,
       boolean ownsDirectory,
-      Map<String, Integer> advertised) {
+      Map<String, Integer> advertised,
+      boolean secure) {
     this.cluster = cluster;
     this.directory = directory;
     this.ownsDirectory = ownsDirectory;
     this.advertised = Map.copyOf(advertised);
+    this.secure = secure;
   }
 
   /**
@@ -76,6 +84,25 @@ public final class EmbeddedKafka implements AutoCloseable {
    */
   public String bootstrapServers() {
     return cluster.bootstrapServers();
+  }
+
+  /**
+   * Returns the bootstrap servers of the TLS listener: {@code localhost:port} of every broker, the
+   * name its certificate must hold for clients that verify host names (Kafka's default).
+   *
+   * @return {@code localhost:port[,localhost:port...]}
+   * @throws IllegalStateException if the broker was built without {@link Builder#tlsListener}
+   */
+  public String secureBootstrapServers() {
+    if (!secure) {
+      throw new IllegalStateException("the broker has no TLS listener; add one with tlsListener");
+    }
+    StringBuilder servers = new StringBuilder();
+    for (BrokerServer broker : cluster.brokers().values()) {
+      servers.append(servers.length() == 0 ? "" : ",").append("localhost:");
+      servers.append(broker.socketServer().boundPort(new ListenerName(Builder.SECURE)));
+    }
+    return servers.toString();
   }
 
   /**
@@ -137,11 +164,13 @@ public final class EmbeddedKafka implements AutoCloseable {
   public static final class Builder {
     private static final String LISTENER = "EXTERNAL";
     private static final String CONTROLLER = "CONTROLLER";
+    private static final String SECURE = "SECURE";
 
     private Path directory;
     private int brokers = 1;
     private final Map<String, Integer> advertised = new LinkedHashMap<>();
     private final Map<String, String> properties = new LinkedHashMap<>();
+    private TlsListener tls;
 
     private Builder() {
       // A single node: internal topics cannot have more replicas than one, and consumer groups
@@ -185,7 +214,10 @@ public final class EmbeddedKafka implements AutoCloseable {
         throw new IllegalArgumentException(
             "listener name '" + name + "' must be a letter followed by letters, digits or '_'");
       }
-      if (key.equals(LISTENER) || key.equals(CONTROLLER) || advertised.containsKey(key)) {
+      if (key.equals(LISTENER)
+          || key.equals(CONTROLLER)
+          || key.equals(SECURE)
+          || advertised.containsKey(key)) {
         throw new IllegalArgumentException("listener name '" + name + "' is already taken");
       }
       if (advertisedPort < 1 || advertisedPort > 65535) {
@@ -193,6 +225,19 @@ public final class EmbeddedKafka implements AutoCloseable {
             "advertised port of listener " + name + " must be 1 to 65535, got " + advertisedPort);
       }
       advertised.put(key, advertisedPort);
+      return this;
+    }
+
+    /**
+     * Adds a TLS listener named {@code SECURE} on a free port, advertised as {@code localhost}
+     * ({@link EmbeddedKafka#secureBootstrapServers()}). Its SCRAM users, if any, exist before
+     * {@link #start()} returns.
+     *
+     * @param listener the listener's protocol, stores and users; never null
+     * @return this builder
+     */
+    public Builder tlsListener(TlsListener listener) {
+      this.tls = Objects.requireNonNull(listener, "listener");
       return this;
     }
 
@@ -251,7 +296,7 @@ public final class EmbeddedKafka implements AutoCloseable {
         // The test kit deletes only what it created; the owner of the directory decides here.
         b.setDeleteOnClose(false);
         properties.forEach(b::setConfigProp);
-        if (!advertised.isEmpty()) {
+        if (!advertised.isEmpty() || tls != null) {
           StringBuilder listeners =
               new StringBuilder(LISTENER + "://localhost:0," + CONTROLLER + "://localhost:0");
           StringBuilder advertisedListeners = new StringBuilder(LISTENER + "://localhost:0");
@@ -263,6 +308,12 @@ public final class EmbeddedKafka implements AutoCloseable {
                 advertisedListeners.append(',').append(name).append("://127.0.0.1:").append(port);
                 protocols.append(',').append(name).append(":PLAINTEXT");
               });
+          if (tls != null) {
+            listeners.append(',').append(SECURE).append("://localhost:0");
+            advertisedListeners.append(',').append(SECURE).append("://localhost:0");
+            protocols.append(',').append(SECURE).append(':').append(tls.protocol());
+            tls.brokerProperties(SECURE).forEach(b::setConfigProp);
+          }
           b.setConfigProp("listeners", listeners.toString());
           b.setConfigProp("advertised.listeners", advertisedListeners.toString());
           b.setConfigProp("listener.security.protocol.map", protocols.toString());
@@ -271,7 +322,11 @@ public final class EmbeddedKafka implements AutoCloseable {
         formatQuietly(cluster);
         cluster.startup();
         cluster.waitForReadyBrokers();
-        return new EmbeddedKafka(cluster, dir, owns, advertised);
+        EmbeddedKafka kafka = new EmbeddedKafka(cluster, dir, owns, advertised, tls != null);
+        if (tls != null && !tls.users().isEmpty()) {
+          ScramUsers.create(cluster, tls, kafka.secureBootstrapServers());
+        }
+        return kafka;
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw failure(cluster, dir, owns, e);

@@ -55,7 +55,7 @@ public final class RecordSigner {
         keys.put(signing.secondKeyId(), spec(signing.secondKey()));
       }
     }
-    return new RecordSigner(signing.keyId(), Map.copyOf(keys));
+    return new RecordSigner(signing.keyId(), java.util.Collections.unmodifiableMap(keys));
   }
 
   private static SecretKeySpec spec(String secret) {
