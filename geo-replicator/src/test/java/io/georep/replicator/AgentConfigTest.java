@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import io.georep.connector.spi.DatabaseTls;
 import io.georep.publication.Problem;
+import io.georep.testkit.TestCertificates;
 import io.georep.vectorclock.ReplicaId;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -523,10 +524,49 @@ class AgentConfigTest {
     assertThat(problems(c.name(), c.content())).containsExactlyElementsOf(c.expected());
   }
 
+  /** Writes a PKCS#12 file whose key is named {@code user}, as PgJDBC reads it. */
+  private static void writeUserPkcs12(Path file, String password) throws IOException {
+    TestCertificates.Issued issued = TestCertificates.authority("ca").issue("georep");
+    try (java.io.OutputStream out = Files.newOutputStream(file)) {
+      java.security.KeyStore store = java.security.KeyStore.getInstance("PKCS12");
+      store.load(null, null);
+      store.setKeyEntry(
+          "user",
+          issued.keys().getPrivate(),
+          password.toCharArray(),
+          issued.chain().toArray(new java.security.cert.Certificate[0]));
+      store.store(out, password.toCharArray());
+    } catch (java.security.GeneralSecurityException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Test
+  void load_pkcs12KeyWithAnotherPassword_namesTheKeyPassword() throws IOException {
+    write("ca.pem", "-----BEGIN CERTIFICATE-----\n");
+    writeUserPkcs12(write("client.p12", ""), "another-password");
+
+    assertThat(
+            problems(
+                "tls-p12-password",
+                withTls(
+                        "mode: verify-full",
+                        "root-cert: ca.pem",
+                        "key: client.p12",
+                        "key-password: ${env:DB_PASSWORD}")
+                    .getBytes(StandardCharsets.UTF_8)))
+        .singleElement()
+        .asString()
+        .startsWith(
+            "tls-p12-password.yaml:9:10: database.tls.key client.p12 does not open as PKCS#12")
+        .contains("set database.tls.key-password to the password of the file")
+        .doesNotContain(DB_SECRET);
+  }
+
   @Test
   void load_tls_resolvesFilesAgainstTheFileAndTheKeyPasswordReference() throws IOException {
     write("certs/ca.pem", "-----BEGIN CERTIFICATE-----\n");
-    write("certs/client.p12", "PKCS#12 bytes");
+    writeUserPkcs12(write("certs/client.p12", ""), DB_SECRET);
     AgentSettings s =
         load(
             withTls(

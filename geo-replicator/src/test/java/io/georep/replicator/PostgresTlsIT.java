@@ -44,6 +44,7 @@ class PostgresTlsIT {
   @TempDir static Path dir;
   private EmbeddedKafka kafka;
   private EmbeddedRegionDatabase server;
+  private TestCertificates.Issued client;
 
   @BeforeAll
   void start() throws Exception {
@@ -52,7 +53,7 @@ class PostgresTlsIT {
     TestCertificates.Issued serverCert = ca.issue("georep-test-server", "localhost");
     serverCert.writeCertificatePem(dir.resolve("server.pem"));
     serverCert.writeKeyPem(dir.resolve("server.key"));
-    TestCertificates.Issued client = ca.issue("georep_cert");
+    client = ca.issue("georep_cert");
     client.writeCertificatePem(dir.resolve("client.pem"));
     client.writeKeyDer(dir.resolve("client.pk8"));
     TestCertificates.authority("another-ca").writeCertificatePem(dir.resolve("other-ca.pem"));
@@ -198,6 +199,57 @@ class PostgresTlsIT {
       assertThat(rs.next()).isTrue();
       assertThat(rs.getBoolean(1)).as("the command line's session is encrypted").isTrue();
     }
+  }
+
+  @Test
+  void pkcs12ClientKey_namedUser_logsInByCertificate() throws Exception {
+    Path p12 = dir.resolve("client.p12");
+    java.security.KeyStore store = java.security.KeyStore.getInstance("PKCS12");
+    store.load(null, null);
+    store.setKeyEntry(
+        "user",
+        client.keys().getPrivate(),
+        PASSWORD.toCharArray(),
+        client.chain().toArray(new java.security.cert.Certificate[0]));
+    try (java.io.OutputStream out = Files.newOutputStream(p12)) {
+      store.store(out, PASSWORD.toCharArray());
+    }
+    AgentSettings settings =
+        load(
+            "east",
+            "url: jdbc:postgresql://localhost:" + server.port() + "/east",
+            "user: georep_cert",
+            "tls:",
+            "  mode: verify-full",
+            "  root-cert: ca.pem",
+            "  key: client.p12",
+            "  key-password: ${env:DB_PASSWORD}");
+
+    try (Connection c = settings.database().connect("georep test")) {
+      assertThat(EmbeddedRegionDatabase.rows(c, "SELECT current_user AS u"))
+          .containsExactly("u=georep_cert");
+    }
+  }
+
+  @Test
+  void pkcs12ClientKey_notNamedUser_isAConfigProblem() throws Exception {
+    client.writePkcs12(dir.resolve("other.p12"), PASSWORD);
+
+    assertThatThrownBy(
+            () ->
+                load(
+                    "east",
+                    "url: jdbc:postgresql://localhost:" + server.port() + "/east",
+                    "user: georep_cert",
+                    "tls:",
+                    "  mode: verify-full",
+                    "  root-cert: ca.pem",
+                    "  key: other.p12",
+                    "  key-password: ${env:DB_PASSWORD}"))
+        .isInstanceOf(AgentConfigException.class)
+        .hasMessageContaining("database.tls.key")
+        .hasMessageContaining("holds no key named 'user'")
+        .hasMessageNotContaining(PASSWORD);
   }
 
   private org.assertj.core.api.AbstractThrowableAssert<?, ? extends Throwable> assertStartRefused(

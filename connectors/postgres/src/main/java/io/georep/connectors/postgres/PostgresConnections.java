@@ -6,9 +6,13 @@ import io.georep.connector.spi.DatabaseTls;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.KeyStoreException;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -29,9 +33,10 @@ import javax.net.ssl.SSLException;
  * database.tls.key} {@code sslkey} and {@code database.tls.key-password} {@code sslpassword}.
  * PgJDBC 42.7 reads a client key as PKCS#8 DER ({@code .pk8}, encrypted or not) or, by the file
  * name {@code .p12}/{@code .pfx}, as PKCS#12 holding the certificate too; it cannot read a PEM key,
- * which is refused here with the command that converts it. TLS set both in {@code database.tls.*}
- * and in the URL's own {@code ssl*} parameters is refused as well: PgJDBC lets the URL win, so the
- * setting an operator reads in {@code database.tls.*} would silently not be the one in force.
+ * which is refused here with the command that converts it, and from a PKCS#12 file only the key
+ * named {@code user}, which is checked here too. TLS set both in {@code database.tls.*} and in the
+ * URL's own {@code ssl*} parameters is refused as well: PgJDBC lets the URL win, so the setting an
+ * operator reads in {@code database.tls.*} would silently not be the one in force.
  *
  * <p>Stateless and thread-safe.
  */
@@ -48,6 +53,9 @@ final class PostgresConnections {
           "sslkey", "database.tls.key",
           "sslpassword", "database.tls.key-password",
           "sslpasswordcallback", "database.tls.key-password");
+
+  /** The alias of the key PgJDBC's {@code PKCS12KeyManager} reads. */
+  private static final String PKCS12_ALIAS = "user";
 
   private static final java.util.regex.Pattern QUERY_SEPARATOR =
       java.util.regex.Pattern.compile("&");
@@ -91,6 +99,9 @@ final class PostgresConnections {
               + tls.key().getFileName()
               + " -out client.pk8' (or to PKCS#12 .p12 holding the certificate too) and name"
               + " that file");
+    }
+    if (DatabaseTls.isPkcs12(tls.key())) {
+      checkPkcs12(tls.key(), tls.keyPassword());
     }
     if (tls.mode() != null) {
       properties.put("sslmode", tls.mode().configName());
@@ -256,6 +267,45 @@ final class PostgresConnections {
       }
     }
     return names;
+  }
+
+  /**
+   * Checks that a PKCS#12 key opens with the key password and holds the entry PgJDBC reads: the one
+   * named {@code user}, whatever else the file holds.
+   */
+  private static void checkPkcs12(Path key, String password) {
+    KeyStore store;
+    try (InputStream in = Files.newInputStream(key)) {
+      store = KeyStore.getInstance("PKCS12");
+      store.load(in, password == null ? new char[0] : password.toCharArray());
+    } catch (NoSuchFileException | AccessDeniedException e) {
+      // A missing or unreadable file is reported as such where the settings are checked.
+      return;
+    } catch (IOException | GeneralSecurityException e) {
+      throw new IllegalArgumentException(
+          "database.tls.key "
+              + key
+              + " does not open as PKCS#12 with "
+              + (password == null ? "no password" : "database.tls.key-password")
+              + " ("
+              + e.getMessage()
+              + "): set database.tls.key-password to the password of the file (PgJDBC takes"
+              + " the same password for the file and its key)",
+          e);
+    }
+    try {
+      if (!store.isKeyEntry(PKCS12_ALIAS)) {
+        throw new IllegalArgumentException(
+            "database.tls.key "
+                + key
+                + " holds no key named '"
+                + PKCS12_ALIAS
+                + "', the only entry PgJDBC reads from a PKCS#12 file: export it with 'openssl"
+                + " pkcs12 -export -name user -in client.pem -inkey client.key -out client.p12'");
+      }
+    } catch (KeyStoreException e) {
+      throw new IllegalStateException("a loaded key store refused a look-up", e);
+    }
   }
 
   /** Whether a file begins as PEM does; an unreadable file is left to the driver's message. */
