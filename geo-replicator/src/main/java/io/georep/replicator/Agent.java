@@ -2,6 +2,8 @@ package io.georep.replicator;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import io.georep.connector.DatabaseUrl;
+import io.georep.connector.spi.DatabaseRefusedException;
 import io.georep.connector.spi.RegionDatabase;
 import io.georep.replicator.internal.AgentGuardian;
 import io.georep.replicator.internal.http.StatusServer;
@@ -12,6 +14,7 @@ import io.georep.replicator.internal.status.StatusView;
 import io.georep.replicator.internal.transport.KafkaPreflight;
 import io.georep.vectorclock.VersionVector;
 import io.opentelemetry.api.OpenTelemetry;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
@@ -76,6 +79,8 @@ public final class Agent implements AutoCloseable {
    * @throws KafkaAccessException if a region's Kafka cluster refuses the agent; it names the
    *     region, the bootstrap servers and the settings to fix, never a secret
    * @throws java.io.UncheckedIOException if the HTTP endpoint cannot bind its port
+   * @throws DatabaseRefusedException if the database refuses the agent's login or TLS fails (a
+   *     certificate that does not verify): the message names the setting to fix
    */
   public static Agent start(AgentSettings settings) {
     Objects.requireNonNull(settings, "settings");
@@ -94,6 +99,8 @@ public final class Agent implements AutoCloseable {
    * @throws KafkaAccessException if a region's Kafka cluster refuses the agent (as {@link
    *     #start(AgentSettings)})
    * @throws java.io.UncheckedIOException if the HTTP endpoint cannot bind its port
+   * @throws DatabaseRefusedException if the database refuses the agent's login or TLS fails (a
+   *     certificate that does not verify): the message names the setting to fix
    */
   public static Agent start(AgentSettings settings, OpenTelemetry openTelemetry) {
     Objects.requireNonNull(settings, "settings");
@@ -115,6 +122,7 @@ public final class Agent implements AutoCloseable {
     metrics.queue("ready", "all", new AtomicLong());
     AgentSettings.Database db = settings.database();
     RegionDatabase database = Connectors.forUrl(db.jdbcUrl()).open(settings.databaseSettings());
+    checkLogin(db);
     StatusView view = new StatusView(settings, state, metrics, clock);
     StatusServer http =
         settings.http().enabled()
@@ -127,6 +135,24 @@ public final class Agent implements AutoCloseable {
             pekkoConfig());
     LOG.info("agent of region {} started: {}", settings.region(), settings);
     return new Agent(settings, state, metrics, system, http, view);
+  }
+
+  /**
+   * Connects once before anything starts, so that what retrying cannot fix — a refused login, a
+   * server certificate that does not verify against {@code database.tls.root-cert} or does not name
+   * the host — stops the start with the setting to fix ({@link DatabaseRefusedException}) instead
+   * of restarting the capture and the appliers forever. A database that cannot be reached yet is
+   * not an error here: the capture and apply wait for it, as they do for one that goes away later.
+   */
+  private static void checkLogin(AgentSettings.Database db) {
+    try {
+      db.connect("georep agent start").close();
+    } catch (SQLException e) {
+      LOG.warn(
+          "the database {} cannot be reached yet; capture and apply retry until it can: {}",
+          DatabaseUrl.masked(db.jdbcUrl()),
+          e.getMessage());
+    }
   }
 
   private static Config pekkoConfig() {

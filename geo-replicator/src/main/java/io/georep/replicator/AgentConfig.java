@@ -4,6 +4,7 @@ import static io.georep.publication.YamlSyntax.describe;
 import static io.georep.publication.YamlSyntax.isNull;
 
 import io.georep.connector.DatabaseUrl;
+import io.georep.connector.spi.DatabaseTls;
 import io.georep.publication.DidYouMean;
 import io.georep.publication.Problem;
 import io.georep.publication.Publication;
@@ -54,12 +55,13 @@ import org.snakeyaml.engine.v2.nodes.SequenceNode;
  * Nested sections ({@code apply: {workers: 4}}) and dotted keys ({@code apply.workers: 4}) are
  * equivalent.
  *
- * <p>Secrets: {@code database.url}, {@code database.user}, {@code database.password}, and every
- * Kafka client setting ({@code kafka.*}, {@code regions[].kafka.*}) may contain {@code ${env:NAME}}
- * (an environment variable) or {@code ${file:PATH}} (a file's content without its trailing line
- * breaks; a relative path is resolved against the configuration file's directory); <code>$${</code>
- * writes a literal <code>${</code>. Resolved values never appear in problems: messages name the
- * variable or file instead.
+ * <p>Secrets: {@code database.url}, {@code database.user}, {@code database.password}, {@code
+ * database.tls.key-password}, {@code http.token}, {@code http.tls.keystore-password}, {@code
+ * signing.key.secret}, {@code signing.second-key.secret}, and every Kafka client setting ({@code
+ * kafka.*}, {@code regions[].kafka.*}) may contain {@code ${env:NAME}} (an environment variable) or
+ * {@code ${file:PATH}} (a file's content without its trailing line breaks; a relative path is
+ * resolved against the configuration file's directory); <code>$${</code> writes a literal <code>${
+ * </code>. Resolved values never appear in problems: messages name the variable or file instead.
  *
  * <p>Thread-safe and stateless apart from the environment function.
  *
@@ -631,8 +633,8 @@ public final class AgentConfig {
             position(node),
             "'" + key.name() + "' cannot hold a reference (${env:…}, ${file:…})",
             "references are accepted in database.url, database.user, database.password,"
-                + " http.token, http.tls.keystore-password, signing.*.secret and Kafka settings;"
-                + " write the value itself");
+                + " database.tls.key-password, http.token, http.tls.keystore-password,"
+                + " signing.*.secret and Kafka settings; write the value itself");
         return;
       }
       Object value = parse(key, scalar, text);
@@ -1106,7 +1108,8 @@ public final class AgentConfig {
                       Objects.requireNonNullElse(AgentKeys.DATABASE_PASSWORD.from(values), ""),
                       AgentKeys.DATABASE_SLOT.from(values),
                       AgentKeys.DATABASE_COPY_CHUNK_ROWS.from(values),
-                      AgentKeys.DATABASE_COPY_PARALLEL.from(values)));
+                      AgentKeys.DATABASE_COPY_PARALLEL.from(values),
+                      tls()));
       AgentSettings.Topics topics =
           record(
               "topics",
@@ -1193,6 +1196,26 @@ public final class AgentConfig {
                   http,
                   tracing,
                   signing));
+    }
+
+    /**
+     * The TLS settings, file paths resolved against the configuration file's directory.
+     *
+     * @throws IllegalArgumentException naming the keys that do not go together
+     */
+    private DatabaseTls tls() {
+      String mode = AgentKeys.DATABASE_TLS_MODE.from(values);
+      return new DatabaseTls(
+          mode == null ? null : DatabaseTls.Mode.ofConfigName(mode),
+          file(AgentKeys.DATABASE_TLS_ROOT_CERT),
+          file(AgentKeys.DATABASE_TLS_CERT),
+          file(AgentKeys.DATABASE_TLS_KEY),
+          AgentKeys.DATABASE_TLS_KEY_PASSWORD.from(values));
+    }
+
+    private Path file(AgentKeys.Key<String> key) {
+      String name = key.from(values);
+      return name == null ? null : base.resolve(name.strip()).normalize();
     }
 
     /** Builds one settings record; its validation messages (naming keys) become problems. */

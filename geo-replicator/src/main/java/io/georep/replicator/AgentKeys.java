@@ -24,7 +24,7 @@ import java.util.regex.Pattern;
  * cast or a second declaration. The initial copy's defaults come from the connector SPI's {@link
  * DatabaseSettings}, and {@code database.url} accepts what an installed connector accepts.
  *
- * <p>About 1,000 lines: one declaration per key with the documentation {@code config check} and the
+ * <p>About 1,050 lines: one declaration per key with the documentation {@code config check} and the
  * reference table show, which is most of it; the key type and the parsers of its defaults.
  */
 public final class AgentKeys {
@@ -404,6 +404,83 @@ public final class AgentKeys {
           "1–16",
           range(1, 16, "1 to 16"),
           "tables the initial copy reads at once, each over its own connection");
+
+  /** {@code database.tls.mode}. */
+  public static final Key<String> DATABASE_TLS_MODE =
+      new Key<>(
+          "database.tls.mode",
+          Type.STRING,
+          null,
+          "the driver's (PgJDBC: `prefer`)",
+          "`disable`, `prefer`, `require`, `verify-ca`, `verify-full`",
+          "TLS of every connection to the database (PgJDBC `sslmode`): `verify-full` in"
+              + " production — the server's certificate must be signed by"
+              + " `database.tls.root-cert` and name the host of `database.url`; `require` and"
+              + " `prefer` encrypt without checking who answers",
+          null,
+          false,
+          pattern(
+              "disable|prefer|require|verify-ca|verify-full",
+              "disable, prefer, require, verify-ca or verify-full"));
+
+  /** {@code database.tls.root-cert}. */
+  public static final Key<String> DATABASE_TLS_ROOT_CERT =
+      new Key<>(
+          "database.tls.root-cert",
+          Type.STRING,
+          null,
+          "none",
+          "a readable file",
+          "PEM file of the certificate authority that signed the server's certificate"
+              + " (PgJDBC `sslrootcert`), relative to this file; required by `verify-ca` and"
+              + " `verify-full`",
+          null,
+          false,
+          null);
+
+  /** {@code database.tls.cert}. */
+  public static final Key<String> DATABASE_TLS_CERT =
+      new Key<>(
+          "database.tls.cert",
+          Type.STRING,
+          null,
+          "none",
+          "a readable file",
+          "client certificate (PEM or DER) for a certificate login (PgJDBC `sslcert`; its CN is"
+              + " the user), relative to this file; with `database.tls.key`",
+          null,
+          false,
+          null);
+
+  /** {@code database.tls.key}. */
+  public static final Key<String> DATABASE_TLS_KEY =
+      new Key<>(
+          "database.tls.key",
+          Type.STRING,
+          null,
+          "none",
+          "a readable `.pk8` or `.p12` file",
+          "client key (PgJDBC `sslkey`), relative to this file: PKCS#8 DER (`.pk8`; PEM keys"
+              + " are refused — PgJDBC cannot read them) or PKCS#12 (`.p12`/`.pfx`, holding the"
+              + " certificate too)",
+          null,
+          false,
+          null);
+
+  /** {@code database.tls.key-password}. */
+  public static final Key<String> DATABASE_TLS_KEY_PASSWORD =
+      withSecrets(
+          new Key<>(
+              "database.tls.key-password",
+              Type.STRING,
+              null,
+              "none",
+              "—",
+              "password of an encrypted `database.tls.key` (PgJDBC `sslpassword`); write a"
+                  + " secret reference (`${env:NAME}`, `${file:PATH}`); never shown",
+              null,
+              false,
+              null));
 
   /** {@code publications}. */
   public static final Key<Void> PUBLICATIONS =
@@ -830,6 +907,11 @@ public final class AgentKeys {
           DATABASE_SLOT,
           DATABASE_COPY_CHUNK_ROWS,
           DATABASE_COPY_PARALLEL,
+          DATABASE_TLS_MODE,
+          DATABASE_TLS_ROOT_CERT,
+          DATABASE_TLS_CERT,
+          DATABASE_TLS_KEY,
+          DATABASE_TLS_KEY_PASSWORD,
           PUBLICATIONS,
           KAFKA,
           REGIONS,

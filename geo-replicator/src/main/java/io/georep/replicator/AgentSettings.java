@@ -1,10 +1,12 @@
 package io.georep.replicator;
 
 import io.georep.connector.DatabaseUrl;
+import io.georep.connector.spi.DatabaseTls;
 import io.georep.publication.Publication;
 import io.georep.vectorclock.ReplicaId;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -12,7 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Properties;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -35,8 +37,8 @@ import java.util.Set;
  * @param tracing OpenTelemetry tracing; never null
  * @param signing the keys records are signed and checked with; never null ({@link Signing#NONE} for
  *     unsigned)
- *     <p>About 950 lines: the record and its nested settings records, each small and validating its
- *     own keys, so the whole programmatic configuration is one type.
+ *     <p>About 1,000 lines: the record and its nested settings records, each small and validating
+ *     its own keys, so the whole programmatic configuration is one type.
  */
 public record AgentSettings(
     ReplicaId region,
@@ -66,7 +68,8 @@ public record AgentSettings(
         database.slotName(),
         database.copyChunkRows(),
         database.copyParallel(),
-        apply.maxGroupTransactions());
+        apply.maxGroupTransactions(),
+        database.tls());
   }
 
   /**
@@ -337,6 +340,8 @@ public record AgentSettings(
    *     {@code georep_<region>}
    * @param copyChunkRows {@code database.copy.chunk.rows}, rows per chunk of the initial copy
    * @param copyParallel {@code database.copy.parallel}, tables the initial copy reads at once
+   * @param tls {@code database.tls.*}, how every connection to the database uses TLS; never null
+   *     ({@link DatabaseTls#DEFAULT} for the driver's defaults); its files must be readable
    */
   public record Database(
       String jdbcUrl,
@@ -344,7 +349,29 @@ public record AgentSettings(
       String password,
       String slotName,
       int copyChunkRows,
-      int copyParallel) {
+      int copyParallel,
+      DatabaseTls tls) {
+
+    /**
+     * Database settings without TLS settings of their own (the driver's defaults and what the URL
+     * says).
+     *
+     * @param jdbcUrl the JDBC URL
+     * @param user the user
+     * @param password the password (empty for none)
+     * @param slotName the slot, or null for the default
+     * @param copyChunkRows rows per chunk of the initial copy
+     * @param copyParallel tables the initial copy reads at once
+     */
+    public Database(
+        String jdbcUrl,
+        String user,
+        String password,
+        String slotName,
+        int copyChunkRows,
+        int copyParallel) {
+      this(jdbcUrl, user, password, slotName, copyChunkRows, copyParallel, DatabaseTls.DEFAULT);
+    }
 
     /**
      * Database settings with the initial copy's defaults.
@@ -385,6 +412,11 @@ public record AgentSettings(
       }
       AgentKeys.check(problems, AgentKeys.DATABASE_COPY_CHUNK_ROWS, copyChunkRows);
       AgentKeys.check(problems, AgentKeys.DATABASE_COPY_PARALLEL, copyParallel);
+      if (tls == null) {
+        problems.add("database.tls must not be null (DatabaseTls.DEFAULT for none)");
+      } else {
+        checkTls(problems, jdbcUrl, tls);
+      }
       if (!problems.isEmpty()) {
         throw new IllegalArgumentException(String.join("; ", problems));
       }
@@ -400,12 +432,54 @@ public record AgentSettings(
      * @throws SQLException if the database cannot be reached or refuses the login
      */
     public Connection connect(String applicationName) throws SQLException {
-      Properties props = new Properties();
-      props.setProperty("user", user);
-      props.setProperty("password", password);
-      props.setProperty("ApplicationName", applicationName);
-      props.setProperty("connectTimeout", "10");
-      return DriverManager.getConnection(jdbcUrl, props);
+      return Connectors.forUrl(jdbcUrl).connect(jdbcUrl, user, password, tls, applicationName);
+    }
+
+    /** Adds the problems of the TLS settings: files that cannot be read, keys that conflict. */
+    private static void checkTls(List<String> problems, String jdbcUrl, DatabaseTls tls) {
+      if (tls.isDefault()) {
+        return;
+      }
+      readable(problems, "database.tls.root-cert", tls.rootCert());
+      readable(problems, "database.tls.cert", tls.cert());
+      readable(problems, "database.tls.key", tls.key());
+      if ((tls.mode() == DatabaseTls.Mode.VERIFY_CA || tls.mode() == DatabaseTls.Mode.VERIFY_FULL)
+          && tls.rootCert() == null) {
+        problems.add(
+            "database.tls.mode "
+                + tls.mode().configName()
+                + " needs database.tls.root-cert: set it to the PEM file of the certificate"
+                + " authority that signed the server's certificate");
+      }
+      if (!problems.isEmpty()) {
+        return;
+      }
+      Optional<io.georep.connector.spi.Connector> connector = Connectors.find(jdbcUrl);
+      if (connector.isPresent()) {
+        try {
+          connector.get().tlsProperties(jdbcUrl, tls);
+        } catch (IllegalArgumentException e) {
+          problems.add(e.getMessage());
+        }
+      }
+    }
+
+    private static void readable(List<String> problems, String key, Path file) {
+      if (file == null) {
+        return;
+      }
+      if (!Files.isRegularFile(file)) {
+        problems.add(
+            key
+                + " names "
+                + file
+                + ", which "
+                + (Files.exists(file) ? "is not a file" : "does not exist")
+                + ": correct the path (relative to the configuration file) or create the file");
+      } else if (!Files.isReadable(file)) {
+        problems.add(
+            key + " names " + file + ", which the agent cannot read: let the agent's user read it");
+      }
     }
 
     /** Returns the settings with the password hidden. */
@@ -417,6 +491,7 @@ public record AgentSettings(
           + user
           + ", password=***, slot="
           + slotName
+          + (tls.isDefault() ? "" : ", tls=" + tls)
           + "]";
     }
   }

@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import io.georep.connector.spi.DatabaseTls;
 import io.georep.publication.Problem;
+import io.georep.testkit.TestCertificates;
 import io.georep.vectorclock.ReplicaId;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -152,7 +154,8 @@ class AgentConfigTest {
             "unknown-key-in-section",
             BASE.replace("  user: georep", "  user: georep\n  hostname: pg1"),
             "unknown-key-in-section.yaml:5:3: unknown key 'database.hostname' — 'database' has"
-                + " the keys url, user, password, slot, copy.chunk.rows, copy.parallel; see docs/configuration.md"),
+                + " the keys url, user, password, slot, copy.chunk.rows, copy.parallel, tls.mode,"
+                + " tls.root-cert, tls.cert, tls.key, tls.key-password; see docs/configuration.md"),
         of(
             "kafka-setting-at-top-level",
             BASE + "security.protocol: SSL\n",
@@ -370,8 +373,9 @@ class AgentConfigTest {
             BASE + "http.host: ${env:HOST}\n",
             "reference-in-a-plain-setting.yaml:13:12: 'http.host' cannot hold a reference"
                 + " (${env:…}, ${file:…}) — references are accepted in database.url,"
-                + " database.user, database.password, http.token, http.tls.keystore-password,"
-                + " signing.*.secret and Kafka settings; write the value itself"),
+                + " database.user, database.password, database.tls.key-password, http.token,"
+                + " http.tls.keystore-password, signing.*.secret and Kafka settings; write the value"
+                + " itself"),
         of(
             "unknown-kafka-variable",
             BASE.replace(
@@ -444,6 +448,142 @@ class AgentConfigTest {
         "emea.yaml", "publication: emea\nregions: [ap-south]\ntables:\n  - table: public.orders\n");
 
     assertThat(problems(c.name(), c.content())).containsExactlyElementsOf(c.expected());
+  }
+
+  /** {@link #BASE} with a {@code tls:} section of these lines under {@code database:}. */
+  private static String withTls(String... lines) {
+    StringBuilder tls = new StringBuilder("  password: ${env:DB_PASSWORD}\n  tls:\n");
+    for (String line : lines) {
+      tls.append("    ").append(line).append('\n');
+    }
+    return BASE.replace("  password: ${env:DB_PASSWORD}\n", tls.toString());
+  }
+
+  static Stream<Arguments> tlsProblems() {
+    return Stream.of(
+        of(
+            "tls-unknown-mode",
+            withTls("mode: verify"),
+            "tls-unknown-mode.yaml:7:11: 'database.tls.mode' must be disable, "
+                + "prefer, require, verify-ca or verify-full, found 'verify' — see "
+                + "docs/configuration.md"),
+        of(
+            "tls-missing-root-cert",
+            withTls("mode: verify-full", "root-cert: certs/ca.pem"),
+            "tls-missing-root-cert.yaml:8:16: database.tls.root-cert names "
+                + "certs/ca.pem, which does not exist: correct the path (relative to the "
+                + "configuration file) or create the file"),
+        of(
+            "tls-verify-without-root-cert",
+            withTls("mode: verify-ca"),
+            "tls-verify-without-root-cert.yaml:7:11: database.tls.mode verify-ca "
+                + "needs database.tls.root-cert: set it to the PEM file of the "
+                + "certificate authority that signed the server's certificate"),
+        of(
+            "tls-url-sets-sslmode",
+            withTls("mode: verify-full", "root-cert: ca.pem")
+                .replace("5432/app", "5432/app?sslmode=require"),
+            "tls-url-sets-sslmode.yaml:3:8: database.url sets TLS itself "
+                + "('sslmode') while database.tls.* is set (database.tls.mode sets the "
+                + "same): set TLS in one place — remove 'sslmode' from database.url and "
+                + "use database.tls.mode, or remove database.tls.*"),
+        of(
+            "tls-pem-key",
+            withTls(
+                "mode: verify-full", "root-cert: ca.pem", "cert: client.pem", "key: client.key"),
+            "tls-pem-key.yaml:10:10: database.tls.key client.key is a PEM file, "
+                + "which PgJDBC cannot read: convert it to PKCS#8 DER with 'openssl "
+                + "pkcs8 -topk8 -outform DER -nocrypt -in client.key -out client.pk8' "
+                + "(or to PKCS#12 .p12 holding the certificate too) and name that file"),
+        of(
+            "tls-key-without-cert",
+            withTls("mode: verify-full", "root-cert: ca.pem", "key: client.pk8"),
+            "tls-key-without-cert.yaml:9:10: database.tls.cert and "
+                + "database.tls.key go together: give both, or neither (a PKCS#12 "
+                + "database.tls.key holds the certificate too)"),
+        of(
+            "tls-key-password-unset-variable",
+            withTls(
+                "mode: verify-full",
+                "root-cert: ca.pem",
+                "cert: client.pem",
+                "key: client.pk8",
+                "key-password: ${env:NO_SUCH_KEY_PASSWORD}"),
+            "tls-key-password-unset-variable.yaml:11:19: environment variable "
+                + "NO_SUCH_KEY_PASSWORD (for database.tls.key-password) is not set — set "
+                + "NO_SUCH_KEY_PASSWORD in the agent's environment, or use ${file:PATH}"));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("tlsProblems")
+  void load_invalidTls_reportsTheKeyAndPosition(Case c) throws IOException {
+    write("ca.pem", "-----BEGIN CERTIFICATE-----\n");
+    write("client.pem", "-----BEGIN CERTIFICATE-----\n");
+    write("client.key", "-----BEGIN PRIVATE KEY-----\n");
+    write("client.pk8", "DER bytes");
+
+    assertThat(problems(c.name(), c.content())).containsExactlyElementsOf(c.expected());
+  }
+
+  /** Writes a PKCS#12 file whose key is named {@code user}, as PgJDBC reads it. */
+  private static void writeUserPkcs12(Path file, String password) throws IOException {
+    TestCertificates.Issued issued = TestCertificates.authority("ca").issue("georep");
+    try (java.io.OutputStream out = Files.newOutputStream(file)) {
+      java.security.KeyStore store = java.security.KeyStore.getInstance("PKCS12");
+      store.load(null, null);
+      store.setKeyEntry(
+          "user",
+          issued.keys().getPrivate(),
+          password.toCharArray(),
+          issued.chain().toArray(new java.security.cert.Certificate[0]));
+      store.store(out, password.toCharArray());
+    } catch (java.security.GeneralSecurityException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Test
+  void load_pkcs12KeyWithAnotherPassword_namesTheKeyPassword() throws IOException {
+    write("ca.pem", "-----BEGIN CERTIFICATE-----\n");
+    writeUserPkcs12(write("client.p12", ""), "another-password");
+
+    assertThat(
+            problems(
+                "tls-p12-password",
+                withTls(
+                        "mode: verify-full",
+                        "root-cert: ca.pem",
+                        "key: client.p12",
+                        "key-password: ${env:DB_PASSWORD}")
+                    .getBytes(StandardCharsets.UTF_8)))
+        .singleElement()
+        .asString()
+        .startsWith(
+            "tls-p12-password.yaml:9:10: database.tls.key client.p12 does not open as PKCS#12")
+        .contains("set database.tls.key-password to the password of the file")
+        .doesNotContain(DB_SECRET);
+  }
+
+  @Test
+  void load_tls_resolvesFilesAgainstTheFileAndTheKeyPasswordReference() throws IOException {
+    write("certs/ca.pem", "-----BEGIN CERTIFICATE-----\n");
+    writeUserPkcs12(write("certs/client.p12", ""), DB_SECRET);
+    AgentSettings s =
+        load(
+            withTls(
+                "mode: verify-full",
+                "root-cert: certs/ca.pem",
+                "key: certs/client.p12",
+                "key-password: ${env:DB_PASSWORD}"));
+
+    DatabaseTls tls = s.database().tls();
+    assertThat(tls.mode()).isEqualTo(DatabaseTls.Mode.VERIFY_FULL);
+    assertThat(tls.rootCert()).isEqualTo(dir.resolve("certs/ca.pem"));
+    assertThat(tls.key()).isEqualTo(dir.resolve("certs/client.p12"));
+    assertThat(tls.keyPassword()).isEqualTo(DB_SECRET);
+    assertThat(s.databaseSettings().tls()).isEqualTo(tls);
+    assertThat(s.toString()).contains("mode=verify-full").doesNotContain(DB_SECRET);
+    assertThat(load(BASE).database().tls()).isEqualTo(DatabaseTls.DEFAULT);
   }
 
   @Test

@@ -38,8 +38,16 @@ import java.util.stream.Stream;
  * #restart()}, {@link #crash()} (what {@code pg_ctl stop -m immediate} does: no checkpoint, crash
  * recovery at the next start), and a clock offset read from a file ({@link Builder#clockFile}).
  *
+ * <p>TLS for tests of encrypted connections: {@link Builder#tls} serves TLS only, with a
+ * certificate the test makes ({@link TestCertificates}), and {@link Builder#certificateLogin} lets
+ * a user log in by client certificate.
+ *
  * <p>Thread-safe. {@link #close()} stops the server and is idempotent; it deletes the data
  * directory only if the database created it itself (no directory was given to the {@link Builder}).
+ *
+ * <p>About 670 lines: the server's lifecycle and faults (stop, crash, restart), and its builder
+ * with every setting a test chooses (data directory, port, binaries, clock, TLS and its {@code
+ * pg_hba.conf}), each documented.
  */
 public final class EmbeddedRegionDatabase implements AutoCloseable {
   /** The database user: a superuser, as the agent's capture and apply need no other setup. */
@@ -55,6 +63,7 @@ public final class EmbeddedRegionDatabase implements AutoCloseable {
   private final Path directory;
   private final boolean ownsDirectory;
   private final Path binaries;
+  private final Path hbaFile;
   private final int port;
   private EmbeddedPostgres postgres;
   private boolean closed;
@@ -65,12 +74,14 @@ public final class EmbeddedRegionDatabase implements AutoCloseable {
       Path directory,
       boolean ownsDirectory,
       Path binaries,
+      Path hbaFile,
       int port) {
     this.settings = settings;
     this.postgres = postgres;
     this.directory = directory;
     this.ownsDirectory = ownsDirectory;
     this.binaries = binaries;
+    this.hbaFile = hbaFile;
     this.port = port;
   }
 
@@ -290,10 +301,21 @@ public final class EmbeddedRegionDatabase implements AutoCloseable {
     deleteBinaries();
   }
 
+  private void deleteHbaFile() {
+    if (hbaFile != null) {
+      try {
+        Files.deleteIfExists(hbaFile);
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot delete " + hbaFile, e);
+      }
+    }
+  }
+
   private void deleteBinaries() {
     if (binaries != null) {
       Directories.deleteRecursively(binaries);
     }
+    deleteHbaFile();
   }
 
   private void checkOpen() {
@@ -356,6 +378,8 @@ public final class EmbeddedRegionDatabase implements AutoCloseable {
     private Path binariesJar;
     private Path clockFile;
     private final Map<String, String> serverConfig = new LinkedHashMap<>();
+    private final List<String> certificateLogins = new ArrayList<>();
+    private boolean tls;
 
     private Builder() {
       serverConfig.put("listen_addresses", "127.0.0.1");
@@ -465,6 +489,56 @@ public final class EmbeddedRegionDatabase implements AutoCloseable {
     }
 
     /**
+     * Serves TLS only: {@code ssl=on} with this certificate and key, client certificates checked
+     * against this authority ({@code ssl_ca_file}), and a {@code pg_hba.conf} of the server's own
+     * that accepts TCP connections over TLS only ({@code hostssl}): {@link #USER} without a
+     * password (so {@link #connect()} still works, encrypted), users named by {@link
+     * #certificateLogin} by their client certificate ({@code cert}, which checks it as {@code
+     * clientcert=verify-full} does), every other user by password ({@code scram-sha-256}). A
+     * connection without TLS is refused ("no encryption").
+     *
+     * @param certificate the server's certificate (PEM)
+     * @param key the server's key (PEM, readable by its owner only, as PostgreSQL demands)
+     * @param clientAuthority the certificate authority of client certificates (PEM)
+     * @return this builder
+     */
+    public Builder tls(Path certificate, Path key, Path clientAuthority) {
+      serverConfig.put("ssl", "on");
+      serverConfig.put("ssl_cert_file", certificate.toAbsolutePath().toString());
+      serverConfig.put("ssl_key_file", key.toAbsolutePath().toString());
+      serverConfig.put("ssl_ca_file", clientAuthority.toAbsolutePath().toString());
+      tls = true;
+      return this;
+    }
+
+    /**
+     * Lets a user log in by client certificate only (its certificate's CN must be the user's name,
+     * signed by the {@link #tls} client authority). Needs {@link #tls}.
+     *
+     * @param user the database user
+     * @return this builder
+     */
+    public Builder certificateLogin(String user) {
+      certificateLogins.add(Objects.requireNonNull(user, "user"));
+      return this;
+    }
+
+    /** The {@code pg_hba.conf} of a {@link #tls} server. */
+    private List<String> hostBasedAuthentication() {
+      List<String> rules = new ArrayList<>();
+      rules.add("local all all trust");
+      rules.add("hostssl all " + USER + " 127.0.0.1/32 trust");
+      rules.add("hostssl replication " + USER + " 127.0.0.1/32 trust");
+      for (String user : certificateLogins) {
+        rules.add("hostssl all " + user + " 127.0.0.1/32 cert");
+        rules.add("hostssl replication " + user + " 127.0.0.1/32 cert");
+      }
+      rules.add("hostssl all all 127.0.0.1/32 scram-sha-256");
+      rules.add("hostssl replication all 127.0.0.1/32 scram-sha-256");
+      return rules;
+    }
+
+    /**
      * Initialises (if the data directory is empty) and starts the server.
      *
      * @return the running server
@@ -474,7 +548,16 @@ public final class EmbeddedRegionDatabase implements AutoCloseable {
       boolean owns = directory == null;
       Path dir = directory;
       Path binaries = null;
+      Path hba = null;
       try {
+        if (!certificateLogins.isEmpty() && !tls) {
+          throw new IllegalStateException("certificateLogin needs tls(…)");
+        }
+        if (tls) {
+          hba = Files.createTempFile("georep-pg-hba-", ".conf");
+          Files.write(hba, hostBasedAuthentication());
+          serverConfig.put("hba_file", hba.toString());
+        }
         if (owns) {
           dir = Files.createTempDirectory("georep-pg-");
         } else {
@@ -489,10 +572,23 @@ public final class EmbeddedRegionDatabase implements AutoCloseable {
         }
         Builder snapshot = copy();
         return new EmbeddedRegionDatabase(
-            snapshot, snapshot.zonky(dir, chosen, binaries).start(), dir, owns, binaries, chosen);
+            snapshot,
+            snapshot.zonky(dir, chosen, binaries).start(),
+            dir,
+            owns,
+            binaries,
+            hba,
+            chosen);
       } catch (IOException | RuntimeException e) {
         if (owns && dir != null) {
           Directories.deleteRecursively(dir);
+        }
+        if (hba != null) {
+          try {
+            Files.deleteIfExists(hba);
+          } catch (IOException suppressed) {
+            e.addSuppressed(suppressed);
+          }
         }
         if (binaries != null) {
           Directories.deleteRecursively(binaries);
@@ -516,6 +612,8 @@ public final class EmbeddedRegionDatabase implements AutoCloseable {
       b.binariesJar = binariesJar;
       b.clockFile = clockFile;
       b.serverConfig.putAll(serverConfig);
+      b.certificateLogins.addAll(certificateLogins);
+      b.tls = tls;
       return b;
     }
 

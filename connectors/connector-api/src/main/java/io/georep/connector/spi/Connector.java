@@ -10,6 +10,7 @@ import io.georep.vectorclock.ReplicaId;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -89,6 +90,41 @@ public interface Connector {
    *     message names the setting)
    */
   RegionDatabase open(DatabaseSettings settings);
+
+  /**
+   * Returns the driver properties that carry the TLS settings, set beside the user and password on
+   * every connection to this database: the capture's, the appliers', the HTTP API's and the command
+   * line's. Also checks that the settings fit the driver and do not contradict TLS parameters the
+   * URL sets itself.
+   *
+   * @param url the database URL; never null
+   * @param tls the TLS settings; never null
+   * @return the properties by driver name; empty for {@link DatabaseTls#DEFAULT}
+   * @throws IllegalArgumentException if the URL sets TLS itself while {@code database.tls.*} is
+   *     set, or a file is in a format the driver cannot read; the message names the URL parameter
+   *     or the {@code database.tls.*} key and says what to do
+   */
+  Map<String, String> tlsProperties(String url, DatabaseTls tls);
+
+  /**
+   * Opens a plain connection to the database, TLS settings included, for the command line's tools,
+   * the HTTP API's reads and the agent's check at start (not the capture or apply, which open their
+   * own).
+   *
+   * @param url the database URL; never null
+   * @param user the user; never null
+   * @param password the password, empty for none; never null; never shown
+   * @param tls the TLS settings; never null
+   * @param applicationName what the database shows for the session
+   * @return the connection, in auto-commit mode; the caller closes it
+   * @throws io.georep.vectorclock.GeorepException (not retriable) if the database refused the login
+   *     or its certificate did not verify: retrying cannot help, and the message names the setting
+   *     to fix
+   * @throws SQLException if the database cannot be reached, which may pass
+   */
+  Connection connect(
+      String url, String user, String password, DatabaseTls tls, String applicationName)
+      throws SQLException;
 
   /**
    * Reads rows of the region's conflict log, for {@code georep conflicts} and {@code

@@ -22,6 +22,7 @@ import java.util.Objects;
  * @param copyParallel tables copied at once; at least 1
  * @param maxGroupTransactions the most transactions an applier applies in one database transaction;
  *     at least 1
+ * @param tls how every connection to the database uses TLS ({@code database.tls.*}); never null
  */
 public record DatabaseSettings(
     String url,
@@ -32,7 +33,8 @@ public record DatabaseSettings(
     String captureName,
     int copyChunkRows,
     int copyParallel,
-    int maxGroupTransactions) {
+    int maxGroupTransactions,
+    DatabaseTls tls) {
 
   /** Default rows per initial copy chunk ({@code database.copy.chunk.rows}). */
   public static final int DEFAULT_COPY_CHUNK_ROWS = 10_000;
@@ -47,6 +49,43 @@ public record DatabaseSettings(
   public static final int DEFAULT_MAX_GROUP_TRANSACTIONS = 50;
 
   /**
+   * Settings without TLS settings of their own: the driver's defaults and what the URL says.
+   *
+   * @param url the JDBC URL
+   * @param user the user
+   * @param password the password, empty for none
+   * @param region the local region
+   * @param publications the publications replicated
+   * @param captureName the capture position's name, or null for the connector's default
+   * @param copyChunkRows rows per chunk of the initial copy
+   * @param copyParallel tables copied at once
+   * @param maxGroupTransactions the most transactions applied in one database transaction
+   * @throws IllegalArgumentException naming every invalid setting
+   */
+  public DatabaseSettings(
+      String url,
+      String user,
+      String password,
+      ReplicaId region,
+      List<Publication> publications,
+      String captureName,
+      int copyChunkRows,
+      int copyParallel,
+      int maxGroupTransactions) {
+    this(
+        url,
+        user,
+        password,
+        region,
+        publications,
+        captureName,
+        copyChunkRows,
+        copyParallel,
+        maxGroupTransactions,
+        DatabaseTls.DEFAULT);
+  }
+
+  /**
    * Validates the settings.
    *
    * @throws IllegalArgumentException naming every invalid setting
@@ -56,6 +95,7 @@ public record DatabaseSettings(
     Objects.requireNonNull(password, "password");
     Objects.requireNonNull(region, "region");
     Objects.requireNonNull(publications, "publications");
+    Objects.requireNonNull(tls, "tls");
     publications = List.copyOf(publications);
     List<String> problems = new ArrayList<>();
     if (user == null || user.isBlank()) {
@@ -95,6 +135,7 @@ public record DatabaseSettings(
         + copyParallel
         + ", group="
         + maxGroupTransactions
+        + (tls.isDefault() ? "" : ", tls=" + tls)
         + "]";
   }
 }

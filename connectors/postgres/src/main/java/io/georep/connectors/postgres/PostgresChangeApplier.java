@@ -11,6 +11,7 @@ import io.georep.connector.spi.ApplyException;
 import io.georep.connector.spi.ApplyRetryException;
 import io.georep.connector.spi.ConflictListener;
 import io.georep.connector.spi.ConsistencyWaits;
+import io.georep.connector.spi.DatabaseRefusedException;
 import io.georep.connector.spi.GarbageCollecting.Collected;
 import io.georep.connector.spi.OriginProgress;
 import io.georep.connector.spi.PositionedTransaction;
@@ -149,6 +150,8 @@ public final class PostgresChangeApplier
     // inserts as multi-row inserts, which PostgreSQL parses, plans and executes once per statement
     // instead of once per row.
     hikari.addDataSourceProperty("reWriteBatchedInserts", "true");
+    PostgresConnections.tlsProperties(config.jdbcUrl(), config.tls())
+        .forEach(hikari::addDataSourceProperty);
     HikariDataSource pool = new HikariDataSource(hikari);
     ReplicationOrigins origins;
     try (Connection c = pool.getConnection()) {
@@ -158,6 +161,11 @@ public final class PostgresChangeApplier
       c.setAutoCommit(false);
     } catch (SQLException e) {
       pool.close();
+      Optional<DatabaseRefusedException> refused =
+          PostgresConnections.refused(e, config.jdbcUrl(), config.user(), config.tls());
+      if (refused.isPresent()) {
+        throw refused.get();
+      }
       throw new ApplyRetryException(
           ApplyRetryException.Reason.UNAVAILABLE,
           "cannot reach the apply database "

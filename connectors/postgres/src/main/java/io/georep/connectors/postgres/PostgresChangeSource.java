@@ -9,6 +9,7 @@ import io.georep.connector.spi.ClockSkewListener;
 import io.georep.connector.spi.ClockSkewReporting;
 import io.georep.connector.spi.CopyProgressListener;
 import io.georep.connector.spi.CopyProgressReporting;
+import io.georep.connector.spi.DatabaseRefusedException;
 import io.georep.connector.spi.TransactionHandler;
 import io.georep.connectors.postgres.internal.apply.ReplicationOrigins;
 import io.georep.connectors.postgres.internal.capture.CaptureLoop;
@@ -193,6 +194,13 @@ public final class PostgresChangeSource
       body = () -> run(loop, handler);
     } catch (SQLException e) {
       closeConnections();
+      // A refused login or a certificate that does not verify stays so: the capture halts with
+      // the setting to fix instead of restarting forever.
+      Optional<DatabaseRefusedException> refused =
+          PostgresConnections.refused(e, config.jdbcUrl(), config.user(), config.tls());
+      if (refused.isPresent()) {
+        throw refused.get();
+      }
       throw new CaptureUnavailableException(
           "cannot start capture from "
               + DatabaseUrl.masked(config.jdbcUrl())
@@ -525,9 +533,9 @@ public final class PostgresChangeSource
   }
 
   private Connection connect(boolean forReplication) throws SQLException {
-    Properties properties = new Properties();
-    PGProperty.USER.set(properties, config.user());
-    PGProperty.PASSWORD.set(properties, config.password());
+    Properties properties =
+        PostgresConnections.properties(
+            config.jdbcUrl(), config.user(), config.password(), config.tls());
     PGProperty.APPLICATION_NAME.set(
         properties, "georep-" + (forReplication ? "capture-" : "metadata-") + config.slotName());
     PGProperty.TCP_KEEP_ALIVE.set(properties, true);

@@ -8,6 +8,7 @@ import io.georep.connector.spi.ChangeSource;
 import io.georep.connector.spi.ConflictQuery;
 import io.georep.connector.spi.Connector;
 import io.georep.connector.spi.DatabaseSettings;
+import io.georep.connector.spi.DatabaseTls;
 import io.georep.connector.spi.LoggedConflict;
 import io.georep.connector.spi.RegionApplier;
 import io.georep.connector.spi.RegionDatabase;
@@ -22,6 +23,7 @@ import io.georep.vectorclock.ReplicaId;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -66,6 +68,25 @@ public final class PostgresConnector implements Connector {
   /**
    * {@inheritDoc}
    *
+   * <p>PostgreSQL: {@code sslmode}, {@code sslrootcert}, {@code sslcert}, {@code sslkey} and {@code
+   * sslpassword} of PgJDBC; a PEM client key, which PgJDBC cannot read, is refused.
+   */
+  @Override
+  public Map<String, String> tlsProperties(String url, DatabaseTls tls) {
+    return PostgresConnections.tlsProperties(
+        Objects.requireNonNull(url, "url"), Objects.requireNonNull(tls, "tls"));
+  }
+
+  @Override
+  public Connection connect(
+      String url, String user, String password, DatabaseTls tls, String applicationName)
+      throws SQLException {
+    return PostgresConnections.connect(url, user, password, tls, applicationName);
+  }
+
+  /**
+   * {@inheritDoc}
+   *
    * @throws CaptureException if a setting does not fit PostgreSQL (for example, a slot name it does
    *     not allow)
    */
@@ -79,7 +100,8 @@ public final class PostgresConnector implements Connector {
                 settings.password(),
                 settings.region(),
                 settings.publications())
-            .withCopy(settings.copyChunkRows(), settings.copyParallel());
+            .withCopy(settings.copyChunkRows(), settings.copyParallel())
+            .withTls(settings.tls());
     if (settings.captureName() != null) {
       source = source.withSlotName(settings.captureName());
     }
@@ -92,7 +114,8 @@ public final class PostgresConnector implements Connector {
                 settings.publications(),
                 ResolverRegistry.load())
             .withMaxGroupTransactions(settings.maxGroupTransactions())
-            .withLocalFolding(true);
+            .withLocalFolding(true)
+            .withTls(settings.tls());
     return new Region(source, sink);
   }
 

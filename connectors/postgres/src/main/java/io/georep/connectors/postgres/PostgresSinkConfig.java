@@ -4,6 +4,7 @@ import io.georep.connector.DatabaseUrl;
 import io.georep.connector.TableSchema;
 import io.georep.connector.spi.ApplyException;
 import io.georep.connector.spi.DatabaseSettings;
+import io.georep.connector.spi.DatabaseTls;
 import io.georep.publication.Publication;
 import io.georep.publication.TableRule;
 import io.georep.resolver.ResolverRegistry;
@@ -53,6 +54,7 @@ import java.util.function.Function;
  *     write not folded yet retries later ({@code STAMP_PENDING}) instead of folding it itself as
  *     one write diffed from the row (exact per transaction, see {@code docs/apply.md}); key {@code
  *     sink.postgres.local.folding}, default false (the applier folds)
+ * @param tls how the appliers' connections use TLS ({@code database.tls.*}); never null
  */
 public record PostgresSinkConfig(
     String jdbcUrl,
@@ -65,7 +67,8 @@ public record PostgresSinkConfig(
     int maxGroupTransactions,
     Duration stampWait,
     Duration connectionTimeout,
-    boolean agentFoldsLocalWrites) {
+    boolean agentFoldsLocalWrites,
+    DatabaseTls tls) {
 
   /** The default pool size. */
   public static final int DEFAULT_POOL_SIZE = 2;
@@ -114,6 +117,9 @@ public record PostgresSinkConfig(
     if (connectionTimeout == null || connectionTimeout.toMillis() < 250) {
       problems.add(
           "sink.postgres.connection.timeout must be at least 250 ms, got " + connectionTimeout);
+    }
+    if (tls == null) {
+      problems.add("the TLS settings are required (DatabaseTls.DEFAULT for none)");
     }
     if (!problems.isEmpty()) {
       throw new IllegalArgumentException(
@@ -172,7 +178,8 @@ public record PostgresSinkConfig(
         DEFAULT_MAX_GROUP,
         Duration.ofSeconds(10),
         Duration.ofSeconds(30),
-        false);
+        false,
+        DatabaseTls.DEFAULT);
   }
 
   /**
@@ -193,7 +200,8 @@ public record PostgresSinkConfig(
         maxGroupTransactions,
         stampWait,
         connectionTimeout,
-        agentFoldsLocalWrites);
+        agentFoldsLocalWrites,
+        tls);
   }
 
   /**
@@ -214,7 +222,8 @@ public record PostgresSinkConfig(
         max,
         stampWait,
         connectionTimeout,
-        agentFoldsLocalWrites);
+        agentFoldsLocalWrites,
+        tls);
   }
 
   /**
@@ -235,7 +244,8 @@ public record PostgresSinkConfig(
         maxGroupTransactions,
         wait,
         connectionTimeout,
-        agentFoldsLocalWrites);
+        agentFoldsLocalWrites,
+        tls);
   }
 
   /**
@@ -257,7 +267,30 @@ public record PostgresSinkConfig(
         maxGroupTransactions,
         stampWait,
         connectionTimeout,
-        agentFolds);
+        agentFolds,
+        tls);
+  }
+
+  /**
+   * Returns a copy whose connections use these TLS settings ({@code database.tls.*}).
+   *
+   * @param settings the TLS settings; never null
+   * @return the copy
+   */
+  public PostgresSinkConfig withTls(DatabaseTls settings) {
+    return new PostgresSinkConfig(
+        jdbcUrl,
+        user,
+        password,
+        region,
+        policies,
+        uniqueClash,
+        poolSize,
+        maxGroupTransactions,
+        stampWait,
+        connectionTimeout,
+        agentFoldsLocalWrites,
+        settings);
   }
 
   /** Returns the settings without the password. */
@@ -279,6 +312,8 @@ public record PostgresSinkConfig(
         + connectionTimeout
         + ", agentFoldsLocalWrites="
         + agentFoldsLocalWrites
+        + ", tls="
+        + tls
         + "]";
   }
 }

@@ -2,6 +2,7 @@ package io.georep.connectors.postgres;
 
 import io.georep.connector.DatabaseUrl;
 import io.georep.connector.spi.DatabaseSettings;
+import io.georep.connector.spi.DatabaseTls;
 import io.georep.publication.Publication;
 import io.georep.vectorclock.ReplicaId;
 import java.nio.file.Path;
@@ -59,6 +60,7 @@ import java.util.regex.Pattern;
  * @param copyParallel tables the initial copy reads at once; 1 to 16
  * @param environment reads environment variables (mask salts); returns null for an unset one; never
  *     null; never printed
+ * @param tls how the capture's connections use TLS ({@code database.tls.*}); never null
  */
 public record PostgresSourceConfig(
     String jdbcUrl,
@@ -75,7 +77,8 @@ public record PostgresSourceConfig(
     boolean initialCopy,
     int copyChunkRows,
     int copyParallel,
-    Function<String, String> environment) {
+    Function<String, String> environment,
+    DatabaseTls tls) {
 
   /** The default status interval. */
   public static final Duration DEFAULT_STATUS_INTERVAL = Duration.ofSeconds(10);
@@ -148,6 +151,9 @@ public record PostgresSourceConfig(
     if (environment == null) {
       problems.add("the environment (for mask salts) is required");
     }
+    if (tls == null) {
+      problems.add("the TLS settings are required (DatabaseTls.DEFAULT for none)");
+    }
     if (!problems.isEmpty()) {
       throw new CaptureException(
           "invalid PostgreSQL source configuration:\n  - " + String.join("\n  - ", problems));
@@ -186,7 +192,8 @@ public record PostgresSourceConfig(
         true,
         DatabaseSettings.DEFAULT_COPY_CHUNK_ROWS,
         DatabaseSettings.DEFAULT_COPY_PARALLEL,
-        System::getenv);
+        System::getenv,
+        DatabaseTls.DEFAULT);
   }
 
   /**
@@ -224,7 +231,8 @@ public record PostgresSourceConfig(
         initialCopy,
         copyChunkRows,
         copyParallel,
-        environment);
+        environment,
+        tls);
   }
 
   /**
@@ -249,7 +257,8 @@ public record PostgresSourceConfig(
         copy,
         copyChunkRows,
         copyParallel,
-        environment);
+        environment,
+        tls);
   }
 
   /**
@@ -274,7 +283,8 @@ public record PostgresSourceConfig(
         initialCopy,
         copyChunkRows,
         copyParallel,
-        variables);
+        variables,
+        tls);
   }
 
   /**
@@ -301,7 +311,8 @@ public record PostgresSourceConfig(
         initialCopy,
         copyChunkRows,
         copyParallel,
-        environment);
+        environment,
+        tls);
   }
 
   /**
@@ -326,7 +337,8 @@ public record PostgresSourceConfig(
         initialCopy,
         copyChunkRows,
         copyParallel,
-        environment);
+        environment,
+        tls);
   }
 
   /**
@@ -352,7 +364,34 @@ public record PostgresSourceConfig(
         initialCopy,
         chunkRows,
         parallel,
-        environment);
+        environment,
+        tls);
+  }
+
+  /**
+   * Returns a copy whose connections use these TLS settings ({@code database.tls.*}).
+   *
+   * @param settings the TLS settings; never null
+   * @return the new configuration
+   */
+  public PostgresSourceConfig withTls(DatabaseTls settings) {
+    return new PostgresSourceConfig(
+        jdbcUrl,
+        user,
+        password,
+        region,
+        slotName,
+        publications,
+        statusInterval,
+        fragmentChanges,
+        spillThresholdBytes,
+        spillDirectory,
+        stampBatchChanges,
+        initialCopy,
+        copyChunkRows,
+        copyParallel,
+        environment,
+        settings);
   }
 
   /**
@@ -393,6 +432,8 @@ public record PostgresSourceConfig(
         + copyChunkRows
         + ", copyParallel="
         + copyParallel
+        + ", tls="
+        + tls
         + "]";
   }
 }

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import io.georep.connector.DatabaseUrl;
+import io.georep.connector.spi.DatabaseSettings;
+import io.georep.connector.spi.DatabaseTls;
 import io.georep.publication.Publication;
 import io.georep.publication.PublicationParser;
 import io.georep.resolver.ResolverRegistry;
@@ -11,6 +13,7 @@ import io.georep.vectorclock.ReplicaId;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -123,5 +126,79 @@ class PostgresUrlTest {
     } finally {
       source.close();
     }
+  }
+
+  @Test
+  void tlsSettings_keyPasswordAndUrlPassword_neverShown() {
+    DatabaseTls tls =
+        new DatabaseTls(
+            DatabaseTls.Mode.VERIFY_FULL,
+            Path.of("ca.pem"),
+            Path.of("client.pem"),
+            Path.of("client.pk8"),
+            SECRET);
+    DatabaseSettings settings =
+        new DatabaseSettings(
+            "jdbc:postgresql://georep:" + SECRET + "@h/db?password=" + SECRET,
+            "georep",
+            SECRET,
+            ReplicaId.of("eu-west"),
+            List.of(PUBLICATION),
+            null,
+            DatabaseSettings.DEFAULT_COPY_CHUNK_ROWS,
+            DatabaseSettings.DEFAULT_COPY_PARALLEL,
+            DatabaseSettings.DEFAULT_MAX_GROUP_TRANSACTIONS,
+            tls);
+
+    assertThat(tls.toString()).contains("keyPassword=***").doesNotContain(SECRET);
+    assertThat(settings.toString()).contains("mode=verify-full").doesNotContain(SECRET);
+    assertThat(
+            PostgresSourceConfig.of(
+                    settings.url(), "georep", SECRET, ReplicaId.of("eu-west"), List.of(PUBLICATION))
+                .withTls(tls)
+                .toString())
+        .doesNotContain(SECRET);
+  }
+
+  @Test
+  void connect_unreachableDatabase_messageMasksPassword() throws IOException {
+    int closedPort;
+    try (ServerSocket socket = new ServerSocket(0)) {
+      closedPort = socket.getLocalPort();
+    }
+    String url = "jdbc:postgresql://127.0.0.1:" + closedPort + "/db?password=" + SECRET;
+
+    Throwable thrown =
+        catchThrowable(
+            () ->
+                new PostgresConnector()
+                    .connect(url, "georep", SECRET, DatabaseTls.DEFAULT, "test")
+                    .close());
+
+    assertThat(thrown).isInstanceOf(java.sql.SQLException.class);
+    assertThat(thrown.toString()).doesNotContain(SECRET);
+  }
+
+  @Test
+  void tlsProperties_urlSetsTlsToo_isRefusedNamingBoth() {
+    DatabaseTls tls =
+        new DatabaseTls(DatabaseTls.Mode.VERIFY_FULL, Path.of("ca.pem"), null, null, null);
+
+    assertThat(
+            catchThrowable(
+                () ->
+                    new PostgresConnector()
+                        .tlsProperties("jdbc:postgresql://h/db?SSLMODE=require", tls)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("database.url sets TLS itself ('SSLMODE')")
+        .hasMessageContaining("database.tls.mode");
+    assertThat(new PostgresConnector().tlsProperties("jdbc:postgresql://h/db", tls))
+        .containsExactly(
+            java.util.Map.entry("sslmode", "verify-full"),
+            java.util.Map.entry("sslrootcert", "ca.pem"));
+    assertThat(
+            new PostgresConnector()
+                .tlsProperties("jdbc:postgresql://h/db?sslmode=require", DatabaseTls.DEFAULT))
+        .isEmpty();
   }
 }

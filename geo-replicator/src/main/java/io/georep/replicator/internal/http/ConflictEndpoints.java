@@ -153,6 +153,9 @@ final class ConflictEndpoints implements AutoCloseable {
       config.setConnectionTimeout(10_000);
       config.setReadOnly(true);
       config.addDataSourceProperty("ApplicationName", "georep http conflicts");
+      Connectors.forUrl(database.jdbcUrl())
+          .tlsProperties(database.jdbcUrl(), database.tls())
+          .forEach(config::addDataSourceProperty);
       // Fail on the first read, not at start: the agent serves its page while the database is down.
       config.setInitializationFailTimeout(-1);
       pool = new HikariDataSource(config);
