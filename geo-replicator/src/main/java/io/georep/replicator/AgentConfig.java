@@ -1170,7 +1170,8 @@ public final class AgentConfig {
                       AgentKeys.SIGNING_KEY_ID.from(values),
                       AgentKeys.SIGNING_KEY_SECRET.from(values),
                       AgentKeys.SIGNING_SECOND_KEY_ID.from(values),
-                      AgentKeys.SIGNING_SECOND_KEY_SECRET.from(values)));
+                      AgentKeys.SIGNING_SECOND_KEY_SECRET.from(values),
+                      AgentKeys.SIGNING_REQUIRED.from(values)));
       AgentSettings.Tracing tracing =
           record(
               "tracing",

@@ -847,6 +847,18 @@ public final class AgentKeys {
               "the signing key; write a secret reference (`${env:NAME}`, `${file:PATH}`), never"
                   + " the key itself; never shown"));
 
+  /** {@code signing.required}. */
+  public static final Key<Boolean> SIGNING_REQUIRED =
+      key(
+          "signing.required",
+          Type.BOOLEAN,
+          "true",
+          "`true`, `false`",
+          null,
+          "with `signing.key` set: refuse records without a signature (`false` accepts them,"
+              + " while signing is being turned on region by region; a record signed with a"
+              + " wrong key is refused either way; docs/security.md)");
+
   /** {@code signing.second-key.id}. */
   public static final Key<String> SIGNING_SECOND_KEY_ID =
       optional(
@@ -946,6 +958,7 @@ public final class AgentKeys {
           HTTP_TLS_KEYSTORE_PASSWORD,
           SIGNING_KEY_ID,
           SIGNING_KEY_SECRET,
+          SIGNING_REQUIRED,
           SIGNING_SECOND_KEY_ID,
           SIGNING_SECOND_KEY_SECRET,
           TRACING_OTLP_ENDPOINT,

@@ -899,10 +899,24 @@ public record AgentSettings(
    * @param secondKeyId {@code signing.second-key.id}: a key accepted but not signed with, for
    *     rotation; null for none
    * @param secondKey {@code signing.second-key.secret}; never shown
+   * @param required {@code signing.required}: refuse unsigned records (with a key set)
    */
-  public record Signing(String keyId, String key, String secondKeyId, String secondKey) {
+  public record Signing(
+      String keyId, String key, String secondKeyId, String secondKey, boolean required) {
     /** No keys: records are not signed, and none is checked. */
     public static final Signing NONE = new Signing(null, null, null, null);
+
+    /**
+     * Keys that refuse unsigned records.
+     *
+     * @param keyId the signing key's id, or null for none
+     * @param key the signing key
+     * @param secondKeyId the second key's id, or null
+     * @param secondKey the second key
+     */
+    public Signing(String keyId, String key, String secondKeyId, String secondKey) {
+      this(keyId, key, secondKeyId, secondKey, true);
+    }
 
     /**
      * Validates the keys.
@@ -961,6 +975,7 @@ public record AgentSettings(
           ? "Signing[key="
               + keyId
               + (secondKeyId == null ? "" : ", second-key=" + secondKeyId)
+              + (required ? "" : ", unsigned accepted")
               + "]"
           : "Signing[off]";
     }

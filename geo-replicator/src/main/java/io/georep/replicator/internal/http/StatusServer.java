@@ -22,7 +22,6 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
@@ -47,10 +46,11 @@ public final class StatusServer implements AutoCloseable {
   static final String LIVE = "/health/live";
 
   /**
-   * Threads that read requests and answer the quick paths; slow paths (database reads, waits) hand
-   * off to bounded pools of their own.
+   * Threads that read requests and answer the quick paths (they end when idle); slow paths
+   * (database reads, waits) hand off to bounded pools of their own. The JDK server reads a request
+   * on one of these threads, so only this many clients stalling mid-request would hold them all.
    */
-  private static final int THREADS = 4;
+  private static final int THREADS = 32;
 
   static {
     // The JDK server reads a request on a thread of the executor: a client that sends its
@@ -154,14 +154,19 @@ public final class StatusServer implements AutoCloseable {
       conflicts.register(routes);
       DashboardEndpoints dashboard = new DashboardEndpoints(view, metrics, clock);
       dashboard.register(routes);
-      ExecutorService executor =
-          Executors.newFixedThreadPool(
+      ThreadPoolExecutor executor =
+          new ThreadPoolExecutor(
               THREADS,
+              THREADS,
+              30,
+              TimeUnit.SECONDS,
+              new java.util.concurrent.LinkedBlockingQueue<>(),
               r -> {
                 Thread t = new Thread(r, "georep-http");
                 t.setDaemon(true);
                 return t;
               });
+      executor.allowCoreThreadTimeOut(true);
       server.setExecutor(executor);
       server.start();
       return new StatusServer(server, executor, consistency, conflicts, dashboard);

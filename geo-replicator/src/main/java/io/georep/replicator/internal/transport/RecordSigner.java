@@ -35,10 +35,12 @@ public final class RecordSigner {
 
   private final String signingId;
   private final Map<String, SecretKeySpec> keys;
+  private final boolean required;
 
-  private RecordSigner(String signingId, Map<String, SecretKeySpec> keys) {
+  private RecordSigner(String signingId, Map<String, SecretKeySpec> keys, boolean required) {
     this.signingId = signingId;
     this.keys = keys;
+    this.required = required;
   }
 
   /**
@@ -55,7 +57,8 @@ public final class RecordSigner {
         keys.put(signing.secondKeyId(), spec(signing.secondKey()));
       }
     }
-    return new RecordSigner(signing.keyId(), java.util.Collections.unmodifiableMap(keys));
+    return new RecordSigner(
+        signing.keyId(), java.util.Collections.unmodifiableMap(keys), signing.required());
   }
 
   private static SecretKeySpec spec(String secret) {
@@ -92,8 +95,8 @@ public final class RecordSigner {
    *
    * @param headers the record's headers
    * @param value the record's value
-   * @return null if the record may be used (signed by a key held, or signing off), else what is
-   *     wrong with it
+   * @return null if the record may be used (signed by a key held; unsigned while {@code
+   *     signing.required} is false; anything with signing off), else what is wrong with it
    */
   public String problem(Headers headers, byte[] value) {
     if (signingId == null) {
@@ -101,6 +104,9 @@ public final class RecordSigner {
     }
     String id = StreamRecords.header(headers, KEY);
     String mac = StreamRecords.header(headers, MAC);
+    if (id == null && mac == null && !required) {
+      return null;
+    }
     if (id == null || mac == null) {
       return "the record is not signed (no "
           + KEY

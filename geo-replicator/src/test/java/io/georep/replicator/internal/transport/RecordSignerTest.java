@@ -70,6 +70,17 @@ class RecordSignerTest {
   }
 
   @Test
+  void notRequired_acceptsUnsigned_butStillRefusesAWrongSignature() {
+    RecordSigner rollingOut =
+        RecordSigner.of(new AgentSettings.Signing("k1", ONE, null, null, false));
+    List<Header> forged = signer("k1", TWO, null, null).sign(FRAME);
+
+    assertThat(rollingOut.problem(new RecordHeaders(), FRAME)).isNull();
+    assertThat(rollingOut.problem(headers(forged), FRAME)).contains("does not match");
+    assertThat(rollingOut.sign(FRAME)).hasSize(2);
+  }
+
+  @Test
   void noKey_signsNothing_checksNothing() {
     RecordSigner off = RecordSigner.of(AgentSettings.Signing.NONE);
 
