@@ -8,17 +8,13 @@ import io.georep.replicator.cli.GeorepCommand;
 import io.georep.testkit.Await;
 import io.georep.testkit.EmbeddedKafka;
 import io.georep.testkit.EmbeddedRegionDatabase;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -84,50 +80,11 @@ class AgentCliIT {
   private final StringWriter usErr = new StringWriter();
   private final AtomicInteger usExit = new AtomicInteger(-1);
   private String usUrl;
-  private PrintStream originalOut;
-  private PrintStream originalErr;
-  private final ByteArrayOutputStream thisJvmOutput = new ByteArrayOutputStream();
-
-  /** Copies what this JVM prints (the us-east agent's log among it) into a buffer. */
-  private static final class Tee extends OutputStream {
-    private final OutputStream first;
-    private final OutputStream second;
-
-    Tee(OutputStream first, OutputStream second) {
-      this.first = first;
-      this.second = second;
-    }
-
-    @Override
-    public void write(int b) throws IOException {
-      first.write(b);
-      synchronized (second) {
-        second.write(b);
-      }
-    }
-
-    @Override
-    public void write(byte[] b, int off, int len) throws IOException {
-      first.write(b, off, len);
-      synchronized (second) {
-        second.write(b, off, len);
-      }
-    }
-
-    @Override
-    public void flush() throws IOException {
-      first.flush();
-    }
-  }
+  private OutputCapture thisJvm;
 
   @BeforeAll
   void start() throws Exception {
-    originalOut = System.out;
-    originalErr = System.err;
-    System.setOut(
-        new PrintStream(new Tee(originalOut, thisJvmOutput), true, StandardCharsets.UTF_8));
-    System.setErr(
-        new PrintStream(new Tee(originalErr, thisJvmOutput), true, StandardCharsets.UTF_8));
+    thisJvm = OutputCapture.start();
     dir = Files.createTempDirectory("georep-cli-it-");
     kafka = EmbeddedKafka.start();
     euDb = EmbeddedRegionDatabase.start();
@@ -587,9 +544,7 @@ class AgentCliIT {
   }
 
   private String thisJvmOutput() {
-    synchronized (thisJvmOutput) {
-      return thisJvmOutput.toString(StandardCharsets.UTF_8);
-    }
+    return thisJvm.text();
   }
 
   @AfterAll
@@ -611,8 +566,7 @@ class AgentCliIT {
         kafka.close();
       }
     } finally {
-      System.setOut(originalOut);
-      System.setErr(originalErr);
+      thisJvm.close();
       if (dir != null) {
         try (var files = Files.walk(dir)) {
           files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());

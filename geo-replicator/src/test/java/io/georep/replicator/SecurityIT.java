@@ -14,9 +14,7 @@ import io.georep.testkit.EmbeddedKafka;
 import io.georep.testkit.TestCertificates;
 import io.georep.vectorclock.HybridTimestamp;
 import io.georep.vectorclock.ReplicaId;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -74,9 +72,7 @@ class SecurityIT {
       List.of(KEY_ONE, KEY_TWO, WRONG_KEY, TOKEN, STORE_PASSWORD);
 
   private final Map<String, AgentSettings.Signing> signing = new ConcurrentHashMap<>();
-  private final ByteArrayOutputStream logged = new ByteArrayOutputStream();
-  private PrintStream originalErr;
-  private PrintStream originalOut;
+  private OutputCapture logged;
   private Path dir;
   private Path caPem;
   private SSLContext trusting;
@@ -86,10 +82,7 @@ class SecurityIT {
   @BeforeAll
   void start() throws Exception {
     // Everything the agents log (slf4j-simple writes to System.err) is kept for the last test.
-    originalErr = System.err;
-    originalOut = System.out;
-    System.setErr(new PrintStream(new Tee(originalErr, logged), true, StandardCharsets.UTF_8));
-    System.setOut(new PrintStream(new Tee(originalOut, logged), true, StandardCharsets.UTF_8));
+    logged = OutputCapture.start();
 
     dir = Files.createTempDirectory("georep-security");
     TestCertificates.Authority ca = TestCertificates.authority("georep-test-ca");
@@ -118,8 +111,7 @@ class SecurityIT {
     try {
       Topology.closeAll(topology, kafka);
     } finally {
-      System.setErr(originalErr);
-      System.setOut(originalOut);
+      logged.close();
       Directories.deleteRecursively(dir);
     }
   }
@@ -238,7 +230,7 @@ class SecurityIT {
   @Order(4)
   void noSecretAppears_inLogs_statusOrSettings() throws Exception {
     List<String> shown = new ArrayList<>();
-    shown.add(logged.toString(StandardCharsets.UTF_8));
+    shown.add(logged.text());
     for (String region : Topology.REGIONS) {
       Agent agent = topology.agent(region);
       shown.add(agent.settings().toString());
@@ -369,32 +361,5 @@ class SecurityIT {
         row + " in " + region,
         Duration.ofMinutes(1),
         () -> topology.db(region).rows(sql).contains(row));
-  }
-
-  /** Writes to two streams. */
-  private static final class Tee extends java.io.OutputStream {
-    private final java.io.OutputStream a;
-    private final java.io.OutputStream b;
-
-    Tee(java.io.OutputStream a, java.io.OutputStream b) {
-      this.a = a;
-      this.b = b;
-    }
-
-    @Override
-    public void write(int x) throws IOException {
-      a.write(x);
-      synchronized (b) {
-        b.write(x);
-      }
-    }
-
-    @Override
-    public void write(byte[] bytes, int off, int len) throws IOException {
-      a.write(bytes, off, len);
-      synchronized (b) {
-        b.write(bytes, off, len);
-      }
-    }
   }
 }

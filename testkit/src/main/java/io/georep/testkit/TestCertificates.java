@@ -112,20 +112,15 @@ public final class TestCertificates {
      * @return the file
      */
     public Path writePkcs12(Path file, String password) {
-      try {
-        KeyStore store = KeyStore.getInstance("PKCS12");
-        store.load(null, null);
-        store.setKeyEntry(
-            "key", keys.getPrivate(), password.toCharArray(), chain.toArray(new Certificate[0]));
-        try (OutputStream out = Files.newOutputStream(file)) {
-          store.store(out, password.toCharArray());
-        }
-        return file;
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      } catch (GeneralSecurityException e) {
-        throw new IllegalStateException(e);
-      }
+      return writeStore(
+          file,
+          password,
+          store ->
+              store.setKeyEntry(
+                  "key",
+                  keys.getPrivate(),
+                  password.toCharArray(),
+                  chain.toArray(new Certificate[0])));
     }
   }
 
@@ -164,19 +159,8 @@ public final class TestCertificates {
      * @return the file
      */
     public Path writeTrustStore(Path file, String password) {
-      try {
-        KeyStore store = KeyStore.getInstance("PKCS12");
-        store.load(null, null);
-        store.setCertificateEntry("ca", self.certificate());
-        try (OutputStream out = Files.newOutputStream(file)) {
-          store.store(out, password.toCharArray());
-        }
-        return file;
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      } catch (GeneralSecurityException e) {
-        throw new IllegalStateException(e);
-      }
+      return writeStore(
+          file, password, store -> store.setCertificateEntry("ca", self.certificate()));
     }
 
     /**
@@ -253,6 +237,27 @@ public final class TestCertificates {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     } catch (GeneralSecurityException | OperatorCreationException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Fills a store. */
+  private interface Entries {
+    void add(KeyStore store) throws GeneralSecurityException;
+  }
+
+  private static Path writeStore(Path file, String password, Entries entries) {
+    try {
+      KeyStore store = KeyStore.getInstance("PKCS12");
+      store.load(null, null);
+      entries.add(store);
+      try (OutputStream out = Files.newOutputStream(file)) {
+        store.store(out, password.toCharArray());
+      }
+      return file;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (GeneralSecurityException e) {
       throw new IllegalStateException(e);
     }
   }
