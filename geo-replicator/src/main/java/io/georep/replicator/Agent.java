@@ -71,7 +71,7 @@ public final class Agent implements AutoCloseable {
    *
    * <p>First, every region's Kafka cluster is asked to accept the agent: a refusal (wrong SASL
    * password, untrusted or misnamed certificate, unreadable key or trust store) fails the start
-   * within about 20 s, since retrying could not cure it; a cluster that does not answer is no
+   * within about 10 s, since retrying could not cure it; a cluster that does not answer is no
    * reason not to start (it is retried in the background, as before).
    *
    * @param settings the settings; never null

@@ -228,6 +228,42 @@ class SecurityIT {
 
   @Test
   @Order(4)
+  void probesAreAnswered_whileClientsStallMidRequest() throws Exception {
+    Agent agent = topology.agent("eu-west");
+    List<java.net.Socket> stalled = new ArrayList<>();
+    try {
+      // Each sends the first byte of a TLS handshake and nothing more: the JDK server reads a
+      // request on a thread of its pool, so each holds one until the request times out (10 s).
+      for (int i = 0; i < 16; i++) {
+        java.net.Socket socket =
+            new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), agent.httpPort());
+        socket.getOutputStream().write(0x16);
+        socket.getOutputStream().flush();
+        stalled.add(socket);
+      }
+      Thread.sleep(500);
+      // A probe's own timeout, below the 10 s the stalled requests may hold their threads.
+      HttpResponse<String> live =
+          HttpClient.newBuilder()
+              .sslContext(trusting)
+              .build()
+              .send(
+                  HttpRequest.newBuilder(
+                          URI.create("https://127.0.0.1:" + agent.httpPort() + "/health/live"))
+                      .timeout(Duration.ofSeconds(8))
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString());
+      assertThat(live.statusCode()).isEqualTo(200);
+      assertThat(get(agent, "/api/status", TOKEN).statusCode()).isEqualTo(200);
+    } finally {
+      for (java.net.Socket socket : stalled) {
+        socket.close();
+      }
+    }
+  }
+
+  @Test
+  @Order(5)
   void noSecretAppears_inLogs_statusOrSettings() throws Exception {
     List<String> shown = new ArrayList<>();
     shown.add(logged.text());

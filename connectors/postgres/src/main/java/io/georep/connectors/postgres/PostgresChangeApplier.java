@@ -164,7 +164,10 @@ public final class PostgresChangeApplier
       Optional<DatabaseRefusedException> refused =
           PostgresConnections.refused(e, config.jdbcUrl(), config.user(), config.tls());
       if (refused.isPresent()) {
-        throw refused.get();
+        // Refused at start already (Agent.start connects first); met later, it is retried with
+        // the setting to fix in the status, so fixing the server resumes the apply.
+        throw new ApplyRetryException(
+            ApplyRetryException.Reason.UNAVAILABLE, refused.get().getMessage(), e);
       }
       throw new ApplyRetryException(
           ApplyRetryException.Reason.UNAVAILABLE,
@@ -460,8 +463,31 @@ public final class PostgresChangeApplier
           throw driftOr(second, again);
         }
       }
-      throw driftOr(e, touched);
+      GeorepException drift = driftOr(e, touched);
+      if (drift == e && undefinedObject(e)) {
+        // A column or table the statement named was missing, yet the definitions match now: DDL
+        // here committed between the statement and the check (the same DDL the origin ran).
+        // Once more, against the table as it is now.
+        Set<TableSchema> again = new LinkedHashSet<>();
+        try {
+          return inTransaction(fold, inParts, checkParents, what, body, again);
+        } catch (ApplyException second) {
+          throw driftOr(second, again);
+        }
+      }
+      throw drift;
     }
+  }
+
+  /** Whether PostgreSQL named an undefined column or table (SQLSTATE 42703, 42P01). */
+  private static boolean undefinedObject(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof SQLException sql
+          && ("42703".equals(sql.getSQLState()) || "42P01".equals(sql.getSQLState()))) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static boolean causedBy(Throwable e, Class<? extends Throwable> type) {

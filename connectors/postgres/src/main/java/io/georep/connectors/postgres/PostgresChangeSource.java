@@ -194,12 +194,13 @@ public final class PostgresChangeSource
       body = () -> run(loop, handler);
     } catch (SQLException e) {
       closeConnections();
-      // A refused login or a certificate that does not verify stays so: the capture halts with
-      // the setting to fix instead of restarting forever.
+      // A refused login or a certificate that does not verify: the agent's start refuses it
+      // (Agent.start connects first). Met later (a password changed on the server), it is
+      // retried with the setting to fix in the status: fixing the server resumes the capture.
       Optional<DatabaseRefusedException> refused =
           PostgresConnections.refused(e, config.jdbcUrl(), config.user(), config.tls());
       if (refused.isPresent()) {
-        throw refused.get();
+        throw new CaptureUnavailableException(refused.get().getMessage(), e);
       }
       throw new CaptureUnavailableException(
           "cannot start capture from "

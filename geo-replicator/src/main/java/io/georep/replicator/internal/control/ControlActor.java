@@ -7,6 +7,7 @@ import io.georep.replicator.internal.status.AgentState;
 import io.georep.replicator.internal.status.Heartbeat;
 import io.georep.replicator.internal.transport.KafkaClients;
 import io.georep.replicator.internal.transport.RecordSigner;
+import io.georep.replicator.internal.transport.StreamRecords;
 import io.georep.replicator.internal.transport.TopicProvisioner;
 import io.georep.vectorclock.RetriableGeorepException;
 import java.time.Duration;
@@ -284,7 +285,7 @@ public final class ControlActor {
                       "ignoring a malformed heartbeat at {} offset {}: {}",
                       tp,
                       r.offset(),
-                      e.getMessage());
+                      StreamRecords.printable(e.getMessage()));
                 }
               }
             }

@@ -291,7 +291,8 @@ public final class StreamReceiver implements Runnable {
                 : "the batch is of origin " + batch.origin() + ", not of the topic's " + origin;
       }
     } catch (WireFormatException | IllegalArgumentException e) {
-      problem = e.getMessage();
+      // The codec's message may quote what the record holds (names, text): untrusted.
+      problem = StreamRecords.printable(e.getMessage(), 1_000);
     }
     if (problem != null || batch == null) {
       String reason =

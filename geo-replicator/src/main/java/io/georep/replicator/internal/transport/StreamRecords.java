@@ -82,15 +82,27 @@ public final class StreamRecords {
    * @return the text to log
    */
   public static String printable(String text) {
+    return printable(text, 200);
+  }
+
+  /**
+   * Returns untrusted text fit for a log line, as {@link #printable(String)}, cut at a given length
+   * (for a message that quotes parts of a record).
+   *
+   * @param text untrusted text, or null
+   * @param max the most characters kept
+   * @return the text to log
+   */
+  public static String printable(String text, int max) {
     if (text == null) {
       return null;
     }
-    StringBuilder out = new StringBuilder(Math.min(text.length(), 201));
-    for (int i = 0; i < text.length() && out.length() < 200; i++) {
+    StringBuilder out = new StringBuilder(Math.min(text.length(), max + 1));
+    for (int i = 0; i < text.length() && out.length() < max; i++) {
       char c = text.charAt(i);
       out.append(Character.isISOControl(c) || Character.getType(c) == Character.FORMAT ? '?' : c);
     }
-    if (text.length() > 200) {
+    if (text.length() > max) {
       out.append('…');
     }
     return out.toString();

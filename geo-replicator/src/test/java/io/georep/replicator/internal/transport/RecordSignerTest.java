@@ -106,5 +106,6 @@ class RecordSignerTest {
   void printable_replacesControlCharacters_andCutsLongText() {
     assertThat(StreamRecords.printable("a\nb\u001b[31mc")).isEqualTo("a?b?[31mc");
     assertThat(StreamRecords.printable("x".repeat(500))).hasSize(201);
+    assertThat(StreamRecords.printable("y".repeat(2_000), 1_000)).hasSize(1_001);
   }
 }
